@@ -1,0 +1,1 @@
+"""Everything computed from vectors: neighbour graphs, search, projections."""

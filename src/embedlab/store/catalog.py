@@ -1,0 +1,124 @@
+"""The catalog: which Lance table currently holds each dataset, space, graph and projection.
+
+The catalog is an append-only Lance table. Every change is one appended record, and one append
+is one atomic Lance commit, so a result is replaced by writing the new table in full first and
+then appending the record that points to it: a run killed at any moment leaves either the old
+pointer or the new one, never a half-written result.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pyarrow as pa
+
+Kind = Literal["dataset", "space", "neighbors", "projection"]
+Status = Literal["complete", "partial", "deleted"]
+
+CATALOG_TABLE = "_catalog"
+CATALOG_SCHEMA = pa.schema(
+    [
+        ("seq", pa.int64()),
+        ("at", pa.float64()),
+        ("kind", pa.string()),
+        ("dataset", pa.string()),
+        ("name", pa.string()),
+        ("table", pa.string()),
+        ("status", pa.string()),
+        ("run_id", pa.string()),
+        ("meta", pa.string()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """The current state of one stored result."""
+
+    kind: Kind
+    dataset: str
+    name: str
+    table: str
+    status: Status
+    run_id: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    at: float = 0.0
+
+
+class Catalog:
+    """Reads and appends catalog records in one LanceDB connection."""
+
+    def __init__(self, db: Any) -> None:
+        self._db = db
+        self._table: Any | None = None
+        self._cache_version: int | None = None
+        self._cache: dict[tuple[str, str, str], Entry] = {}
+
+    def _open(self, create: bool) -> Any | None:
+        if self._table is None:
+            if self._db.table_exists(CATALOG_TABLE):
+                self._table = self._db.open_table(CATALOG_TABLE)
+            elif create:
+                self._table = self._db.create_table(CATALOG_TABLE, schema=CATALOG_SCHEMA)
+        return self._table
+
+    def current(self) -> dict[tuple[str, str, str], Entry]:
+        """Latest record per (kind, dataset, name), deleted ones left out."""
+        table = self._open(create=False)
+        if table is None:
+            return {}
+        table.checkout_latest()
+        if table.version == self._cache_version:
+            return self._cache
+        rows = table.to_arrow().sort_by("seq").to_pylist()
+        latest: dict[tuple[str, str, str], Entry] = {}
+        for row in rows:
+            key = (row["kind"], row["dataset"], row["name"])
+            latest[key] = Entry(
+                kind=row["kind"],
+                dataset=row["dataset"],
+                name=row["name"],
+                table=row["table"],
+                status=row["status"],
+                run_id=row["run_id"],
+                meta=json.loads(row["meta"]),
+                at=row["at"],
+            )
+        self._cache = {k: e for k, e in latest.items() if e.status != "deleted"}
+        self._cache_version = table.version
+        return self._cache
+
+    def get(self, kind: Kind, dataset: str, name: str) -> Entry | None:
+        return self.current().get((kind, dataset, name))
+
+    def entries(self, kind: Kind | None = None, dataset: str | None = None) -> list[Entry]:
+        return [
+            e
+            for e in self.current().values()
+            if (kind is None or e.kind == kind) and (dataset is None or e.dataset == dataset)
+        ]
+
+    def append(self, entry: Entry) -> None:
+        """One atomic commit recording `entry` as the current state of its key."""
+        table = self._open(create=True)
+        assert table is not None
+        table.checkout_latest()
+        seq = table.count_rows()
+        record = {
+            "seq": seq,
+            "at": time.time(),
+            "kind": entry.kind,
+            "dataset": entry.dataset,
+            "name": entry.name,
+            "table": entry.table,
+            "status": entry.status,
+            "run_id": entry.run_id,
+            "meta": json.dumps(entry.meta, sort_keys=True, default=str),
+        }
+        table.add(pa.Table.from_pylist([record], schema=CATALOG_SCHEMA))
+
+    def referenced_tables(self) -> set[str]:
+        return {e.table for e in self.current().values()}

@@ -1,0 +1,423 @@
+"""`Workspace`: datasets, spaces, neighbour graphs and projections as Lance tables in one folder.
+
+Layout: `<path>/lance/` holds the LanceDB tables (the catalog, the run manifest, one table per
+stored result), `<path>/models/` the fitted state of methods (npz + json, never pickle),
+`<path>/plots/` images made for people. Nothing needs a server.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from embedlab.errors import NotFoundError, WorkspaceError, did_you_mean
+from embedlab.store.catalog import CATALOG_TABLE, Catalog, Entry, Kind
+from embedlab.store.manifest import RUNS_TABLE, Manifest, RunRecord
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+ORPHAN_AGE_S = 600.0  # unreferenced tables younger than this may belong to a run in progress
+
+
+def validate_name(name: str, what: str) -> str:
+    """Dataset and space names become table names: letters, digits, '-' and '_' only."""
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise WorkspaceError(
+            f"The {what} name {name!r} is not valid: use 1 to 64 letters, digits, '-' or '_', "
+            "starting with a letter or digit."
+        ) from None
+    return name
+
+
+def default_workspace_path() -> Path:
+    """`$EMBEDLAB_WORKSPACE` or `./embedlab-workspace`."""
+    return Path(os.environ.get("EMBEDLAB_WORKSPACE", "embedlab-workspace"))
+
+
+def vectors_to_arrow(vectors: np.ndarray) -> pa.FixedSizeListArray:
+    """(n, d) float32 array as an Arrow fixed-size-list column without copying."""
+    flat = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1)
+    return pa.FixedSizeListArray.from_arrays(pa.array(flat), vectors.shape[1])
+
+
+def arrow_to_vectors(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A fixed-size-list column back to a C-contiguous (n, d) float32 array."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    dim = array.type.list_size
+    values = array.flatten().to_numpy(zero_copy_only=False)
+    return np.ascontiguousarray(values.reshape(-1, dim), dtype=np.float32)
+
+
+def read_columns(table: Any, columns: list[str] | None = None) -> pa.Table:
+    """Some or all columns of a Lance table, in stored row order."""
+    if columns is None:
+        return table.to_arrow()
+    return table.search().select(columns).limit(None).to_arrow()
+
+
+@dataclass
+class Dataset:
+    """A stored dataset: `id` (unique strings), payload columns, optional `label` and `split`."""
+
+    name: str
+    entry: Entry
+    table: Any
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.entry.meta
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the dataset is ingested again; spaces record it as input version."""
+        return self.entry.run_id
+
+    @property
+    def text_column(self) -> str | None:
+        return self.meta.get("text_column")
+
+    @property
+    def label_column(self) -> str | None:
+        return self.meta.get("label_column")
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.table.schema.names)
+
+    def __len__(self) -> int:
+        return int(self.meta["n_items"])
+
+    def to_arrow(self, columns: list[str] | None = None) -> pa.Table:
+        return read_columns(self.table, columns)
+
+    def column(self, name: str) -> list[Any]:
+        if name not in self.columns:
+            raise NotFoundError(
+                f"Dataset '{self.name}' has no column '{name}'. {did_you_mean(name, self.columns)}"
+            )
+        return self.to_arrow([name]).column(name).to_pylist()
+
+    def ids(self) -> list[str]:
+        return self.column("id")
+
+    def texts(self) -> list[str]:
+        if not self.text_column:
+            raise NotFoundError(
+                f"Dataset '{self.name}' has no text column; ingest it with --text COLUMN."
+            )
+        return self.column(self.text_column)
+
+    def labels(self) -> list[Any] | None:
+        return self.column(self.label_column) if self.label_column else None
+
+
+@dataclass
+class Space:
+    """Float32 vectors of one dataset by one method, row i belonging to dataset row i."""
+
+    dataset: str
+    name: str
+    entry: Entry
+    table: Any
+    _vectors: np.ndarray | None = None
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.entry.meta
+
+    @property
+    def method(self) -> str:
+        return self.meta["method"]
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.meta.get("params", {})
+
+    @property
+    def dim(self) -> int:
+        return int(self.meta["dim"])
+
+    @property
+    def input_version(self) -> str:
+        return self.meta.get("input_version", "")
+
+    def vectors(self) -> np.ndarray:
+        """(n, dim) float32, read once and kept."""
+        if self._vectors is None:
+            self._vectors = arrow_to_vectors(read_columns(self.table, ["vector"]).column("vector"))
+        return self._vectors
+
+    def ids(self) -> list[str]:
+        return read_columns(self.table, ["id"]).column("id").to_pylist()
+
+
+class Workspace:
+    """An embedded, versioned store of everything embedlab computes, in one folder."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path if path is not None else default_workspace_path()).expanduser()
+        if self.path.exists() and not self.path.is_dir():
+            raise WorkspaceError(f"The workspace path '{self.path}' is a file, not a folder.")
+        self._db: Any | None = None
+        self._catalog: Catalog | None = None
+        self._manifest: Manifest | None = None
+        self._checked_writable = False
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.path)!r})"
+
+    # -- connection ---------------------------------------------------------------------------
+    @property
+    def lance_path(self) -> Path:
+        return self.path / "lance"
+
+    @property
+    def models_path(self) -> Path:
+        return self.path / "models"
+
+    @property
+    def plots_path(self) -> Path:
+        return self.path / "plots"
+
+    def _connect(self) -> Any:
+        if self._db is None:
+            import lancedb
+
+            self._db = lancedb.connect(str(self.lance_path))
+            self._catalog = Catalog(self._db)
+            self._manifest = Manifest(self._db)
+        return self._db
+
+    @property
+    def catalog(self) -> Catalog:
+        self._connect()
+        assert self._catalog is not None
+        return self._catalog
+
+    @property
+    def manifest(self) -> Manifest:
+        self._connect()
+        assert self._manifest is not None
+        return self._manifest
+
+    def _exists(self) -> bool:
+        return self.lance_path.is_dir()
+
+    def ensure_writable(self) -> None:
+        """Create the folder and prove it can be written, before any work starts."""
+        if self._checked_writable:
+            return
+        try:
+            for folder in (self.path, self.lance_path, self.models_path, self.plots_path):
+                folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.path, prefix=".write-check-"):
+                pass
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise WorkspaceError(
+                f"Cannot write to the workspace folder '{self.path}': {reason}. Choose a "
+                "writable folder with --workspace PATH or the EMBEDLAB_WORKSPACE variable."
+            ) from None
+        self._checked_writable = True
+        self.collect_garbage()
+
+    # -- reading -------------------------------------------------------------------------------
+    def dataset_names(self) -> list[str]:
+        if not self._exists():
+            return []
+        return sorted(e.name for e in self.catalog.entries("dataset"))
+
+    def has_dataset(self, name: str) -> bool:
+        return name in self.dataset_names()
+
+    def dataset(self, name: str) -> Dataset:
+        entry = self.catalog.get("dataset", name, name) if self._exists() else None
+        if entry is None:
+            raise NotFoundError(
+                f"No dataset '{name}' in workspace '{self.path}'. "
+                + did_you_mean(name, self.dataset_names())
+                + " Add one with `embedlab ingest NAME SOURCE`."
+            )
+        return Dataset(name=name, entry=entry, table=self._connect().open_table(entry.table))
+
+    def entries(self, kind: Kind, dataset: str) -> list[Entry]:
+        """Stored results of one kind for a dataset, partial ones included."""
+        if not self._exists():
+            return []
+        return sorted(self.catalog.entries(kind, dataset), key=lambda e: e.name)
+
+    def space_names(self, dataset: str) -> list[str]:
+        return [e.name for e in self.entries("space", dataset) if e.status == "complete"]
+
+    def space(self, dataset: str, name: str) -> Space:
+        ds = self.dataset(dataset)
+        entry = self.catalog.get("space", dataset, name)
+        if entry is None or entry.status != "complete":
+            state = " (only partly computed: rerun `embedlab embed` to finish it)" if entry else ""
+            raise NotFoundError(
+                f"No space '{name}' in dataset '{dataset}'{state}. "
+                + did_you_mean(name, self.space_names(dataset))
+                + f" Make one with `embedlab embed {dataset} --method METHOD`."
+            )
+        if entry.meta.get("input_version") != ds.version:
+            raise NotFoundError(
+                f"Space '{name}' of dataset '{dataset}' was computed from an older version of "
+                f"the dataset; embed it again with `embedlab embed {dataset} --method "
+                f"{entry.meta.get('method')} --space {name}`."
+            )
+        return Space(dataset=dataset, name=name, entry=entry, table=self.open_table(entry))
+
+    def result(self, kind: Kind, dataset: str, name: str) -> Entry | None:
+        """The complete entry of a derived result, or None."""
+        if not self._exists():
+            return None
+        entry = self.catalog.get(kind, dataset, name)
+        return entry if entry is not None and entry.status == "complete" else None
+
+    def open_table(self, entry: Entry) -> Any:
+        return self._connect().open_table(entry.table)
+
+    # -- writing -------------------------------------------------------------------------------
+    def table_name(self, kind: Kind, dataset: str, name: str, run_id: str, suffix: str = "") -> str:
+        safe = name.replace("/", ".")
+        return f"{dataset}.{kind}.{safe}.{run_id}{suffix}"
+
+    def write_table(self, table_name: str, data: pa.Table, chunk_rows: int = 50_000) -> Any:
+        """Create a table and fill it in chunks (keeps peak memory flat on large data)."""
+        self.ensure_writable()
+        db = self._connect()
+        table = db.create_table(table_name, schema=data.schema, mode="overwrite")
+        for start in range(0, max(data.num_rows, 1), chunk_rows):
+            chunk = data.slice(start, chunk_rows)
+            if chunk.num_rows:
+                table.add(chunk)
+        return table
+
+    def create_empty_table(self, table_name: str, schema: pa.Schema) -> Any:
+        self.ensure_writable()
+        return self._connect().create_table(table_name, schema=schema, mode="overwrite")
+
+    def commit(
+        self,
+        kind: Kind,
+        dataset: str,
+        name: str,
+        table_name: str,
+        meta: dict[str, Any],
+        run: RunRecord | None,
+        status: str = "complete",
+    ) -> Entry:
+        """Point the catalog at `table_name` (one atomic append), then tidy what it replaced."""
+        previous = self.catalog.get(kind, dataset, name)
+        entry = Entry(
+            kind=kind,
+            dataset=dataset,
+            name=name,
+            table=table_name,
+            status=status,  # type: ignore[arg-type]
+            run_id=run.run_id if run else "",
+            meta=meta,
+        )
+        self.catalog.append(entry)
+        if status == "complete":
+            if run is not None:
+                run.duration_s = time.time() - run.started_at
+                self.manifest.record(run)
+            self._delete_dependents(kind, dataset, name)
+        if previous is not None and previous.table != table_name:
+            self._drop_table(previous.table)
+        return entry
+
+    def delete(self, kind: Kind, dataset: str, name: str) -> None:
+        """Remove a stored result and what was computed from it."""
+        entry = self.catalog.get(kind, dataset, name)
+        if entry is None:
+            return
+        self.catalog.append(
+            Entry(kind=kind, dataset=dataset, name=name, table=entry.table, status="deleted",
+                  run_id="", meta={})
+        )
+        self._drop_table(entry.table)
+        self._delete_dependents(kind, dataset, name)
+
+    def _delete_dependents(self, kind: Kind, dataset: str, name: str) -> None:
+        """A new dataset drops its spaces; a new space drops its graph and projections."""
+        dependents: Iterable[Entry]
+        if kind == "dataset":
+            dependents = [e for e in self.catalog.entries(dataset=dataset) if e.kind != "dataset"]
+        elif kind == "space":
+            dependents = [
+                e
+                for e in self.catalog.entries(dataset=dataset)
+                if (e.kind == "neighbors" and e.name == name)
+                or (e.kind == "projection" and e.name.split("/")[0] == name)
+            ]
+        else:
+            dependents = []
+        for dep in dependents:
+            self.delete(dep.kind, dep.dataset, dep.name)
+
+    def _drop_table(self, table_name: str) -> None:
+        db = self._connect()
+        if db.table_exists(table_name):
+            db.drop_table(table_name)
+
+    def collect_garbage(self) -> list[str]:
+        """Drop tables no catalog entry points to: leftovers of runs killed before commit."""
+        db = self._connect()
+        keep = self.catalog.referenced_tables() | {CATALOG_TABLE, RUNS_TABLE}
+        dropped = []
+        now = time.time()
+        for table_name in _list_tables(db):
+            if table_name in keep:
+                continue
+            folder = self.lance_path / f"{table_name}.lance"
+            age = now - folder.stat().st_mtime if folder.exists() else ORPHAN_AGE_S
+            if age >= ORPHAN_AGE_S:
+                db.drop_table(table_name)
+                dropped.append(table_name)
+        return dropped
+
+    # -- fitted method state -------------------------------------------------------------------
+    def model_path(self, run_id: str) -> Path:
+        return self.models_path / f"{run_id}.npz"
+
+    def save_model_state(self, run_id: str, arrays: dict[str, np.ndarray]) -> Path:
+        """Write a method's fitted arrays atomically (temp file, then rename)."""
+        self.ensure_writable()
+        target = self.model_path(run_id)
+        with tempfile.NamedTemporaryFile(dir=self.models_path, suffix=".npz", delete=False) as fh:
+            np.savez(fh, **arrays)
+        os.replace(fh.name, target)
+        return target
+
+    def load_model_state(self, run_id: str) -> dict[str, np.ndarray]:
+        path = self.model_path(run_id)
+        if not path.exists():
+            raise NotFoundError(f"The fitted state of run {run_id} is missing: '{path}'.")
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+
+    def remove(self) -> None:
+        """Delete the whole workspace folder (tests and `embedlab demo --fresh`)."""
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _list_tables(db: Any) -> list[str]:
+    names: list[str] = []
+    token = None
+    while True:
+        page = db.list_tables(page_token=token)
+        names.extend(page.tables)
+        token = page.page_token
+        if not token:
+            return names
