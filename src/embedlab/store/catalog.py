@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
+from embedlab.store.lance import table_exists
+
 Kind = Literal["dataset", "space", "neighbors", "projection"]
 Status = Literal["complete", "partial", "deleted"]
 
@@ -59,7 +61,7 @@ class Catalog:
 
     def _open(self, create: bool) -> Any | None:
         if self._table is None:
-            if self._db.table_exists(CATALOG_TABLE):
+            if table_exists(self._db, CATALOG_TABLE):
                 self._table = self._db.open_table(CATALOG_TABLE)
             elif create:
                 self._table = self._db.create_table(CATALOG_TABLE, schema=CATALOG_SCHEMA)

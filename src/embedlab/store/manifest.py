@@ -17,6 +17,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from embedlab.store.lance import table_exists
+
 RUNS_TABLE = "_runs"
 RUNS_SCHEMA = pa.schema(
     [
@@ -104,7 +106,7 @@ class Manifest:
         self._db = db
 
     def record(self, run: RunRecord) -> None:
-        if self._db.table_exists(RUNS_TABLE):
+        if table_exists(self._db, RUNS_TABLE):
             table = self._db.open_table(RUNS_TABLE)
         else:
             table = self._db.create_table(RUNS_TABLE, schema=RUNS_SCHEMA)
@@ -112,7 +114,7 @@ class Manifest:
 
     def runs(self, dataset: str | None = None) -> list[RunRecord]:
         """Finished runs, oldest first, optionally of one dataset."""
-        if not self._db.table_exists(RUNS_TABLE):
+        if not table_exists(self._db, RUNS_TABLE):
             return []
         rows = self._db.open_table(RUNS_TABLE).to_arrow().sort_by("started_at").to_pylist()
         records = [RunRecord.from_row(r) for r in rows]

@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from embedlab.errors import NotFoundError, WorkspaceError, did_you_mean
 from embedlab.store.catalog import CATALOG_TABLE, Catalog, Entry, Kind
+from embedlab.store.lance import list_tables, table_exists
 from embedlab.store.manifest import RUNS_TABLE, Manifest, RunRecord
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -43,18 +44,26 @@ def default_workspace_path() -> Path:
     return Path(os.environ.get("EMBEDLAB_WORKSPACE", "embedlab-workspace"))
 
 
-def vectors_to_arrow(vectors: np.ndarray) -> pa.FixedSizeListArray:
-    """(n, d) float32 array as an Arrow fixed-size-list column without copying."""
-    flat = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1)
-    return pa.FixedSizeListArray.from_arrays(pa.array(flat), vectors.shape[1])
+def matrix_to_arrow(matrix: np.ndarray, dtype: type = np.float32) -> pa.FixedSizeListArray:
+    """(n, d) array as an Arrow fixed-size-list column without copying."""
+    flat = np.ascontiguousarray(matrix, dtype=dtype).reshape(-1)
+    return pa.FixedSizeListArray.from_arrays(pa.array(flat), matrix.shape[1])
 
 
-def arrow_to_vectors(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """A fixed-size-list column back to a C-contiguous (n, d) float32 array."""
+def arrow_to_matrix(column: pa.ChunkedArray | pa.Array, dtype: type = np.float32) -> np.ndarray:
+    """A fixed-size-list column back to a C-contiguous (n, d) array."""
     array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     dim = array.type.list_size
     values = array.flatten().to_numpy(zero_copy_only=False)
-    return np.ascontiguousarray(values.reshape(-1, dim), dtype=np.float32)
+    return np.ascontiguousarray(values.reshape(-1, dim), dtype=dtype)
+
+
+def vectors_to_arrow(vectors: np.ndarray) -> pa.FixedSizeListArray:
+    return matrix_to_arrow(vectors, np.float32)
+
+
+def arrow_to_vectors(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    return arrow_to_matrix(column, np.float32)
 
 
 def read_columns(table: Any, columns: list[str] | None = None) -> pa.Table:
@@ -190,6 +199,8 @@ class Workspace:
 
     def _connect(self) -> Any:
         if self._db is None:
+            # Lance logs a warning on every table it creates; keep the user's setting if any.
+            os.environ.setdefault("LANCEDB_LOG", "error")
             import lancedb
 
             self._db = lancedb.connect(str(self.lance_path))
@@ -368,7 +379,7 @@ class Workspace:
 
     def _drop_table(self, table_name: str) -> None:
         db = self._connect()
-        if db.table_exists(table_name):
+        if table_exists(db, table_name):
             db.drop_table(table_name)
 
     def collect_garbage(self) -> list[str]:
@@ -377,7 +388,7 @@ class Workspace:
         keep = self.catalog.referenced_tables() | {CATALOG_TABLE, RUNS_TABLE}
         dropped = []
         now = time.time()
-        for table_name in _list_tables(db):
+        for table_name in list_tables(db):
             if table_name in keep:
                 continue
             folder = self.lance_path / f"{table_name}.lance"
@@ -411,13 +422,3 @@ class Workspace:
         """Delete the whole workspace folder (tests and `embedlab demo --fresh`)."""
         shutil.rmtree(self.path, ignore_errors=True)
 
-
-def _list_tables(db: Any) -> list[str]:
-    names: list[str] = []
-    token = None
-    while True:
-        page = db.list_tables(page_token=token)
-        names.extend(page.tables)
-        token = page.page_token
-        if not token:
-            return names

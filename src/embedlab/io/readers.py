@@ -1,0 +1,103 @@
+"""Read tabular and text sources into one shape: a pandas frame ready for `prepare_items`.
+
+Supported: CSV/TSV (optionally .gz/.bz2/.xz/.zip), JSON Lines, Parquet and plain text (one
+item per line). Bytes that are not UTF-8 are reported with the file, line and byte offset.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from embedlab.errors import InvalidInputError, NotFoundError
+
+TEXT_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+                 ".json": "jsonl", ".txt": "txt"}
+COMPRESSIONS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
+SUPPORTED = "CSV, TSV, JSONL, Parquet or TXT (optionally compressed with .gz, .bz2, .xz)"
+
+
+def source_format(path: Path) -> tuple[str, str | None]:
+    """(format, compression) from the file name, e.g. 'data.csv.bz2' -> ('csv', '.bz2')."""
+    suffixes = [s.lower() for s in path.suffixes]
+    compression = suffixes[-1] if suffixes and suffixes[-1] in COMPRESSIONS else None
+    if compression:
+        suffixes = suffixes[:-1]
+    last = suffixes[-1] if suffixes else ""
+    if last == ".parquet" and compression is None:
+        return "parquet", None
+    if last in TEXT_SUFFIXES:
+        return TEXT_SUFFIXES[last], compression
+    raise InvalidInputError(
+        f"Cannot read '{path}': unknown file type '{''.join(path.suffixes) or '(none)'}'. "
+        f"Expected {SUPPORTED}."
+    )
+
+
+def decode_utf8(raw: bytes, path: Path) -> str:
+    """Decode, or say exactly where the first byte that is not UTF-8 sits."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        line_start = raw.rfind(b"\n", 0, error.start) + 1
+        bad = raw[error.start : error.start + 4]
+        raise InvalidInputError(
+            f"'{path}' is not valid UTF-8: byte {bad[:1]!r} at line {line}, column "
+            f"{error.start - line_start + 1} (byte offset {error.start}). Expected UTF-8 text; "
+            "convert the file first, e.g. `iconv -f latin1 -t utf-8 IN > OUT`."
+        ) from None
+
+
+def read_source(path: str | Path) -> pd.DataFrame:
+    """Read a file into a DataFrame with its columns as the file has them."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise NotFoundError(f"The source file '{path}' does not exist.")
+    if path.is_dir():
+        raise InvalidInputError(
+            f"'{path}' is a folder; expected a {SUPPORTED} file. (Image folders come with the "
+            "images issue.)"
+        )
+    kind, compression = source_format(path)
+    try:
+        if kind == "parquet":
+            return pd.read_parquet(path)
+        raw = path.read_bytes()
+    except PermissionError:
+        raise InvalidInputError(f"Cannot read '{path}': permission denied.") from None
+    except (OSError, ValueError) as error:
+        raise InvalidInputError(f"Cannot read '{path}' as {kind}: {error}") from None
+    if compression:
+        try:
+            raw = COMPRESSIONS[compression](raw)
+        except (OSError, EOFError, ValueError, lzma.LZMAError) as error:
+            raise InvalidInputError(f"Cannot decompress '{path}' ({compression}): {error}") from None
+    text = decode_utf8(raw, path)
+    return _parse_text(text, kind, path)
+
+
+def _parse_text(text: str, kind: str, path: Path) -> pd.DataFrame:
+    if not text.strip():
+        raise InvalidInputError(f"'{path}' is empty: no items to read.")
+    try:
+        if kind == "txt":
+            lines = text.splitlines()
+            return pd.DataFrame({"text": lines})
+        if kind == "jsonl":
+            return pd.read_json(io.StringIO(text), lines=True, dtype=False)
+        sep = "\t" if kind == "tsv" else ","
+        return pd.read_csv(io.StringIO(text), sep=sep, keep_default_na=True, low_memory=False)
+    except (ValueError, pd.errors.ParserError) as error:
+        raise InvalidInputError(f"Cannot parse '{path}' as {kind.upper()}: {error}") from None
+
+
+def read_zip_member(archive: Path, member: str) -> bytes:
+    with zipfile.ZipFile(archive) as zf:
+        return zf.read(member)

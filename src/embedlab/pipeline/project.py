@@ -1,0 +1,67 @@
+"""`project`: stored 2-D/3-D coordinates of a space, keyed by method and dimension."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from embedlab.analysis.projection import ProjectionMethod, project
+from embedlab.pipeline.graph import neighbors
+from embedlab.store.manifest import RunRecord
+from embedlab.store.workspace import Workspace, read_columns
+
+AXES = ("x", "y", "z")
+
+
+@dataclass
+class Projection:
+    dataset: str
+    space: str
+    method: str
+    dims: int
+    coords: np.ndarray
+    meta: dict[str, Any]
+    reused: bool = False
+
+
+def projection_key(space: str, method: str, dims: int) -> str:
+    return f"{space}/{method}-{dims}d"
+
+
+def project_space(
+    workspace: Workspace,
+    name: str,
+    space: str,
+    *,
+    method: ProjectionMethod = "umap",
+    dims: int = 2,
+    seed: int = 0,
+    force: bool = False,
+) -> Projection:
+    """Coordinates of `space` by `method`, reused when the same seed already made them."""
+    space_obj = workspace.space(name, space)
+    key = projection_key(space, method, dims)
+    entry = workspace.result("projection", name, key)
+    if (
+        entry is not None
+        and not force
+        and entry.meta.get("seed") == seed
+        and entry.meta.get("space_run") == space_obj.entry.run_id
+    ):
+        data = read_columns(workspace.open_table(entry), list(AXES[:dims]))
+        coords = np.column_stack([data.column(a).to_numpy() for a in AXES[:dims]])
+        return Projection(name, space, method, dims, coords.astype(np.float32), entry.meta, True)
+    graph = neighbors(workspace, name, space) if method in ("umap", "tsne") else None
+    run = RunRecord(kind="project", dataset=name, space=space, method=method,
+                    params={"dims": dims}, seed=seed, input_version=space_obj.entry.run_id)
+    coords = project(space_obj.vectors(), method, dims, graph=graph, seed=seed)
+    table = pa.table({axis: coords[:, i] for i, axis in enumerate(AXES[:dims])})
+    table_name = workspace.table_name("projection", name, key, run.run_id)
+    workspace.write_table(table_name, table)
+    meta = {"method": method, "dims": dims, "seed": seed, "space_run": space_obj.entry.run_id,
+            "graph_k": graph.k if graph else None}
+    workspace.commit("projection", name, key, table_name, meta, run)
+    return Projection(name, space, method, dims, coords, meta, False)

@@ -1,0 +1,79 @@
+"""`search`: items of a space nearest to a text, an item id or a vector."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from embedlab.analysis.neighbors import normalize_rows
+from embedlab.analysis.search import check_query_vector, nearest
+from embedlab.errors import InvalidInputError, NotFoundError
+from embedlab.pipeline.embed import load_estimator
+from embedlab.store.workspace import Workspace
+
+QueryKind = Literal["text", "id", "vector"]
+
+
+@dataclass
+class SearchHit:
+    rank: int
+    id: str
+    score: float
+    text: str | None
+    label: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def search(
+    workspace: Workspace,
+    name: str,
+    space: str,
+    query: Any,
+    *,
+    by: QueryKind = "text",
+    k: int = 10,
+) -> list[SearchHit]:
+    """The k items nearest to `query`: a text (embedded by the space's own method), an item id
+    (the item itself is left out) or a vector of the space's dimension."""
+    space_obj = workspace.space(name, space)
+    dataset = workspace.dataset(name)
+    unit = normalize_rows(space_obj.vectors(), f"vectors of space '{space}'")
+    exclude = None
+    if by == "text":
+        estimator = load_estimator(workspace, space_obj)
+        if estimator.modality != "text":
+            raise InvalidInputError(
+                f"Space '{space}' was made by '{space_obj.method}' from {estimator.modality} "
+                "columns, so it cannot embed a text query. Search it by item id or by vector."
+            )
+        vector = estimator.transform([str(query)])[0]
+    elif by == "id":
+        ids = space_obj.ids()
+        try:
+            exclude = ids.index(str(query))
+        except ValueError:
+            raise NotFoundError(
+                f"No item with id '{query}' in dataset '{name}' ({len(ids)} items)."
+            ) from None
+        vector = unit[exclude]
+    elif by == "vector":
+        vector = check_query_vector(query, space_obj.dim, space)
+    else:
+        raise InvalidInputError(f"Search by {by!r} is not supported; use 'text', 'id' or 'vector'.")
+    rows, scores = nearest(unit, np.asarray(vector, dtype=np.float32), k, exclude=exclude)
+    columns = ["id"] + [c for c in (dataset.text_column, dataset.label_column) if c]
+    payload = dataset.to_arrow(columns).take(rows).to_pylist()
+    return [
+        SearchHit(
+            rank=i + 1,
+            id=item["id"],
+            score=round(float(score), 6),
+            text=item.get(dataset.text_column) if dataset.text_column else None,
+            label=item.get(dataset.label_column) if dataset.label_column else None,
+        )
+        for i, (item, score) in enumerate(zip(payload, scores, strict=True))
+    ]
