@@ -1,0 +1,109 @@
+"""One contract, every registered method: parameters, fit/transform, state, errors."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from embedlab import methods
+from embedlab.errors import InvalidInputError, NotFittedError, NotFoundError
+from tests.conftest import TOPICS
+
+TEXTS = [t for texts in TOPICS.values() for t in texts]
+DIGITS = load_digits().data[:120].astype(np.float32)
+CATEGORIES = np.array([[c, s] for c in ("red", "green", "blue") for s in ("S", "M", "L", "XL")] * 3,
+                      dtype=object)
+INPUTS = {"text": TEXTS, "numeric": DIGITS, "categorical": CATEGORIES}
+SMALL_PARAMS = {"tfidf-svd": {"n_components": 8, "min_df": 1}, "pca": {"n_components": 8}}
+
+ALL = sorted(methods.available())
+
+
+def make(name: str) -> methods.Embedder:
+    return methods.get(name)(**SMALL_PARAMS.get(name, {}))
+
+
+def test_registry_lists_the_first_methods() -> None:
+    assert {"minilm", "tfidf-svd", "pca", "onehot"} <= set(ALL)
+
+
+def test_unknown_method_lists_valid_names() -> None:
+    with pytest.raises(NotFoundError, match="Did you mean 'minilm'") as info:
+        methods.get("minlm")
+    assert "'tfidf-svd'" in str(info.value)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_parameters_are_keyword_only_and_stored_unchanged(name: str) -> None:
+    cls = methods.get(name)
+    signature = inspect.signature(cls.__init__)
+    for param in list(signature.parameters.values())[1:]:
+        assert param.kind is param.KEYWORD_ONLY, f"{name}.{param.name} must be keyword-only"
+    defaults = {p.name: p.default for p in list(signature.parameters.values())[1:]}
+    assert cls().get_params() == defaults
+    assert cls.modality in INPUTS and cls.summary
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_fit_transform_gives_float32_rows(name: str) -> None:
+    estimator = make(name)
+    data = INPUTS[estimator.modality]
+    assert estimator.fit(data) is estimator
+    vectors = estimator.transform(data)
+    assert vectors.dtype == np.float32 and vectors.flags.c_contiguous
+    assert vectors.shape == (len(data), estimator.dimension_)
+    assert np.isfinite(vectors).all()
+    assert estimator.get_params() == make(name).get_params(), "fit must not change parameters"
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_same_input_same_vectors(name: str) -> None:
+    data = INPUTS[make(name).modality]
+    np.testing.assert_allclose(make(name).fit_transform(data), make(name).fit_transform(data),
+                               atol=1e-6)
+
+
+@pytest.mark.parametrize("name", [n for n in ALL if not methods.get(n).pretrained])
+def test_transform_before_fit_raises(name: str) -> None:
+    with pytest.raises(NotFittedError, match="not fitted"):
+        make(name).transform(INPUTS[make(name).modality])
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_state_round_trip_reproduces_vectors(name: str) -> None:
+    estimator = make(name)
+    data = INPUTS[estimator.modality]
+    expected = estimator.fit_transform(data)
+    if estimator.pretrained:
+        assert estimator.get_state() == {}
+        return
+    restored = make(name).set_state(estimator.get_state())
+    np.testing.assert_allclose(restored.transform(data), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_bad_parameter_value_names_parameter(name: str) -> None:
+    cls = methods.get(name)
+    first_int = next(k for k, v in cls().get_params().items() if isinstance(v, int)
+                     and not isinstance(v, bool) and k != "seed")
+    estimator = cls(**{first_int: -5})
+    with pytest.raises(InvalidInputError, match=f"The '{first_int}' parameter of .* Got -5 instead"):
+        estimator.fit(INPUTS[cls.modality])
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_unknown_parameter_lists_valid_ones(name: str) -> None:
+    cls = methods.get(name)
+    with pytest.raises(InvalidInputError, match="has no parameter 'windw'. Valid choices"):
+        cls.from_params({"windw": "3"})
+
+
+def test_from_params_converts_strings_by_annotation() -> None:
+    estimator = methods.get("pca").from_params({"n_components": "3", "standardize": "false"})
+    assert estimator.get_params()["n_components"] == 3
+    assert estimator.get_params()["standardize"] is False
+    with pytest.raises(InvalidInputError, match="must be of type int. Got 'three'"):
+        methods.get("pca").from_params({"n_components": "three"})
