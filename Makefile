@@ -24,12 +24,22 @@ test: install
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow"
 
-# Peers for benchmarks/: torch must come first, from the CPU wheel on disk.
-bench: install
-	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
-	$(BIN)/python benchmarks/text_embed.py
-	$(BIN)/python benchmarks/neighbors.py
+# Benchmarks run in their own venv so torch never enters $(VENV). torch must be installed FIRST,
+# pinned to the CPU wheel on disk (any other spec pulls CUDA wheels); never install torchvision.
+BENCH_VENV  ?= .venv-bench
+BENCH_BIN   := $(BENCH_VENV)/bin
+BENCH_STAMP := $(BENCH_VENV)/.embedlab-bench-installed
+
+$(BENCH_STAMP): pyproject.toml
+	@test -x $(BENCH_BIN)/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_BIN)/python -m pip install --quiet --upgrade pip
+	$(BENCH_BIN)/python -m pip install --quiet torch==2.13.0
+	$(BENCH_BIN)/python -m pip install --quiet -e ".[bench]"
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BENCH_BIN)/python benchmarks/text_embed.py
+	$(BENCH_BIN)/python benchmarks/neighbors.py
 
 lint: install
 	$(BIN)/python -m ruff check src tests benchmarks

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -86,7 +85,7 @@ class RichReporter:
         if self.bar is None:
             self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                                 MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-                                console=self.console, transient=False)
+                                console=self.console, transient=True)
             self.bar.start()
         self.active += 1
         return _RichTask(self.bar, self.bar.add_task(description, total=total))
@@ -389,20 +388,13 @@ def main() -> None:
     """Entry point: runs the app with progress bars and turns embedlab errors into exit code 2."""
     try:
         with progress.use_reporter(RichReporter(err)):
-            result = app(standalone_mode=False)
+            app()  # click's standalone mode handles usage errors (exit 2) and exits itself
     except EmbedlabError as error:
-        err.print(f"[bold red]Error:[/bold red] {error}", highlight=False)
+        err.print(f"[bold red]Error:[/bold red] {escape(str(error))}", highlight=False)
         sys.exit(2)
-    except click.exceptions.Abort:
-        err.print("Aborted.")
-        sys.exit(130)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
     except KeyboardInterrupt:
         err.print("Interrupted: committed batches are kept; run the same command again to resume.")
         sys.exit(130)
-    sys.exit(result if isinstance(result, int) else 0)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,58 @@
+"""Ids, empty texts and columns: the checks every ingest goes through."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from embedlab.errors import InvalidInputError, NotFoundError
+from embedlab.io.items import prepare_items
+
+
+def test_generated_ids_survive_skipped_rows() -> None:
+    frame = pd.DataFrame({"text": ["one", "   ", None, "four", np.nan, "six"]})
+    items = prepare_items(frame, "src")
+    assert items.table.column("id").to_pylist() == ["0", "3", "5"]
+    assert items.skipped_empty_text == 3 and items.skipped_rows == [1, 2, 4]
+
+
+def test_duplicate_ids_are_named_with_rows() -> None:
+    frame = pd.DataFrame({"key": ["a", "b", "a", "c", "b"], "text": list("vwxyz")})
+    with pytest.raises(InvalidInputError, match=r"2 id\(s\) repeat: 'a' \(rows 0, 2\), 'b' \(rows 1, 4\)"):
+        prepare_items(frame, "'f.csv'", id="key")
+
+
+def test_missing_ids_are_named() -> None:
+    frame = pd.DataFrame({"key": ["a", None, "c"], "text": list("xyz")})
+    with pytest.raises(InvalidInputError, match="empty in 1 row.*rows 1"):
+        prepare_items(frame, "src", id="key")
+
+
+def test_numeric_ids_become_clean_strings() -> None:
+    frame = pd.DataFrame({"key": [10.0, 11.0], "text": ["a", "b"]})
+    assert prepare_items(frame, "src", id="key").table.column("id").to_pylist() == ["10", "11"]
+
+
+def test_unknown_column_lists_the_columns() -> None:
+    frame = pd.DataFrame({"body": ["a"], "topic": ["x"]})
+    with pytest.raises(NotFoundError, match="Column 'bodyy'.*--text.*body, topic.*Did you mean 'body'"):
+        prepare_items(frame, "src", text="bodyy")
+
+
+def test_all_texts_empty_is_an_error() -> None:
+    with pytest.raises(InvalidInputError, match="every text"):
+        prepare_items(pd.DataFrame({"text": ["", " "]}), "src")
+
+
+def test_mixed_type_column_is_kept_as_strings() -> None:
+    frame = pd.DataFrame({"text": ["a", "b"], "mixed": [1, "two"]})
+    table = prepare_items(frame, "src").table
+    assert table.column("mixed").to_pylist() == ["1", "two"]
+
+
+def test_defaults_pick_text_label_id_columns() -> None:
+    frame = pd.DataFrame({"id": ["x", "y"], "text": ["a", "b"], "label": ["p", "q"]})
+    items = prepare_items(frame, "src")
+    assert (items.text_column, items.label_column) == ("text", "label")
+    assert items.table.column_names[0] == "id" and items.table.column("id").to_pylist() == ["x", "y"]

@@ -1,0 +1,111 @@
+"""Embedding a stored dataset: reuse, method input, bad input that leaves the workspace as it was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embedlab.errors import InvalidInputError, NotFoundError
+from embedlab.pipeline.embed import embed
+from embedlab.pipeline.export import export_space
+from embedlab.pipeline.ingest import ingest
+from embedlab.pipeline.search import search
+from embedlab.store.workspace import Workspace
+
+LSA = {"n_components": 4, "min_df": 1}
+
+
+@pytest.fixture
+def topics(ws: Workspace, topics_csv: Path) -> Workspace:
+    ingest(ws, "topics", topics_csv, text="body", label="topic", id="doc")
+    return ws
+
+
+def test_identical_embed_is_reused(topics: Workspace) -> None:
+    first = embed(topics, "topics", "tfidf-svd", params=LSA)
+    again = embed(topics, "topics", "tfidf-svd", params=LSA)
+    assert not first.reused and again.reused
+    assert [r.kind for r in topics.manifest.runs("topics")].count("embed") == 1
+    forced = embed(topics, "topics", "tfidf-svd", params=LSA, force=True)
+    assert not forced.reused
+
+
+def test_small_batches_give_the_same_vectors(topics: Workspace) -> None:
+    whole = embed(topics, "topics", "tfidf-svd", params=LSA).space.vectors()
+    batched = embed(topics, "topics", "tfidf-svd", space="lsa-batched", params=LSA,
+                    batch_rows=7).space.vectors()
+    np.testing.assert_allclose(whole, batched, atol=1e-6)
+
+
+def test_search_by_text_id_and_vector(topics: Workspace) -> None:
+    embed(topics, "topics", "minilm")
+    hits = search(topics, "topics", "minilm", "a football match and a goal", k=5)
+    assert [h.label for h in hits].count("sport") >= 4
+    assert hits[0].score >= hits[-1].score
+    by_id = search(topics, "topics", "minilm", "space-0", by="id", k=3)
+    assert "space-0" not in [h.id for h in by_id] and by_id[0].label == "space"
+    vector = topics.space("topics", "minilm").vectors()[0]
+    assert search(topics, "topics", "minilm", vector, by="vector", k=1)[0].id == "food-0"
+
+
+def test_search_errors(topics: Workspace) -> None:
+    embed(topics, "topics", "minilm")
+    with pytest.raises(InvalidInputError, match="has 3 dimensions; space 'minilm' has 384"):
+        search(topics, "topics", "minilm", [0.1, 0.2, 0.3], by="vector")
+    with pytest.raises(NotFoundError, match="No item with id 'nope'"):
+        search(topics, "topics", "minilm", "nope", by="id")
+    with pytest.raises(NotFoundError, match="No space 'minlm'.*Did you mean 'minilm'"):
+        search(topics, "topics", "minlm", "x")
+
+
+def test_numeric_space_refuses_text_query(ws: Workspace) -> None:
+    ingest(ws, "digits", "sandbox:digits")
+    embed(ws, "digits", "pca", params={"n_components": 10})
+    assert ws.space("digits", "pca").meta["columns"][:2] == ["pixel_0", "pixel_1"]
+    with pytest.raises(InvalidInputError, match="cannot embed a text query"):
+        search(ws, "digits", "pca", "a seven")
+    hits = search(ws, "digits", "pca", "0", by="id", k=5)
+    assert [h.label for h in hits].count("0") >= 4
+
+
+def test_nan_in_numeric_column_names_row_id_and_column(ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "nums.csv"
+    path.write_text("key,a,b\nx,1,2\ny,3,\nz,5,6\n", encoding="utf-8")
+    ingest(ws, "nums", path, id="key")
+    with pytest.raises(InvalidInputError, match="column 'b' has 1 NaN.*row 1 \\(id 'y'\\)"):
+        embed(ws, "nums", "pca")
+    assert ws.entries("space", "nums") == [], "a refused run stores nothing"
+
+
+def test_text_method_on_dataset_without_text(ws: Workspace) -> None:
+    ingest(ws, "digits", "sandbox:digits")
+    with pytest.raises(InvalidInputError, match="has no text column"):
+        embed(ws, "digits", "minilm")
+
+
+def test_onehot_on_categorical_columns(topics: Workspace) -> None:
+    report = embed(topics, "topics", "onehot", columns=["topic"])
+    assert report.space.dim == 3
+    assert report.method_report["sparsity"] == pytest.approx(2 / 3)
+
+
+def test_unknown_method_and_param(topics: Workspace) -> None:
+    with pytest.raises(NotFoundError, match="Unknown method 'word2vec'"):
+        embed(topics, "topics", "word2vec")
+    with pytest.raises(InvalidInputError, match="no parameter 'windw'"):
+        embed(topics, "topics", "tfidf-svd", params={"windw": "3"})
+
+
+def test_export_parquet_and_npy(topics: Workspace, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    vectors = embed(topics, "topics", "tfidf-svd", params=LSA).space.vectors()
+    np.testing.assert_array_equal(np.load(export_space(topics, "topics", "tfidf-svd",
+                                                       tmp_path / "v.npy")), vectors)
+    table = pq.read_table(export_space(topics, "topics", "tfidf-svd", tmp_path / "v.parquet"))
+    assert table.column("id").to_pylist()[0] == "food-0"
+    assert len(table.column("vector")[0]) == 4
+    with pytest.raises(InvalidInputError, match=".parquet"):
+        export_space(topics, "topics", "tfidf-svd", tmp_path / "v.csv")

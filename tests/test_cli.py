@@ -1,0 +1,148 @@
+"""The CLI contract: exact command forms, --json on stdout only, and every bad input as one
+paragraph on stderr with exit code 2 and the workspace left as it was."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from embedlab.cli import main
+from embedlab.store.workspace import Workspace
+
+
+@pytest.fixture
+def run(capsys, monkeypatch, tmp_path: Path):
+    workspace = tmp_path / "ws"
+
+    def invoke(*args: str, ws: Path | None = None) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["embedlab", "--workspace", str(ws or workspace), *args])
+        with pytest.raises(SystemExit) as exit_info:
+            main()
+        captured = capsys.readouterr()
+        return int(exit_info.value.code or 0), captured.out, captured.err
+
+    invoke.workspace = workspace  # type: ignore[attr-defined]
+    return invoke
+
+
+def assert_clear_error(code: int, err: str, *fragments: str) -> None:
+    assert code == 2, err
+    assert "Traceback" not in err and err.strip().startswith("Error:")
+    assert "\n\n" not in err.strip(), "one paragraph"
+    flat = " ".join(err.split())
+    for fragment in fragments:
+        assert fragment in flat, f"{fragment!r} not in {flat!r}"
+
+
+def test_ingest_embed_search_ls_export_json(run, topics_csv: Path, tmp_path: Path) -> None:
+    code, out, _ = run("ingest", "topics", str(topics_csv), "--text", "body", "--label", "topic",
+                       "--id", "doc", "--json")
+    assert code == 0 and json.loads(out)["n_items"] == 30
+    code, out, _ = run("embed", "topics", "--method", "tfidf-svd", "--param", "n_components=4",
+                       "--param", "min_df=1", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["dim"] == 4 and report["params"]["n_components"] == 4
+    code, out, _ = run("search", "topics", "tfidf-svd", "rocket orbit satellite", "-k", "3", "--json")
+    hits = json.loads(out)
+    assert code == 0 and len(hits) == 3 and hits[0]["label"] == "space"
+    code, out, _ = run("ls", "--json")
+    assert json.loads(out)["datasets"][0]["spaces"] == ["tfidf-svd"]
+    code, out, _ = run("ls", "topics", "--json")
+    assert [r["kind"] for r in json.loads(out)["runs"]] == ["ingest", "embed"]
+    code, out, _ = run("project", "topics", "tfidf-svd", "--method", "pca", "--dims", "3", "--json")
+    assert code == 0 and json.loads(out)["dims"] == 3
+    code, out, _ = run("export", "topics", "tfidf-svd", str(tmp_path / "v.npy"))
+    assert code == 0 and (tmp_path / "v.npy").exists()
+
+
+def test_human_output_is_readable(run, topics_csv: Path) -> None:
+    code, out, err = run("ingest", "topics", str(topics_csv), "--text", "body", "--id", "doc")
+    assert code == 0 and "30 items" in out
+    code, out, _ = run("methods")
+    assert "minilm" in out and "tfidf-svd" in out
+    code, out, _ = run("datasets")
+    assert "rotten-tomatoes" in out and "digits" in out
+
+
+def test_empty_texts_are_skipped_and_counted(run, tmp_path: Path) -> None:
+    path = tmp_path / "some-empty.csv"
+    path.write_text("id,text\n1,hello\n2,   \n3,\n4,world\n", encoding="utf-8")
+    code, out, _ = run("ingest", "d", str(path), "--json")
+    report = json.loads(out)
+    assert code == 0 and report["n_items"] == 2
+    assert report["skipped_empty_text"] == 2 and report["skipped_rows"] == [1, 2]
+
+
+def test_missing_file(run, tmp_path: Path) -> None:
+    code, _, err = run("ingest", "d", str(tmp_path / "missing.csv"))
+    assert_clear_error(code, err, "missing.csv", "does not exist")
+
+
+def test_unknown_column(run, topics_csv: Path) -> None:
+    code, _, err = run("ingest", "d", str(topics_csv), "--text", "bdy")
+    assert_clear_error(code, err, "Column 'bdy'", "doc, body, topic")
+
+
+def test_not_utf8(run, tmp_path: Path) -> None:
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("naïve café\n".encode("latin-1"))
+    code, _, err = run("ingest", "d", str(path))
+    assert_clear_error(code, err, "latin1.txt", "not valid UTF-8", "line 1")
+
+
+def test_duplicate_ids_leave_workspace_as_it_was(run, topics_csv: Path, tmp_path: Path) -> None:
+    run("ingest", "d", str(topics_csv), "--text", "body", "--id", "doc")
+    path = tmp_path / "dupes.csv"
+    path.write_text("doc,body\nx,a\nx,b\n", encoding="utf-8")
+    code, _, err = run("ingest", "d", str(path), "--text", "body", "--id", "doc")
+    assert_clear_error(code, err, "'x' (rows 0, 1)")
+    assert len(Workspace(run.workspace).dataset("d")) == 30
+
+
+def test_nan_in_numeric_column(run, tmp_path: Path) -> None:
+    path = tmp_path / "nums.csv"
+    path.write_text("a,b\n1,2\n3,nan\n", encoding="utf-8")
+    run("ingest", "n", str(path))
+    code, _, err = run("embed", "n", "--method", "pca")
+    assert_clear_error(code, err, "column 'b'", "row 1 (id '1')")
+    assert Workspace(run.workspace).space_names("n") == []
+
+
+def test_query_vector_of_wrong_dimension(run, topics_csv: Path) -> None:
+    run("ingest", "t", str(topics_csv), "--text", "body", "--id", "doc")
+    run("embed", "t", "--method", "tfidf-svd", "--param", "n_components=4", "--param", "min_df=1")
+    code, _, err = run("search", "t", "tfidf-svd", "[0.1, 0.2]", "--by", "vector")
+    assert_clear_error(code, err, "2 dimensions; space 'tfidf-svd' has 4")
+
+
+def test_unknown_method_and_dataset_list_valid_names(run, topics_csv: Path) -> None:
+    run("ingest", "topics", str(topics_csv), "--text", "body", "--id", "doc")
+    code, _, err = run("embed", "topics", "--method", "minlm")
+    assert_clear_error(code, err, "Unknown method 'minlm'", "'tfidf-svd'", "Did you mean 'minilm'")
+    code, _, err = run("embed", "topic", "--method", "minilm")
+    assert_clear_error(code, err, "No dataset 'topic'", "Did you mean 'topics'")
+    code, _, err = run("ingest", "x", "sandbox:rotten-tomato")
+    assert_clear_error(code, err, "Unknown sandbox dataset", "'rotten-tomatoes'")
+
+
+def test_bad_param_syntax_and_value(run, topics_csv: Path) -> None:
+    run("ingest", "t", str(topics_csv), "--text", "body", "--id", "doc")
+    code, _, err = run("embed", "t", "--method", "tfidf-svd", "--param", "n_components")
+    assert_clear_error(code, err, "--param expects KEY=VALUE")
+    code, _, err = run("embed", "t", "--method", "tfidf-svd", "--param", "n_components=0")
+    assert_clear_error(code, err, "The 'n_components' parameter of TfidfSVD must be an int >= 1")
+
+
+def test_unwritable_workspace(run, topics_csv: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "plain-file"
+    blocker.write_text("x")
+    code, _, err = run("ingest", "d", str(topics_csv), ws=blocker / "ws")
+    assert_clear_error(code, err, "Cannot write to the workspace folder")
+
+
+def test_usage_errors_exit_2(run) -> None:
+    code, _, err = run("embed", "only-a-name")
+    assert code == 2 and "--method" in err
