@@ -12,27 +12,51 @@ import pytest
 from embedlab.store.workspace import Workspace
 
 TOPICS = {
-    "food": ["The pasta was cooked perfectly with fresh basil", "A spicy curry with rice and lentils",
-             "Chocolate cake with a rich cream frosting", "Grilled fish served with lemon and herbs",
-             "A bowl of warm tomato soup and bread", "Sushi rolls with salmon and avocado",
-             "Pancakes with maple syrup for breakfast", "A fresh salad of spinach and goat cheese",
-             "Roast chicken with potatoes and garlic", "Homemade pizza with mozzarella"],
-    "sport": ["The striker scored twice in the final match", "A marathon runner crossed the finish line",
-              "The tennis player won the championship in straight sets", "Basketball team wins overtime thriller",
-              "The goalkeeper saved a penalty in extra time", "Cyclists raced up the mountain stage",
-              "The swimmer broke the world record", "A boxer knocked out the champion",
-              "The coach praised the defence after the game", "Fans cheered as the team lifted the trophy"],
-    "space": ["The rocket launched a satellite into orbit", "Astronomers discovered a new exoplanet",
-              "The telescope captured images of a distant galaxy", "Astronauts repaired the space station",
-              "A comet passed close to the sun", "The rover landed on the surface of Mars",
-              "Scientists studied black holes and gravity waves", "The moon mission returned rock samples",
-              "A solar eclipse darkened the sky", "Stars form inside clouds of gas and dust"],
+    "food": [
+        "The pasta was cooked perfectly with fresh basil",
+        "A spicy curry with rice and lentils",
+        "Chocolate cake with a rich cream frosting",
+        "Grilled fish served with lemon and herbs",
+        "A bowl of warm tomato soup and bread",
+        "Sushi rolls with salmon and avocado",
+        "Pancakes with maple syrup for breakfast",
+        "A fresh salad of spinach and goat cheese",
+        "Roast chicken with potatoes and garlic",
+        "Homemade pizza with mozzarella",
+    ],
+    "sport": [
+        "The striker scored twice in the final match",
+        "A marathon runner crossed the finish line",
+        "The tennis player won the championship in straight sets",
+        "Basketball team wins overtime thriller",
+        "The goalkeeper saved a penalty in extra time",
+        "Cyclists raced up the mountain stage",
+        "The swimmer broke the world record",
+        "A boxer knocked out the champion",
+        "The coach praised the defence after the game",
+        "Fans cheered as the team lifted the trophy",
+    ],
+    "space": [
+        "The rocket launched a satellite into orbit",
+        "Astronomers discovered a new exoplanet",
+        "The telescope captured images of a distant galaxy",
+        "Astronauts repaired the space station",
+        "A comet passed close to the sun",
+        "The rover landed on the surface of Mars",
+        "Scientists studied black holes and gravity waves",
+        "The moon mission returned rock samples",
+        "A solar eclipse darkened the sky",
+        "Stars form inside clouds of gas and dust",
+    ],
 }
 
 
 def topic_rows() -> list[dict[str, str]]:
-    return [{"doc": f"{topic}-{i}", "body": text, "topic": topic}
-            for topic, texts in TOPICS.items() for i, text in enumerate(texts)]
+    return [
+        {"doc": f"{topic}-{i}", "body": text, "topic": topic}
+        for topic, texts in TOPICS.items()
+        for i, text in enumerate(texts)
+    ]
 
 
 @pytest.fixture

@@ -38,14 +38,35 @@ def assert_clear_error(code: int, err: str, *fragments: str) -> None:
 
 
 def test_ingest_embed_search_ls_export_json(run, topics_csv: Path, tmp_path: Path) -> None:
-    code, out, _ = run("ingest", "topics", str(topics_csv), "--text", "body", "--label", "topic",
-                       "--id", "doc", "--json")
+    code, out, _ = run(
+        "ingest",
+        "topics",
+        str(topics_csv),
+        "--text",
+        "body",
+        "--label",
+        "topic",
+        "--id",
+        "doc",
+        "--json",
+    )
     assert code == 0 and json.loads(out)["n_items"] == 30
-    code, out, _ = run("embed", "topics", "--method", "tfidf-svd", "--param", "n_components=4",
-                       "--param", "min_df=1", "--json")
+    code, out, _ = run(
+        "embed",
+        "topics",
+        "--method",
+        "tfidf-svd",
+        "--param",
+        "n_components=4",
+        "--param",
+        "min_df=1",
+        "--json",
+    )
     report = json.loads(out)
     assert code == 0 and report["dim"] == 4 and report["params"]["n_components"] == 4
-    code, out, _ = run("search", "topics", "tfidf-svd", "rocket orbit satellite", "-k", "3", "--json")
+    code, out, _ = run(
+        "search", "topics", "tfidf-svd", "rocket orbit satellite", "-k", "3", "--json"
+    )
     hits = json.loads(out)
     assert code == 0 and len(hits) == 3 and hits[0]["label"] == "space"
     code, out, _ = run("ls", "--json")

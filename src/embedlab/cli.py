@@ -39,7 +39,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-datasets_app = typer.Typer(help="Sandbox datasets: list them, fetch one.", invoke_without_command=True)
+datasets_app = typer.Typer(
+    help="Sandbox datasets: list them, fetch one.", invoke_without_command=True
+)
 app.add_typer(datasets_app, name="datasets")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON only.")]
@@ -57,8 +59,11 @@ def _workspace() -> Workspace:
 def _main(
     workspace: Annotated[
         Path | None,
-        typer.Option("--workspace", "-w", help="Workspace folder [default: $EMBEDLAB_WORKSPACE "
-                     "or ./embedlab-workspace]"),
+        typer.Option(
+            "--workspace",
+            "-w",
+            help="Workspace folder [default: $EMBEDLAB_WORKSPACE or ./embedlab-workspace]",
+        ),
     ] = None,
 ) -> None:
     _State.workspace_path = workspace
@@ -83,9 +88,16 @@ class RichReporter:
 
     def start(self, description: str, total: float | None) -> _RichTask:
         if self.bar is None:
-            self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                                MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-                                console=self.console, transient=True)
+            self.bar = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=self.console,
+                transient=True,
+            )
             self.bar.start()
         self.active += 1
         return _RichTask(self.bar, self.bar.add_task(description, total=total))
@@ -93,8 +105,11 @@ class RichReporter:
     def finish(self, task: progress.ProgressTask) -> None:
         assert isinstance(task, _RichTask) and self.bar is not None
         total = self.bar.tasks[task.task_id].total if task.task_id < len(self.bar.tasks) else None
-        self.bar.update(task.task_id, completed=total if total is not None else 1,
-                        total=total if total is not None else 1)
+        self.bar.update(
+            task.task_id,
+            completed=total if total is not None else 1,
+            total=total if total is not None else 1,
+        )
         self.active -= 1
         if self.active == 0:
             self.bar.stop()
@@ -123,9 +138,17 @@ def datasets_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
         return
     from embedlab.io.sandbox import SANDBOX
 
-    rows = [{"name": d.name, "items": d.n_items, "on_this_machine": d.is_available(),
-             "source": d.source, "license": d.license, "description": d.description}
-            for d in SANDBOX.values()]
+    rows = [
+        {
+            "name": d.name,
+            "items": d.n_items,
+            "on_this_machine": d.is_available(),
+            "source": d.source,
+            "license": d.license,
+            "description": d.description,
+        }
+        for d in SANDBOX.values()
+    ]
     if as_json:
         _print_json(rows)
         return
@@ -153,7 +176,9 @@ def datasets_fetch(name: str) -> None:
 @app.command()
 def ingest(
     name: str,
-    source: Annotated[str, typer.Argument(help="A CSV/TSV/JSONL/Parquet/TXT file, or sandbox:NAME")],
+    source: Annotated[
+        str, typer.Argument(help="A CSV/TSV/JSONL/Parquet/TXT file, or sandbox:NAME")
+    ],
     text: Annotated[str | None, typer.Option(help="Column holding the text to embed")] = None,
     label: Annotated[str | None, typer.Option(help="Column holding the label")] = None,
     id: Annotated[str | None, typer.Option("--id", help="Column holding unique item ids")] = None,
@@ -167,11 +192,15 @@ def ingest(
         _print_json(report.to_dict())
         return
     columns = report.dataset.columns
-    shown = ", ".join(columns[:12]) + (f" and {len(columns) - 12} more" if len(columns) > 12 else "")
+    shown = ", ".join(columns[:12]) + (
+        f" and {len(columns) - 12} more" if len(columns) > 12 else ""
+    )
     out.print(f"Dataset '{name}': {report.n_items:,} items, columns {shown}")
     if report.skipped_empty_text:
-        out.print(f"[yellow]Skipped {report.skipped_empty_text} row(s) with empty text "
-                  f"(rows {', '.join(map(str, report.skipped_rows[:10]))}).[/yellow]")
+        out.print(
+            f"[yellow]Skipped {report.skipped_empty_text} row(s) with empty text "
+            f"(rows {', '.join(map(str, report.skipped_rows[:10]))}).[/yellow]"
+        )
 
 
 @app.command()
@@ -182,15 +211,24 @@ def embed(
     param: Annotated[list[str] | None, typer.Option(help="Method parameter KEY=VALUE")] = None,
     columns: Annotated[str | None, typer.Option(help="Comma-separated input columns")] = None,
     batch_rows: Annotated[int, typer.Option(help="Rows per committed batch")] = 2048,
-    force: Annotated[bool, typer.Option(help="Recompute even if an identical space exists")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Recompute even if an identical space exists")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Embed every item of dataset NAME into a space (resumes an interrupted run)."""
     from embedlab.pipeline.embed import embed as run_embed
 
-    report = run_embed(_workspace(), name, method, space=space, params=_parse_params(param),
-                       columns=columns.split(",") if columns else None, batch_rows=batch_rows,
-                       force=force)
+    report = run_embed(
+        _workspace(),
+        name,
+        method,
+        space=space,
+        params=_parse_params(param),
+        columns=columns.split(",") if columns else None,
+        batch_rows=batch_rows,
+        force=force,
+    )
     if as_json:
         _print_json(report.to_dict())
         return
@@ -198,8 +236,10 @@ def embed(
     state = "reused (already computed)" if report.reused else f"{info['duration_s']} s"
     if report.resumed_rows:
         state += f", resumed after {report.resumed_rows:,} committed rows"
-    out.print(f"Space '{info['space']}' of '{name}': {info['n_items']:,} x {info['dim']} "
-              f"({info['method']}), {state}")
+    out.print(
+        f"Space '{info['space']}' of '{name}': {info['n_items']:,} x {info['dim']} "
+        f"({info['method']}), {state}"
+    )
     for key, value in info["method_report"].items():
         out.print(f"  {key}: {value}")
 
@@ -217,8 +257,14 @@ def neighbors(
     from embedlab.pipeline.graph import neighbors as run_neighbors
 
     graph = run_neighbors(_workspace(), name, space, k=k, method=method, force=force)  # type: ignore[arg-type]
-    info = {"dataset": name, "space": space, "k": graph.k, "method": graph.method,
-            "recall": graph.recall, "params": graph.params}
+    info = {
+        "dataset": name,
+        "space": space,
+        "k": graph.k,
+        "method": graph.method,
+        "recall": graph.recall,
+        "params": graph.params,
+    }
     if as_json:
         _print_json(info)
         return
@@ -238,15 +284,31 @@ def project(
     """Project a space to 2-D or 3-D (stored; the same seed gives the same map)."""
     from embedlab.pipeline.project import project_space
 
-    result = project_space(_workspace(), name, space, method=method, dims=dims, seed=seed,  # type: ignore[arg-type]
-                           force=force)
-    info = {"dataset": name, "space": space, "method": method, "dims": dims, "seed": seed,
-            "n_items": int(result.coords.shape[0]), "reused": result.reused}
+    result = project_space(
+        _workspace(),
+        name,
+        space,
+        method=method,
+        dims=dims,
+        seed=seed,  # type: ignore[arg-type]
+        force=force,
+    )
+    info = {
+        "dataset": name,
+        "space": space,
+        "method": method,
+        "dims": dims,
+        "seed": seed,
+        "n_items": int(result.coords.shape[0]),
+        "reused": result.reused,
+    }
     if as_json:
         _print_json(info)
         return
-    out.print(f"{method.upper()} {dims}-D projection of '{space}': {info['n_items']:,} points"
-              + (" (reused)" if result.reused else ""))
+    out.print(
+        f"{method.upper()} {dims}-D projection of '{space}': {info['n_items']:,} points"
+        + (" (reused)" if result.reused else "")
+    )
 
 
 # -- search / ls / export --------------------------------------------------------------------
@@ -254,7 +316,12 @@ def project(
 def search(
     name: str,
     space: str,
-    query: Annotated[str, typer.Argument(help="A text, an item id (--by id) or a JSON vector / .npy file (--by vector)")],
+    query: Annotated[
+        str,
+        typer.Argument(
+            help="A text, an item id (--by id) or a JSON vector / .npy file (--by vector)"
+        ),
+    ],
     k: Annotated[int, typer.Option("-k", help="Number of results")] = 10,
     by: Annotated[str, typer.Option(help="text, id or vector")] = "text",
     as_json: JsonOption = False,
@@ -272,8 +339,13 @@ def search(
     table = Table("#", "score", "id", "label", "text", title=f"Nearest to {query!r} in {space}")
     for hit in hits:
         snippet = (hit.text or "").replace("\n", " ")
-        table.add_row(str(hit.rank), f"{hit.score:.3f}", hit.id, str(hit.label or ""),
-                      snippet[:120] + ("…" if len(snippet) > 120 else ""))
+        table.add_row(
+            str(hit.rank),
+            f"{hit.score:.3f}",
+            hit.id,
+            str(hit.label or ""),
+            snippet[:120] + ("…" if len(snippet) > 120 else ""),
+        )
     out.print(table)
 
 
@@ -284,7 +356,9 @@ def _read_vector(query: str) -> Any:
         try:
             return np.load(query, allow_pickle=False)
         except (OSError, ValueError) as error:
-            raise InvalidInputError(f"Cannot read the query vector file '{query}': {error}") from None
+            raise InvalidInputError(
+                f"Cannot read the query vector file '{query}': {error}"
+            ) from None
     try:
         return json.loads(query)
     except json.JSONDecodeError:
@@ -309,20 +383,33 @@ def list_contents(
             return
         table = Table("dataset", "items", "text", "label", "spaces", title=str(workspace.path))
         for row in rows:
-            table.add_row(row["name"], f"{row['n_items']:,}", row["text_column"] or "",
-                          row["label_column"] or "", ", ".join(row["spaces"]))
+            table.add_row(
+                row["name"],
+                f"{row['n_items']:,}",
+                row["text_column"] or "",
+                row["label_column"] or "",
+                ", ".join(row["spaces"]),
+            )
         out.print(table if rows else "No datasets yet: `embedlab ingest NAME SOURCE`.")
         return
     info = describe_dataset(workspace, name)
     if as_json:
         _print_json(info)
         return
-    out.print(f"[bold]{name}[/bold]: {info['n_items']:,} items, columns {', '.join(info['columns'])}")
+    out.print(
+        f"[bold]{name}[/bold]: {info['n_items']:,} items, columns {', '.join(info['columns'])}"
+    )
     table = Table("space", "status", "method", "dim", "params", "graph", "projections")
     for s in info["spaces"]:
-        table.add_row(s["name"], s["status"], s["method"], str(s["dim"]),
-                      " ".join(f"{k}={v}" for k, v in s["params"].items()),
-                      s["graph"] or "", ", ".join(s["projections"]))
+        table.add_row(
+            s["name"],
+            s["status"],
+            s["method"],
+            str(s["dim"]),
+            " ".join(f"{k}={v}" for k, v in s["params"].items()),
+            s["graph"] or "",
+            ", ".join(s["projections"]),
+        )
     out.print(table)
     runs = Table("run", "kind", "space", "method", "seconds", title="runs")
     for r in info["runs"]:
@@ -344,8 +431,16 @@ def methods(as_json: JsonOption = False) -> None:
     """List the embedding methods and their parameters."""
     from embedlab.methods import available
 
-    rows = [{"name": n, "modality": c.modality, "pretrained": c.pretrained, "summary": c.summary,
-             "params": c().get_params()} for n, c in available().items()]
+    rows = [
+        {
+            "name": n,
+            "modality": c.modality,
+            "pretrained": c.pretrained,
+            "summary": c.summary,
+            "params": c().get_params(),
+        }
+        for n, c in available().items()
+    ]
     if as_json:
         _print_json(rows)
         return
@@ -358,7 +453,9 @@ def methods(as_json: JsonOption = False) -> None:
 
 @app.command()
 def demo(
-    no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop before serving the app")] = False,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Stop before serving the app")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Run the demo end to end on Rotten Tomatoes (reuses whatever is already computed)."""
@@ -368,11 +465,15 @@ def demo(
     if as_json:
         _print_json(summary.to_dict())
         return
-    out.print(f"[bold]embedlab demo[/bold]: {summary.n_items:,} items x {summary.dim} dimensions "
-              f"('{summary.space}' space of '{summary.dataset}') in {summary.workspace}")
+    out.print(
+        f"[bold]embedlab demo[/bold]: {summary.n_items:,} items x {summary.dim} dimensions "
+        f"('{summary.space}' space of '{summary.dataset}') in {summary.workspace}"
+    )
     stages = Table("stage", "seconds", "", "detail")
     for stage in summary.stages:
-        stages.add_row(stage.name, f"{stage.seconds:.2f}", "reused" if stage.reused else "", stage.detail)
+        stages.add_row(
+            stage.name, f"{stage.seconds:.2f}", "reused" if stage.reused else "", stage.detail
+        )
     out.print(stages)
     for query, hits in summary.queries:
         out.print(f"\n[bold]{query}[/bold]")

@@ -36,8 +36,15 @@ def plot_map(
         for i, label in enumerate(order):
             mask = names == label
             shown = label if i < max_legend else None
-            ax.scatter(coords[mask, 0], coords[mask, 1], s=size, alpha=0.6, linewidths=0,
-                       color=cmap(i % cmap.N), label=f"{shown} ({mask.sum():,})" if shown else None)
+            ax.scatter(
+                coords[mask, 0],
+                coords[mask, 1],
+                s=size,
+                alpha=0.6,
+                linewidths=0,
+                color=cmap(i % cmap.N),
+                label=f"{shown} ({mask.sum():,})" if shown else None,
+            )
         ax.legend(markerscale=max(1.0, 6 / size), loc="best", fontsize=9, frameon=True)
     ax.set_title(title)
     ax.set_xticks([])

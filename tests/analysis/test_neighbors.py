@@ -18,14 +18,19 @@ from embedlab.errors import InvalidInputError
 def clustered(n: int, dim: int = 32, clusters: int = 10, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     centres = rng.normal(size=(clusters, dim))
-    return (centres[rng.integers(0, clusters, n)] + 0.3 * rng.normal(size=(n, dim))).astype(np.float32)
+    return (centres[rng.integers(0, clusters, n)] + 0.3 * rng.normal(size=(n, dim))).astype(
+        np.float32
+    )
 
 
 def test_exact_graph_matches_sklearn_brute_cosine() -> None:
     data = clustered(1500)
     graph = build_neighbor_graph(data, k=10, method="exact")
-    _, reference = NearestNeighbors(n_neighbors=11, metric="cosine", algorithm="brute").fit(
-        data).kneighbors(data)
+    _, reference = (
+        NearestNeighbors(n_neighbors=11, metric="cosine", algorithm="brute")
+        .fit(data)
+        .kneighbors(data)
+    )
     same = [set(graph.indices[i]) == set(reference[i]) - {i} for i in range(len(data))]
     assert np.mean(same) > 0.999
     assert graph.method == "exact" and graph.recall == 1.0
@@ -54,7 +59,9 @@ def test_hnsw_recall_is_measured_and_high() -> None:
     assert graph.method == "hnsw"
     assert graph.recall is not None and graph.recall >= 0.95
     exact = build_neighbor_graph(data, k=10, method="exact")
-    overall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(graph.indices, exact.indices)])
+    overall = np.mean(
+        [len(set(a) & set(b)) / 10 for a, b in zip(graph.indices, exact.indices, strict=True)]
+    )
     assert abs(overall - graph.recall) < 0.03, "sampled recall must reflect the whole graph"
     assert measure_recall(normalize_rows(data), exact.indices) == 1.0
 

@@ -19,7 +19,9 @@ def test_generated_ids_survive_skipped_rows() -> None:
 
 def test_duplicate_ids_are_named_with_rows() -> None:
     frame = pd.DataFrame({"key": ["a", "b", "a", "c", "b"], "text": list("vwxyz")})
-    with pytest.raises(InvalidInputError, match=r"2 id\(s\) repeat: 'a' \(rows 0, 2\), 'b' \(rows 1, 4\)"):
+    with pytest.raises(
+        InvalidInputError, match=r"2 id\(s\) repeat: 'a' \(rows 0, 2\), 'b' \(rows 1, 4\)"
+    ):
         prepare_items(frame, "'f.csv'", id="key")
 
 
@@ -36,7 +38,9 @@ def test_numeric_ids_become_clean_strings() -> None:
 
 def test_unknown_column_lists_the_columns() -> None:
     frame = pd.DataFrame({"body": ["a"], "topic": ["x"]})
-    with pytest.raises(NotFoundError, match="Column 'bodyy'.*--text.*body, topic.*Did you mean 'body'"):
+    with pytest.raises(
+        NotFoundError, match="Column 'bodyy'.*--text.*body, topic.*Did you mean 'body'"
+    ):
         prepare_items(frame, "src", text="bodyy")
 
 
@@ -55,4 +59,7 @@ def test_defaults_pick_text_label_id_columns() -> None:
     frame = pd.DataFrame({"id": ["x", "y"], "text": ["a", "b"], "label": ["p", "q"]})
     items = prepare_items(frame, "src")
     assert (items.text_column, items.label_column) == ("text", "label")
-    assert items.table.column_names[0] == "id" and items.table.column("id").to_pylist() == ["x", "y"]
+    assert items.table.column_names[0] == "id" and items.table.column("id").to_pylist() == [
+        "x",
+        "y",
+    ]

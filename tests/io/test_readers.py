@@ -13,7 +13,10 @@ import pytest
 from embedlab.errors import InvalidInputError, NotFoundError
 from embedlab.io.readers import read_source
 
-ROWS = [{"id": "a", "text": "héllo wörld", "n": 1}, {"id": "b", "text": "second, with comma", "n": 2}]
+ROWS = [
+    {"id": "a", "text": "héllo wörld", "n": 1},
+    {"id": "b", "text": "second, with comma", "n": 2},
+]
 
 
 def write(path: Path, kind: str) -> Path:
@@ -23,7 +26,9 @@ def write(path: Path, kind: str) -> Path:
     elif kind == "tsv":
         frame.to_csv(path, index=False, sep="\t")
     elif kind == "jsonl":
-        path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in ROWS), encoding="utf-8")
+        path.write_text(
+            "\n".join(json.dumps(r, ensure_ascii=False) for r in ROWS), encoding="utf-8"
+        )
     elif kind == "parquet":
         frame.to_parquet(path)
     return path
@@ -53,7 +58,9 @@ def test_txt_is_one_item_per_line(tmp_path: Path) -> None:
 def test_not_utf8_names_line_and_offset(tmp_path: Path) -> None:
     path = tmp_path / "latin.csv"
     path.write_bytes(b"id,text\n1,fine\n2,caf\xe9 au lait\n")
-    with pytest.raises(InvalidInputError, match=r"not valid UTF-8: byte b'\\xe9' at line 3, column 6"):
+    with pytest.raises(
+        InvalidInputError, match=r"not valid UTF-8: byte b'\\xe9' at line 3, column 6"
+    ):
         read_source(path)
 
 

@@ -14,8 +14,9 @@ from tests.conftest import TOPICS
 
 TEXTS = [t for texts in TOPICS.values() for t in texts]
 DIGITS = load_digits().data[:120].astype(np.float32)
-CATEGORIES = np.array([[c, s] for c in ("red", "green", "blue") for s in ("S", "M", "L", "XL")] * 3,
-                      dtype=object)
+CATEGORIES = np.array(
+    [[c, s] for c in ("red", "green", "blue") for s in ("S", "M", "L", "XL")] * 3, dtype=object
+)
 INPUTS = {"text": TEXTS, "numeric": DIGITS, "categorical": CATEGORIES}
 SMALL_PARAMS = {"tfidf-svd": {"n_components": 8, "min_df": 1}, "pca": {"n_components": 8}}
 
@@ -62,8 +63,9 @@ def test_fit_transform_gives_float32_rows(name: str) -> None:
 @pytest.mark.parametrize("name", ALL)
 def test_same_input_same_vectors(name: str) -> None:
     data = INPUTS[make(name).modality]
-    np.testing.assert_allclose(make(name).fit_transform(data), make(name).fit_transform(data),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        make(name).fit_transform(data), make(name).fit_transform(data), atol=1e-6
+    )
 
 
 @pytest.mark.parametrize("name", [n for n in ALL if not methods.get(n).pretrained])
@@ -87,10 +89,15 @@ def test_state_round_trip_reproduces_vectors(name: str) -> None:
 @pytest.mark.parametrize("name", ALL)
 def test_bad_parameter_value_names_parameter(name: str) -> None:
     cls = methods.get(name)
-    first_int = next(k for k, v in cls().get_params().items() if isinstance(v, int)
-                     and not isinstance(v, bool) and k != "seed")
+    first_int = next(
+        k
+        for k, v in cls().get_params().items()
+        if isinstance(v, int) and not isinstance(v, bool) and k != "seed"
+    )
     estimator = cls(**{first_int: -5})
-    with pytest.raises(InvalidInputError, match=f"The '{first_int}' parameter of .* Got -5 instead"):
+    with pytest.raises(
+        InvalidInputError, match=f"The '{first_int}' parameter of .* Got -5 instead"
+    ):
         estimator.fit(INPUTS[cls.modality])
 
 

@@ -21,17 +21,24 @@ def test_vectors_are_unit_length_384d(model: MiniLM) -> None:
 
 
 def test_paraphrases_are_closer_than_unrelated_texts(model: MiniLM) -> None:
-    a, b, c = model.transform([
-        "The film was a delight from start to finish.",
-        "I enjoyed this movie from beginning to end.",
-        "The central bank raised interest rates again.",
-    ])
+    a, b, c = model.transform(
+        [
+            "The film was a delight from start to finish.",
+            "I enjoyed this movie from beginning to end.",
+            "The central bank raised interest rates again.",
+        ]
+    )
     assert a @ b > 0.6
     assert a @ b > a @ c + 0.4
 
 
 def test_batching_and_order_do_not_change_vectors(model: MiniLM) -> None:
-    texts = ["short", "a somewhat longer sentence about films", "x " * 40, "medium length text here"]
+    texts = [
+        "short",
+        "a somewhat longer sentence about films",
+        "x " * 40,
+        "medium length text here",
+    ]
     together = model.transform(texts)
     alone = np.vstack([model.transform([t]) for t in texts])
     np.testing.assert_allclose(together, alone, atol=1e-5)

@@ -1,4 +1,4 @@
-"""Embedding a stored dataset: reuse, method input, bad input that leaves the workspace as it was."""
+"""Embedding a stored dataset: reuse, method input, and bad input that changes nothing."""
 
 from __future__ import annotations
 
@@ -34,8 +34,9 @@ def test_identical_embed_is_reused(topics: Workspace) -> None:
 
 def test_small_batches_give_the_same_vectors(topics: Workspace) -> None:
     whole = embed(topics, "topics", "tfidf-svd", params=LSA).space.vectors()
-    batched = embed(topics, "topics", "tfidf-svd", space="lsa-batched", params=LSA,
-                    batch_rows=7).space.vectors()
+    batched = embed(
+        topics, "topics", "tfidf-svd", space="lsa-batched", params=LSA, batch_rows=7
+    ).space.vectors()
     np.testing.assert_allclose(whole, batched, atol=1e-6)
 
 
@@ -102,8 +103,9 @@ def test_export_parquet_and_npy(topics: Workspace, tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
     vectors = embed(topics, "topics", "tfidf-svd", params=LSA).space.vectors()
-    np.testing.assert_array_equal(np.load(export_space(topics, "topics", "tfidf-svd",
-                                                       tmp_path / "v.npy")), vectors)
+    np.testing.assert_array_equal(
+        np.load(export_space(topics, "topics", "tfidf-svd", tmp_path / "v.npy")), vectors
+    )
     table = pq.read_table(export_space(topics, "topics", "tfidf-svd", tmp_path / "v.parquet"))
     assert table.column("id").to_pylist()[0] == "food-0"
     assert len(table.column("vector")[0]) == 4

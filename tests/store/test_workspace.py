@@ -61,7 +61,9 @@ def test_new_space_drops_its_old_graph_and_projections(ws: Workspace, topics_csv
     assert ws.space("topics", "tfidf-svd").dim == 6
 
 
-def test_failed_ingest_leaves_previous_state(ws: Workspace, topics_csv: Path, tmp_path: Path) -> None:
+def test_failed_ingest_leaves_previous_state(
+    ws: Workspace, topics_csv: Path, tmp_path: Path
+) -> None:
     ingest(ws, "topics", topics_csv, text="body", label="topic", id="doc")
     bad = tmp_path / "dupes.csv"
     bad.write_text("doc,body\n1,a\n1,b\n", encoding="utf-8")

@@ -45,7 +45,9 @@ def normalize_rows(vectors: np.ndarray, what: str = "vectors") -> np.ndarray:
     """Unit-length float32 rows for cosine similarity; all-zero rows stay zero."""
     data = np.ascontiguousarray(vectors, dtype=np.float32)
     if data.ndim != 2 or data.shape[0] == 0:
-        raise InvalidInputError(f"The {what} must be a non-empty 2-D array; got shape {data.shape}.")
+        raise InvalidInputError(
+            f"The {what} must be a non-empty 2-D array; got shape {data.shape}."
+        )
     bad_rows = np.flatnonzero(~np.isfinite(data).all(axis=1))
     if bad_rows.size:
         raise InvalidInputError(

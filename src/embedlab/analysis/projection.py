@@ -49,8 +49,9 @@ def project(
         if method == "pca":
             coords = _pca(unit, dims, seed)
         elif method == "umap":
-            coords = _umap(unit, dims, graph or build_neighbor_graph(unit, k=min(15, n - 1)),
-                           seed, min_dist)
+            coords = _umap(
+                unit, dims, graph or build_neighbor_graph(unit, k=min(15, n - 1)), seed, min_dist
+            )
         else:
             coords = _tsne(unit, dims, graph, seed, perplexity)
     return np.ascontiguousarray(coords, dtype=np.float32)
@@ -70,7 +71,9 @@ def _with_self(graph: NeighborGraph) -> tuple[np.ndarray, np.ndarray]:
     return indices, distances
 
 
-def _umap(unit: np.ndarray, dims: int, graph: NeighborGraph, seed: int, min_dist: float) -> np.ndarray:
+def _umap(
+    unit: np.ndarray, dims: int, graph: NeighborGraph, seed: int, min_dist: float
+) -> np.ndarray:
     import umap
 
     indices, distances = _with_self(graph)
@@ -103,10 +106,10 @@ def _tsne(
     if graph is None or graph.k < needed:
         graph = build_neighbor_graph(unit, k=needed)
     logging.getLogger("openTSNE").setLevel(logging.ERROR)
-    knn = PrecomputedNeighbors(graph.indices[:, :needed].astype(np.int64),
-                               graph.distances[:, :needed].astype(np.float64))
-    affinities = affinity.PerplexityBasedNN(knn_index=knn, perplexity=perplexity,
-                                            random_state=seed)
+    knn = PrecomputedNeighbors(
+        graph.indices[:, :needed].astype(np.int64), graph.distances[:, :needed].astype(np.float64)
+    )
+    affinities = affinity.PerplexityBasedNN(knn_index=knn, perplexity=perplexity, random_state=seed)
     init = initialization.pca(unit, n_components=dims, random_state=seed)
     tsne = TSNE(
         n_components=dims,

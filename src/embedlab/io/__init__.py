@@ -4,4 +4,11 @@ from embedlab.io.items import PreparedItems, prepare_items
 from embedlab.io.readers import read_source
 from embedlab.io.sandbox import SANDBOX, SandboxDataset, get_sandbox
 
-__all__ = ["SANDBOX", "PreparedItems", "SandboxDataset", "get_sandbox", "prepare_items", "read_source"]
+__all__ = [
+    "SANDBOX",
+    "PreparedItems",
+    "SandboxDataset",
+    "get_sandbox",
+    "prepare_items",
+    "read_source",
+]

@@ -17,8 +17,14 @@ import pandas as pd
 
 from embedlab.errors import InvalidInputError, NotFoundError
 
-TEXT_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-                 ".json": "jsonl", ".txt": "txt"}
+TEXT_SUFFIXES = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".txt": "txt",
+}
 COMPRESSIONS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
 SUPPORTED = "CSV, TSV, JSONL, Parquet or TXT (optionally compressed with .gz, .bz2, .xz)"
 
@@ -78,7 +84,9 @@ def read_source(path: str | Path) -> pd.DataFrame:
         try:
             raw = COMPRESSIONS[compression](raw)
         except (OSError, EOFError, ValueError, lzma.LZMAError) as error:
-            raise InvalidInputError(f"Cannot decompress '{path}' ({compression}): {error}") from None
+            raise InvalidInputError(
+                f"Cannot decompress '{path}' ({compression}): {error}"
+            ) from None
     text = decode_utf8(raw, path)
     return _parse_text(text, kind, path)
 

@@ -79,8 +79,18 @@ def _rt_locate() -> Path | None:
 
 def pip_download(requirement: str, into: Path) -> Path:
     """Download one wheel without its dependencies, through the user's own pip settings."""
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-               "--quiet", "--dest", str(into), requirement]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--quiet",
+        "--dest",
+        str(into),
+        requirement,
+    ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     wheels = sorted(into.glob("*.whl"))
     if result.returncode != 0 or not wheels:
@@ -118,8 +128,9 @@ def _digits_read(_: Path | None) -> pd.DataFrame:
     from sklearn.datasets import load_digits
 
     digits = load_digits()
-    frame = pd.DataFrame(digits.data.astype("float32"),
-                         columns=[f"pixel_{i}" for i in range(digits.data.shape[1])])
+    frame = pd.DataFrame(
+        digits.data.astype("float32"), columns=[f"pixel_{i}" for i in range(digits.data.shape[1])]
+    )
     frame["label"] = [str(v) for v in digits.target]
     return frame
 

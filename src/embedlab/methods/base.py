@@ -145,7 +145,9 @@ def get(name: str) -> type[Embedder]:
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise NotFoundError(f"Unknown method '{name}'. {did_you_mean(name, list(_REGISTRY))}") from None
+        raise NotFoundError(
+            f"Unknown method '{name}'. {did_you_mean(name, list(_REGISTRY))}"
+        ) from None
 
 
 def available() -> dict[str, type[Embedder]]:
@@ -153,14 +155,18 @@ def available() -> dict[str, type[Embedder]]:
     return dict(sorted(_REGISTRY.items()))
 
 
-def check_finite_matrix(X: Any, what: str, describe_row: Callable[[int], str] | None = None) -> np.ndarray:
+def check_finite_matrix(
+    X: Any, what: str, describe_row: Callable[[int], str] | None = None
+) -> np.ndarray:
     """A 2-D float32 array with no NaN or infinity; the error names the first bad row."""
     try:
         array = np.asarray(X, dtype=np.float32)
     except (TypeError, ValueError) as error:
         raise InvalidInputError(f"{what} must be numbers; could not convert: {error}.") from None
     if array.ndim != 2:
-        raise InvalidInputError(f"{what} must be a 2-D array (items x features). Got shape {array.shape}.")
+        raise InvalidInputError(
+            f"{what} must be a 2-D array (items x features). Got shape {array.shape}."
+        )
     if array.shape[0] == 0:
         raise InvalidInputError(f"{what} is empty: there are no items.")
     bad = ~np.isfinite(array)

@@ -1,4 +1,4 @@
-"""Linear embeddings fitted on the data: PCA of numeric columns, LSA (TF-IDF + truncated SVD) of texts."""
+"""Linear embeddings fitted on the data: PCA of numeric columns, LSA (TF-IDF + SVD) of texts."""
 
 from __future__ import annotations
 
@@ -31,8 +31,11 @@ class PCAEmbedder(Embedder):
         self.seed = seed
 
     def _validate_params(self) -> None:
-        self._check_param("n_components", isinstance(self.n_components, int) and self.n_components >= 1,
-                          "an int >= 1")
+        self._check_param(
+            "n_components",
+            isinstance(self.n_components, int) and self.n_components >= 1,
+            "an int >= 1",
+        )
         self._check_param("standardize", isinstance(self.standardize, bool), "a bool")
         self._check_param("seed", isinstance(self.seed, int), "an int")
 

@@ -26,7 +26,8 @@ def _as_category_matrix(X: Any) -> np.ndarray:
         array = array[:, None]
     if array.ndim != 2 or array.shape[0] == 0:
         raise InvalidInputError(
-            f"One-hot input must be a non-empty 2-D table (items x columns); got shape {array.shape}."
+            "One-hot input must be a non-empty 2-D table (items x columns); "
+            f"got shape {array.shape}."
         )
     out = np.empty(array.shape, dtype=object)
     for j in range(array.shape[1]):
@@ -48,8 +49,11 @@ class OneHot(Embedder):
         self.max_dimension = max_dimension
 
     def _validate_params(self) -> None:
-        self._check_param("max_dimension", isinstance(self.max_dimension, int) and self.max_dimension >= 1,
-                          "an int >= 1")
+        self._check_param(
+            "max_dimension",
+            isinstance(self.max_dimension, int) and self.max_dimension >= 1,
+            "an int >= 1",
+        )
 
     def fit(self, X: Any) -> OneHot:
         self._validate_params()
@@ -59,7 +63,8 @@ class OneHot(Embedder):
         if dimension > self.max_dimension:
             raise InvalidInputError(
                 f"One-hot encoding would have {dimension:,} dimensions (categories per column: "
-                f"{[len(c) for c in self.categories_]}), over max_dimension={self.max_dimension:,}. "
+                f"{[len(c) for c in self.categories_]}), "
+                f"over max_dimension={self.max_dimension:,}. "
                 "Drop high-cardinality columns or raise max_dimension."
             )
         self.dimension_ = dimension

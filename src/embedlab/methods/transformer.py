@@ -73,7 +73,12 @@ class MiniLM(Embedder):
     summary = "all-MiniLM-L6-v2 sentence embeddings, int8 ONNX (384-d, default text method)"
 
     def __init__(
-        self, *, batch_size: int = 64, batch_tokens: int = 256, max_length: int = 256, threads: int = 0
+        self,
+        *,
+        batch_size: int = 64,
+        batch_tokens: int = 256,
+        max_length: int = 256,
+        threads: int = 0,
     ) -> None:
         self.batch_size = batch_size
         self.batch_tokens = batch_tokens
@@ -81,10 +86,12 @@ class MiniLM(Embedder):
         self.threads = threads
 
     def _validate_params(self) -> None:
-        self._check_param("batch_size", isinstance(self.batch_size, int) and self.batch_size >= 1,
-                          "an int >= 1")
         self._check_param(
-            "batch_tokens", isinstance(self.batch_tokens, int) and self.batch_tokens >= 1,
+            "batch_size", isinstance(self.batch_size, int) and self.batch_size >= 1, "an int >= 1"
+        )
+        self._check_param(
+            "batch_tokens",
+            isinstance(self.batch_tokens, int) and self.batch_tokens >= 1,
             "an int >= 1",
         )
         self._check_param(
@@ -92,8 +99,11 @@ class MiniLM(Embedder):
             isinstance(self.max_length, int) and 8 <= self.max_length <= 512,
             "an int in the range [8, 512]",
         )
-        self._check_param("threads", isinstance(self.threads, int) and self.threads >= 0,
-                          "an int >= 0 (0 = all cores)")
+        self._check_param(
+            "threads",
+            isinstance(self.threads, int) and self.threads >= 0,
+            "an int >= 0 (0 = all cores)",
+        )
 
     def fit(self, X: Sequence[str] | None = None) -> MiniLM:
         """Load the model; pretrained, so nothing is learned from X."""

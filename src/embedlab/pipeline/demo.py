@@ -57,7 +57,9 @@ class DemoSummary:
             "dim": self.dim,
             "plot": str(self.plot),
             "stages": [vars(s) for s in self.stages],
-            "queries": [{"query": q, "hits": [h.to_dict() for h in hits]} for q, hits in self.queries],
+            "queries": [
+                {"query": q, "hits": [h.to_dict() for h in hits]} for q, hits in self.queries
+            ],
             "notes": self.notes,
         }
 
@@ -69,7 +71,9 @@ def _timed(stages: list[Stage], name: str, work: Callable[[], tuple[T, bool, str
     return result
 
 
-def run_demo(workspace: Workspace, *, dataset: str = DEMO_DATASET, k: int = DEFAULT_K) -> DemoSummary:
+def run_demo(
+    workspace: Workspace, *, dataset: str = DEMO_DATASET, k: int = DEFAULT_K
+) -> DemoSummary:
     stages: list[Stage] = []
     sandbox = get_sandbox(DEMO_DATASET)
     source = SANDBOX_PREFIX + DEMO_DATASET
@@ -80,7 +84,10 @@ def run_demo(workspace: Workspace, *, dataset: str = DEMO_DATASET, k: int = DEFA
         return None, available, sandbox.source
 
     def load() -> tuple[Any, bool, str]:
-        if workspace.has_dataset(dataset) and workspace.dataset(dataset).meta.get("source") == source:
+        if (
+            workspace.has_dataset(dataset)
+            and workspace.dataset(dataset).meta.get("source") == source
+        ):
             ds = workspace.dataset(dataset)
             return ds, True, f"{len(ds):,} items"
         report = ingest(workspace, dataset, source)
@@ -106,7 +113,10 @@ def run_demo(workspace: Workspace, *, dataset: str = DEMO_DATASET, k: int = DEFA
     space = _timed(stages, "embed", vectors)
     _timed(stages, "neighbours", graph)
     projection = _timed(stages, "project", umap_map)
-    plot_path = workspace.plots_path / f"{dataset}-{projection_key(DEMO_SPACE, 'umap', 2).replace('/', '-')}.png"
+    plot_path = (
+        workspace.plots_path
+        / f"{dataset}-{projection_key(DEMO_SPACE, 'umap', 2).replace('/', '-')}.png"
+    )
 
     def plot() -> tuple[Path, bool, str]:
         if projection.reused and plot_path.exists():
@@ -116,11 +126,21 @@ def run_demo(workspace: Workspace, *, dataset: str = DEMO_DATASET, k: int = DEFA
         return plot_map(projection.coords, labels, plot_path, title), False, str(plot_path)
 
     _timed(stages, "plot", plot)
-    summary = DemoSummary(workspace.path.resolve(), dataset, DEMO_SPACE, len(ds), space.dim,
-                          plot_path.resolve(), stages)
+    summary = DemoSummary(
+        workspace.path.resolve(),
+        dataset,
+        DEMO_SPACE,
+        len(ds),
+        space.dim,
+        plot_path.resolve(),
+        stages,
+    )
     start = time.perf_counter()
     for query in DEMO_QUERIES:
         summary.queries.append((query, search(workspace, dataset, DEMO_SPACE, query, k=5)))
-    stages.append(Stage("search", round(time.perf_counter() - start, 2), False,
-                        f"{len(DEMO_QUERIES)} queries"))
+    stages.append(
+        Stage(
+            "search", round(time.perf_counter() - start, 2), False, f"{len(DEMO_QUERIES)} queries"
+        )
+    )
     return summary

@@ -73,11 +73,15 @@ def _default_columns(frame_types: pa.Schema, dataset: Dataset, numeric: bool) ->
     return chosen
 
 
-def method_input(dataset: Dataset, estimator: Embedder, columns: list[str] | None) -> tuple[Any, list[str]]:
+def method_input(
+    dataset: Dataset, estimator: Embedder, columns: list[str] | None
+) -> tuple[Any, list[str]]:
     """The input a method takes from a dataset, and the columns it came from."""
     if estimator.modality == "text":
         if columns and len(columns) != 1:
-            raise InvalidInputError(f"Method '{estimator.name}' embeds one text column; got {columns}.")
+            raise InvalidInputError(
+                f"Method '{estimator.name}' embeds one text column; got {columns}."
+            )
         column = columns[0] if columns else dataset.text_column
         if column is None:
             raise InvalidInputError(
@@ -96,7 +100,8 @@ def method_input(dataset: Dataset, estimator: Embedder, columns: list[str] | Non
     if not chosen:
         kind = "numeric" if numeric else "categorical (text or boolean)"
         raise InvalidInputError(
-            f"Method '{estimator.name}' needs {kind} columns, and dataset '{dataset.name}' has none "
+            f"Method '{estimator.name}' needs {kind} columns, and dataset '{dataset.name}' has "
+            "none "
             "besides id, text and label. Name them with --columns."
         )
     frame = dataset.to_arrow(["id", *chosen]).to_pandas()
@@ -128,7 +133,9 @@ def _numeric_matrix(frame: pd.DataFrame, columns: list[str], dataset: str) -> np
     return values.apply(pd.to_numeric).to_numpy(dtype=np.float32)
 
 
-def _signature(method: str, estimator: Embedder, columns: list[str], dataset: Dataset) -> dict[str, Any]:
+def _signature(
+    method: str, estimator: Embedder, columns: list[str], dataset: Dataset
+) -> dict[str, Any]:
     return {
         "method": method,
         "params": estimator.get_params(),
@@ -154,8 +161,9 @@ def _take(inputs: Any, rows: np.ndarray) -> Any:
 
 
 def _space_schema(dim: int) -> pa.Schema:
-    return pa.schema([("row", pa.int64()), ("id", pa.string()),
-                      ("vector", pa.list_(pa.float32(), dim))])
+    return pa.schema(
+        [("row", pa.int64()), ("id", pa.string()), ("vector", pa.list_(pa.float32(), dim))]
+    )
 
 
 def embed(
@@ -185,15 +193,28 @@ def embed(
     if _matches(complete, signature) and not force:
         if partial is not None:
             workspace.delete("space", name, space + PARTIAL_SUFFIX)
-        return EmbedReport(workspace.space(name, space), True, 0, 0, time.time() - started,
-                           complete.meta.get("method_report", {}) if complete else {})
+        return EmbedReport(
+            workspace.space(name, space),
+            True,
+            0,
+            0,
+            time.time() - started,
+            complete.meta.get("method_report", {}) if complete else {},
+        )
 
     workspace.ensure_writable()
     if _matches(partial, signature) and not force:
         assert partial is not None
-        run = RunRecord(kind="embed", dataset=name, space=space, method=method,
-                        params=signature["params"], seed=signature["params"].get("seed"),
-                        input_version=dataset.version, run_id=partial.run_id)
+        run = RunRecord(
+            kind="embed",
+            dataset=name,
+            space=space,
+            method=method,
+            params=signature["params"],
+            seed=signature["params"].get("seed"),
+            input_version=dataset.version,
+            run_id=partial.run_id,
+        )
         _restore(workspace, estimator, partial)
         table = workspace.open_table(partial)
         done = read_columns(table, ["row"]).column("row").to_numpy()
@@ -201,21 +222,30 @@ def embed(
     else:
         if partial is not None:
             workspace.delete("space", name, space + PARTIAL_SUFFIX)
-        run = RunRecord(kind="embed", dataset=name, space=space, method=method,
-                        params=signature["params"], seed=signature["params"].get("seed"),
-                        input_version=dataset.version)
+        run = RunRecord(
+            kind="embed",
+            dataset=name,
+            space=space,
+            method=method,
+            params=signature["params"],
+            seed=signature["params"].get("seed"),
+            input_version=dataset.version,
+        )
         table, dim = _start(workspace, estimator, inputs, signature, run, name, space)
         done = np.empty(0, dtype=np.int64)
 
     order = _processing_order(inputs, estimator)
     remaining = order[~np.isin(order, done)]
     ids = np.asarray(dataset.ids(), dtype=object)
-    method_report = _embed_batches(estimator, inputs, ids, remaining, table, batch_rows, len(done),
-                                   len(order))
-    space_obj = _finish(workspace, dataset, space, table, dim, signature, run, estimator,
-                        method_report)
-    return EmbedReport(space_obj, False, int(len(done)), int(len(remaining)),
-                       time.time() - started, method_report)
+    method_report = _embed_batches(
+        estimator, inputs, ids, remaining, table, batch_rows, len(done), len(order)
+    )
+    space_obj = _finish(
+        workspace, dataset, space, table, dim, signature, run, estimator, method_report
+    )
+    return EmbedReport(
+        space_obj, False, int(len(done)), int(len(remaining)), time.time() - started, method_report
+    )
 
 
 def _restore(workspace: Workspace, estimator: Embedder, partial: Entry) -> None:
@@ -264,9 +294,15 @@ def _embed_batches(
         for start in range(0, len(rows_todo), batch_rows):
             rows = rows_todo[start : start + batch_rows]
             vectors = estimator.transform(_take(inputs, rows))
-            table.add(pa.table({"row": pa.array(rows, pa.int64()),
-                                "id": pa.array(ids[rows].tolist(), pa.string()),
-                                "vector": vectors_to_arrow(vectors)}))
+            table.add(
+                pa.table(
+                    {
+                        "row": pa.array(rows, pa.int64()),
+                        "id": pa.array(ids[rows].tolist(), pa.string()),
+                        "vector": vectors_to_arrow(vectors),
+                    }
+                )
+            )
             for key, value in getattr(estimator, "report_", {}).items():
                 if isinstance(value, int | float) and key not in ("max_length", "dimension"):
                     summed[key] = summed.get(key, 0) + value

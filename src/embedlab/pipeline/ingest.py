@@ -63,8 +63,12 @@ def ingest(
         described = f"'{source_text}'"
     prepared = prepare_items(frame, described, text=text, label=label, id=id)
     workspace.ensure_writable()
-    run = RunRecord(kind="ingest", dataset=name, method="ingest",
-                    params={"source": source_text, "text": text, "label": label, "id": id})
+    run = RunRecord(
+        kind="ingest",
+        dataset=name,
+        method="ingest",
+        params={"source": source_text, "text": text, "label": label, "id": id},
+    )
     table_name = workspace.table_name("dataset", name, "items", run.run_id)
     workspace.write_table(table_name, prepared.table)
     meta = prepared.meta(source_text)

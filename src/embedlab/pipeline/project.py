@@ -55,13 +55,25 @@ def project_space(
         coords = np.column_stack([data.column(a).to_numpy() for a in AXES[:dims]])
         return Projection(name, space, method, dims, coords.astype(np.float32), entry.meta, True)
     graph = neighbors(workspace, name, space) if method in ("umap", "tsne") else None
-    run = RunRecord(kind="project", dataset=name, space=space, method=method,
-                    params={"dims": dims}, seed=seed, input_version=space_obj.entry.run_id)
+    run = RunRecord(
+        kind="project",
+        dataset=name,
+        space=space,
+        method=method,
+        params={"dims": dims},
+        seed=seed,
+        input_version=space_obj.entry.run_id,
+    )
     coords = project(space_obj.vectors(), method, dims, graph=graph, seed=seed)
     table = pa.table({axis: coords[:, i] for i, axis in enumerate(AXES[:dims])})
     table_name = workspace.table_name("projection", name, key, run.run_id)
     workspace.write_table(table_name, table)
-    meta = {"method": method, "dims": dims, "seed": seed, "space_run": space_obj.entry.run_id,
-            "graph_k": graph.k if graph else None}
+    meta = {
+        "method": method,
+        "dims": dims,
+        "seed": seed,
+        "space_run": space_obj.entry.run_id,
+        "graph_k": graph.k if graph else None,
+    }
     workspace.commit("projection", name, key, table_name, meta, run)
     return Projection(name, space, method, dims, coords, meta, False)

@@ -354,8 +354,15 @@ class Workspace:
         if entry is None:
             return
         self.catalog.append(
-            Entry(kind=kind, dataset=dataset, name=name, table=entry.table, status="deleted",
-                  run_id="", meta={})
+            Entry(
+                kind=kind,
+                dataset=dataset,
+                name=name,
+                table=entry.table,
+                status="deleted",
+                run_id="",
+                meta={},
+            )
         )
         self._drop_table(entry.table)
         self._delete_dependents(kind, dataset, name)
@@ -421,4 +428,3 @@ class Workspace:
     def remove(self) -> None:
         """Delete the whole workspace folder (tests and `embedlab demo --fresh`)."""
         shutil.rmtree(self.path, ignore_errors=True)
-
