@@ -81,6 +81,15 @@ def test_orphan_tables_are_collected(ws: Workspace, topics_csv: Path, monkeypatc
     assert len(ws.dataset("topics")) == 30
 
 
+def test_replaced_fitted_state_is_collected(ws: Workspace, topics_csv: Path, monkeypatch) -> None:
+    ingest(ws, "topics", topics_csv, text="body", label="topic", id="doc")
+    first = embed(ws, "topics", "tfidf-svd", params={"n_components": 4, "min_df": 1})
+    second = embed(ws, "topics", "tfidf-svd", params={"n_components": 5, "min_df": 1})
+    monkeypatch.setattr(workspace_module, "ORPHAN_AGE_S", 0.0)
+    assert ws.collect_garbage() == [f"{first.space.meta['state_run']}.npz"]
+    assert ws.model_path(second.space.meta["state_run"]).exists()
+
+
 def test_unwritable_workspace_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("x")

@@ -203,18 +203,17 @@ def embed(
         )
 
     workspace.ensure_writable()
-    if _matches(partial, signature) and not force:
-        assert partial is not None
-        run = RunRecord(
-            kind="embed",
-            dataset=name,
-            space=space,
-            method=method,
-            params=signature["params"],
-            seed=signature["params"].get("seed"),
-            input_version=dataset.version,
-            run_id=partial.run_id,
-        )
+    run = RunRecord(
+        kind="embed",
+        dataset=name,
+        space=space,
+        method=method,
+        params=signature["params"],
+        seed=signature["params"].get("seed"),
+        input_version=dataset.version,
+    )
+    if partial is not None and _matches(partial, signature) and not force:
+        run.run_id = partial.run_id  # the resumed run keeps the id its fitted state is saved under
         _restore(workspace, estimator, partial)
         table = workspace.open_table(partial)
         done = read_columns(table, ["row"]).column("row").to_numpy()
@@ -222,15 +221,6 @@ def embed(
     else:
         if partial is not None:
             workspace.delete("space", name, space + PARTIAL_SUFFIX)
-        run = RunRecord(
-            kind="embed",
-            dataset=name,
-            space=space,
-            method=method,
-            params=signature["params"],
-            seed=signature["params"].get("seed"),
-            input_version=dataset.version,
-        )
         table, dim = _start(workspace, estimator, inputs, signature, run, name, space)
         done = np.empty(0, dtype=np.int64)
 

@@ -403,7 +403,18 @@ class Workspace:
             if age >= ORPHAN_AGE_S:
                 db.drop_table(table_name)
                 dropped.append(table_name)
-        return dropped
+        return dropped + self._collect_model_states(now)
+
+    def _collect_model_states(self, now: float) -> list[str]:
+        """Remove fitted states that no space (complete or partial) was made with any more."""
+        in_use = {e.run_id for e in self.catalog.current().values()}
+        in_use |= {e.meta.get("state_run", "") for e in self.catalog.current().values()}
+        removed = []
+        for path in self.models_path.glob("*.npz"):
+            if path.stem not in in_use and now - path.stat().st_mtime >= ORPHAN_AGE_S:
+                path.unlink(missing_ok=True)
+                removed.append(path.name)
+        return removed
 
     # -- fitted method state -------------------------------------------------------------------
     def model_path(self, run_id: str) -> Path:
