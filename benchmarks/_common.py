@@ -84,20 +84,20 @@ def machine_summary(threads: int) -> str:
     )
 
 
-def print_table(title: str, headers: list[str], rows: list[list[str]]) -> None:
+def print_table(title: str, headers: list[str], rows: list[list[str]], caption: str = "") -> None:
     """A table on stdout: rich when installed, plain aligned text otherwise."""
     try:
         from rich.console import Console
         from rich.table import Table
     except ImportError:
-        _print_plain_table(title, headers, rows)
+        _print_plain_table(f"{title}\n{caption}".strip(), headers, rows)
         return
-    table = Table(title=title)
+    table = Table(title=title, caption=caption or None)
     for i, header in enumerate(headers):
         table.add_column(header, justify="left" if i == 0 else "right")
     for row in rows:
         table.add_row(*row)
-    Console(width=max(100, len(title))).print(table)
+    Console(width=120).print(table)
 
 
 def _print_plain_table(title: str, headers: list[str], rows: list[list[str]]) -> None:

@@ -42,11 +42,19 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000, help="number of texts (default 5000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the text sample")
-    parser.add_argument("--threads", type=int, default=default_threads(),
-                        help="threads for each side (default: all cores)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=default_threads(),
+        help="threads for each side (default: all cores)",
+    )
     parser.add_argument("--warmup", type=int, default=32, help="texts embedded before timing")
-    parser.add_argument("--batch-size", type=int, default=32,
-                        help="sentence-transformers batch size (its default is 32)")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=32,
+        help="sentence-transformers batch size (its default is 32)",
+    )
     parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
     parser.add_argument("--texts", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -76,8 +84,12 @@ def embed_embedlab(texts: list[str], args: argparse.Namespace) -> dict[str, Any]
     rss_before = current_rss_mib()
     with stopwatch() as timing:
         vectors = model.transform(texts)
-    return {"vectors": vectors, "seconds": timing["seconds"], "rss_before_mib": rss_before,
-            "versions": versions(["embedlab", "onnxruntime", "tokenizers"])}
+    return {
+        "vectors": vectors,
+        "seconds": timing["seconds"],
+        "rss_before_mib": rss_before,
+        "versions": versions(["embedlab", "onnxruntime", "tokenizers"]),
+    }
 
 
 def embed_sentence_transformers(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
@@ -93,8 +105,12 @@ def embed_sentence_transformers(texts: list[str], args: argparse.Namespace) -> d
     rss_before = current_rss_mib()
     with stopwatch() as timing:
         vectors = model.encode(texts, **encode)
-    return {"vectors": vectors, "seconds": timing["seconds"], "rss_before_mib": rss_before,
-            "versions": versions(["sentence-transformers", "torch", "transformers"])}
+    return {
+        "vectors": vectors,
+        "seconds": timing["seconds"],
+        "rss_before_mib": rss_before,
+        "versions": versions(["sentence-transformers", "torch", "transformers"]),
+    }
 
 
 def run_child(args: argparse.Namespace) -> None:
@@ -115,21 +131,33 @@ def cosine_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def report(args: argparse.Namespace, results: dict[str, tuple[np.ndarray, dict[str, Any]]]) -> None:
     """Print the table of both sides and the ratio/cosine summary line."""
-    rows = [[side, fmt(meta["seconds"]), fmt(meta["n"] / meta["seconds"], 1),
-             fmt(meta["rss_before_mib"], 0), fmt(meta["peak_rss_mib"], 0)]
-            for side, (_, meta) in results.items()]
+    rows = [
+        [
+            side,
+            fmt(meta["seconds"]),
+            fmt(meta["n"] / meta["seconds"], 1),
+            fmt(meta["rss_before_mib"], 0),
+            fmt(meta["peak_rss_mib"], 0),
+        ]
+        for side, (_, meta) in results.items()
+    ]
     headers = ["side", "seconds", "sentences/s", "RSS before run (MiB)", "peak RSS (MiB)"]
-    print_table(f"Sentence embedding, {args.n:,} Rotten Tomatoes texts (seed {args.seed})",
-                headers, rows)
+    print_table(
+        f"Sentence embedding, {args.n:,} Rotten Tomatoes texts (seed {args.seed})", headers, rows
+    )
     (ours, ours_meta), (peer, peer_meta) = results["embedlab"], results["sentence-transformers"]
     cos = cosine_rows(ours, peer)
     ratio = peer_meta["seconds"] / ours_meta["seconds"]
     print(machine_summary(args.threads))
     print_versions({side: meta for side, (_, meta) in results.items()})
-    print(f"cosine agreement (row-wise): mean {cos.mean():.4f}, min {cos.min():.4f}, "
-          f"rows below 0.99: {int((cos < 0.99).sum())}")
-    print(f"ratio: {ratio:.2f} (target >= {TARGET_RATIO}), "
-          f"mean cosine: {cos.mean():.4f} (target >= {TARGET_COSINE})")
+    print(
+        f"cosine agreement (row-wise): mean {cos.mean():.4f}, min {cos.min():.4f}, "
+        f"rows below 0.99: {int((cos < 0.99).sum())}"
+    )
+    print(
+        f"ratio: {ratio:.2f} (target >= {TARGET_RATIO}), "
+        f"mean cosine: {cos.mean():.4f} (target >= {TARGET_COSINE})"
+    )
 
 
 def main() -> None:
@@ -140,13 +168,21 @@ def main() -> None:
         run_child(args)
         return
     texts = sample_texts(args.n, args.seed)
-    extra = ["--threads", str(args.threads), "--warmup", str(args.warmup),
-             "--batch-size", str(args.batch_size)]
+    extra = [
+        "--threads",
+        str(args.threads),
+        "--warmup",
+        str(args.warmup),
+        "--batch-size",
+        str(args.batch_size),
+    ]
     with tempfile.TemporaryDirectory(prefix="embedlab-bench-") as tmp:
         work = Path(tmp)
         (work / "texts.json").write_text(json.dumps(texts))
-        results = {side: run_side(__file__, side, work, [*extra, "--texts", str(work / "texts.json")])
-                   for side in SIDES}
+        results = {
+            side: run_side(__file__, side, work, [*extra, "--texts", str(work / "texts.json")])
+            for side in SIDES
+        }
     report(args, results)
 
 

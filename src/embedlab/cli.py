@@ -62,7 +62,7 @@ def _main(
         typer.Option(
             "--workspace",
             "-w",
-            help="Workspace folder [default: $EMBEDLAB_WORKSPACE or ./embedlab-workspace]",
+            help="Workspace folder (default: $EMBEDLAB_WORKSPACE or ./embedlab-workspace)",
         ),
     ] = None,
 ) -> None:
