@@ -45,4 +45,4 @@ lint: install
 	$(BIN)/python -m ruff check src tests benchmarks
 
 clean:
-	rm -rf $(VENV) embedlab-workspace .pytest_cache
+	rm -rf $(VENV) .venv-bench embedlab-workspace .pytest_cache
