@@ -97,21 +97,45 @@ def test_empty_texts_are_skipped_and_counted(run, tmp_path: Path) -> None:
     assert report["skipped_empty_text"] == 2 and report["skipped_rows"] == [1, 2]
 
 
-def test_missing_file(run, tmp_path: Path) -> None:
+def assert_unchanged(run, dataset_items: int = 30) -> None:
+    """The dataset ingested before the bad command is there and unchanged, and nothing else."""
+    workspace = Workspace(run.workspace)
+    assert workspace.dataset_names() == ["d"] and len(workspace.dataset("d")) == dataset_items
+
+
+def test_missing_file(run, topics_csv: Path, tmp_path: Path) -> None:
+    run("ingest", "d", str(topics_csv), "--text", "body", "--id", "doc")
     code, _, err = run("ingest", "d", str(tmp_path / "missing.csv"))
     assert_clear_error(code, err, "missing.csv", "does not exist")
+    assert_unchanged(run)
 
 
 def test_unknown_column(run, topics_csv: Path) -> None:
+    run("ingest", "d", str(topics_csv), "--text", "body", "--id", "doc")
     code, _, err = run("ingest", "d", str(topics_csv), "--text", "bdy")
     assert_clear_error(code, err, "Column 'bdy'", "doc, body, topic")
+    assert_unchanged(run)
 
 
-def test_not_utf8(run, tmp_path: Path) -> None:
+def test_not_utf8(run, topics_csv: Path, tmp_path: Path) -> None:
+    run("ingest", "d", str(topics_csv), "--text", "body", "--id", "doc")
     path = tmp_path / "latin1.txt"
     path.write_bytes("naïve café\n".encode("latin-1"))
     code, _, err = run("ingest", "d", str(path))
     assert_clear_error(code, err, "latin1.txt", "not valid UTF-8", "line 1")
+    assert_unchanged(run)
+
+
+def test_user_text_is_never_read_as_markup(run, tmp_path: Path) -> None:
+    path = tmp_path / "markup.csv"
+    path.write_text("text,label,[/c]\n[bold]x[/bold] one,[/y],1\nsecond [red],[b],2\n", "utf-8")
+    code, out, err = run("ingest", "m", str(path))
+    assert code == 0, err
+    assert "[/c]" in out
+    run("embed", "m", "--method", "tfidf-svd", "--param", "min_df=1")
+    code, out, err = run("search", "m", "tfidf-svd", "one", "-k", "2")
+    assert code == 0, err
+    assert "[/y]" in out and "[bold]x[/bold]" in out
 
 
 def test_duplicate_ids_leave_workspace_as_it_was(run, topics_csv: Path, tmp_path: Path) -> None:
@@ -166,4 +190,5 @@ def test_unwritable_workspace(run, topics_csv: Path, tmp_path: Path) -> None:
 
 def test_usage_errors_exit_2(run) -> None:
     code, _, err = run("embed", "only-a-name")
-    assert code == 2 and "--method" in err
+    assert code == 2 and "Missing option" in err and "--method" in err
+    assert not Path(run.workspace).exists(), "a usage error creates nothing"

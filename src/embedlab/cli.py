@@ -7,6 +7,7 @@ Every error embedlab raises on purpose prints as one paragraph and exits with co
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,7 +30,8 @@ from embedlab import progress
 from embedlab.errors import EmbedlabError, InvalidInputError
 from embedlab.store.workspace import Workspace, default_workspace_path
 
-out = Console(soft_wrap=True)
+# markup off: user text (labels, column names, texts) is printed as it is, never as rich markup
+out = Console(soft_wrap=True, markup=False)
 err = Console(stderr=True)
 
 app = typer.Typer(
@@ -198,9 +200,12 @@ def ingest(
     out.print(f"Dataset '{name}': {report.n_items:,} items, columns {shown}")
     if report.skipped_empty_text:
         out.print(
-            f"[yellow]Skipped {report.skipped_empty_text} row(s) with empty text "
-            f"(rows {', '.join(map(str, report.skipped_rows[:10]))}).[/yellow]"
+            f"Skipped {report.skipped_empty_text} row(s) with empty text "
+            f"(rows {', '.join(map(str, report.skipped_rows[:10]))}).",
+            style="yellow",
         )
+    for old, new in report.dataset.meta.get("renamed_columns", {}).items():
+        out.print(f"Column '{old}' is stored as '{new}' ('.' is not allowed in names).")
 
 
 @app.command()
@@ -396,9 +401,7 @@ def list_contents(
     if as_json:
         _print_json(info)
         return
-    out.print(
-        f"[bold]{name}[/bold]: {info['n_items']:,} items, columns {', '.join(info['columns'])}"
-    )
+    out.print(f"{name}: {info['n_items']:,} items, columns {', '.join(info['columns'])}")
     table = Table("space", "status", "method", "dim", "params", "graph", "projections")
     for s in info["spaces"]:
         table.add_row(
@@ -466,8 +469,9 @@ def demo(
         _print_json(summary.to_dict())
         return
     out.print(
-        f"[bold]embedlab demo[/bold]: {summary.n_items:,} items x {summary.dim} dimensions "
-        f"('{summary.space}' space of '{summary.dataset}') in {summary.workspace}"
+        f"embedlab demo: {summary.n_items:,} items x {summary.dim} dimensions "
+        f"('{summary.space}' space of '{summary.dataset}') in {summary.workspace}",
+        style="bold",
     )
     stages = Table("stage", "seconds", "", "detail")
     for stage in summary.stages:
@@ -476,10 +480,10 @@ def demo(
         )
     out.print(stages)
     for query, hits in summary.queries:
-        out.print(f"\n[bold]{query}[/bold]")
+        out.print(f"\n{query}", style="bold")
         for hit in hits:
             snippet = (hit.text or "").replace("\n", " ")
-            out.print(f"  {hit.score:.3f} {escape(f'[{hit.label}]')} {escape(snippet[:110])}")
+            out.print(f"  {hit.score:.3f} [{hit.label}] {snippet[:110]}")
     out.print(f"\nMap coloured by label: {summary.plot}")
     if not no_serve:
         out.print("The web app comes with a later release; use --no-serve meanwhile.")
@@ -496,6 +500,16 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("Interrupted: committed batches are kept; run the same command again to resume.")
         sys.exit(130)
+    except Exception as error:  # a bug, not a bad input: still one paragraph, trace on request
+        if os.environ.get("EMBEDLAB_DEBUG"):
+            raise
+        err.print(
+            f"[bold red]Unexpected error:[/bold red] {escape(type(error).__name__)}: "
+            f"{escape(str(error))}. This is a bug in embedlab; rerun with EMBEDLAB_DEBUG=1 for "
+            "the traceback and report it.",
+            highlight=False,
+        )
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -16,15 +16,17 @@ def plot_map(
     title: str,
     max_legend: int = 20,
 ) -> Path:
-    """Scatter of (n, 2) `coords`, one colour per label (grey when there are none)."""
-    import matplotlib
+    """Scatter of (n, 2) `coords`, one colour per label (grey when there are none).
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Draws on a bare matplotlib Figure, so a notebook's pyplot backend is left alone.
+    """
+    from matplotlib import colormaps
+    from matplotlib.figure import Figure
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(9, 8), dpi=120)
+    fig = Figure(figsize=(9, 8), dpi=120)
+    ax = fig.add_subplot()
     size = max(1.0, min(12.0, 30_000 / max(len(coords), 1)))
     if labels is None:
         ax.scatter(coords[:, 0], coords[:, 1], s=size, c="#4c72b0", alpha=0.6, linewidths=0)
@@ -32,10 +34,10 @@ def plot_map(
         names = np.asarray(["(none)" if v is None else str(v) for v in labels])
         uniques, counts = np.unique(names, return_counts=True)
         order = uniques[np.argsort(-counts)]
-        cmap = plt.get_cmap("tab20" if len(order) > 10 else "tab10")
+        cmap = colormaps["tab20" if len(order) > 10 else "tab10"]
         for i, label in enumerate(order):
             mask = names == label
-            shown = label if i < max_legend else None
+            shown = f"{label} ({mask.sum():,})" if i < max_legend else None
             ax.scatter(
                 coords[mask, 0],
                 coords[mask, 1],
@@ -43,7 +45,7 @@ def plot_map(
                 alpha=0.6,
                 linewidths=0,
                 color=cmap(i % cmap.N),
-                label=f"{shown} ({mask.sum():,})" if shown else None,
+                label=shown,
             )
         ax.legend(markerscale=max(1.0, 6 / size), loc="best", fontsize=9, frameon=True)
     ax.set_title(title)
@@ -51,5 +53,4 @@ def plot_map(
     ax.set_yticks([])
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
     return path

@@ -63,3 +63,37 @@ def test_defaults_pick_text_label_id_columns() -> None:
         "x",
         "y",
     ]
+
+
+def test_csv_cells_keep_their_text(tmp_path) -> None:
+    from embedlab.io.readers import read_source
+
+    path = tmp_path / "tricky.csv"
+    path.write_text("code,text,score\n007,NA,1\n7,null,2.5\n08,None,\n", encoding="utf-8")
+    items = prepare_items(read_source(path), "src", id="code")
+    assert items.table.column("id").to_pylist() == ["007", "7", "08"]
+    assert items.table.column("text").to_pylist() == ["NA", "null", "None"]
+    assert items.skipped_empty_text == 0
+    assert items.table.column("score").to_pylist()[:2] == [1.0, 2.5], "numbers become numbers"
+    assert items.table.column("code").to_pylist() == ["007", "7", "08"], "the id column stays text"
+
+
+def test_id_column_may_also_be_text_or_label_and_an_id_column_is_kept() -> None:
+    frame = pd.DataFrame({"id": ["x", "y"], "doc": ["d1", "d2"], "body": ["a", "b"]})
+    items = prepare_items(frame, "src", id="doc", text="body", label="doc")
+    table = items.table
+    assert table.column("id").to_pylist() == ["d1", "d2"]
+    assert table.column("doc").to_pylist() == ["d1", "d2"], "the label column survives"
+    assert table.column("id_original").to_pylist() == ["x", "y"]
+    same = prepare_items(pd.DataFrame({"body": ["a", "b"]}), "src", id="body", text="body")
+    assert same.table.column("body").to_pylist() == ["a", "b"]
+
+
+def test_dotted_column_names_are_renamed_and_reported() -> None:
+    items = prepare_items(pd.DataFrame({"a.b": [1, 2], "text": ["x", "y"]}), "src")
+    assert "a_b" in items.table.column_names and items.renamed_columns == {"a.b": "a_b"}
+
+
+def test_blank_ids_are_missing() -> None:
+    with pytest.raises(InvalidInputError, match="empty in 1 row"):
+        prepare_items(pd.DataFrame({"k": ["a", " "], "text": ["x", "y"]}), "src", id="k")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from embedlab.errors import InvalidInputError, NotFoundError
+from embedlab.methods.transformer import _wordpiece_tokenizer
 from embedlab.pipeline.embed import embed
 from embedlab.pipeline.export import export_space
 from embedlab.pipeline.ingest import ingest
@@ -111,3 +112,23 @@ def test_export_parquet_and_npy(topics: Workspace, tmp_path: Path) -> None:
     assert len(table.column("vector")[0]) == 4
     with pytest.raises(InvalidInputError, match=".parquet"):
         export_space(topics, "topics", "tfidf-svd", tmp_path / "v.csv")
+
+
+def test_reports_from_batches_are_fit_facts_plus_summed_counts(topics: Workspace) -> None:
+    whole = embed(topics, "topics", "tfidf-svd", params=LSA).method_report
+    batched = embed(topics, "topics", "tfidf-svd", space="b", params=LSA, batch_rows=7)
+    assert batched.method_report == whole, "batch size must not change the report"
+    onehot = embed(topics, "topics", "onehot", columns=["topic"], batch_rows=4).method_report
+    assert onehot["sparsity"] == pytest.approx(2 / 3) and onehot["unknown_categories"] == 0
+    truncated = embed(topics, "topics", "minilm", params={"max_length": 8}, batch_rows=5)
+    tokenizer = _wordpiece_tokenizer(512)
+    long_texts = sum(len(tokenizer.encode(t).ids) > 8 for t in topics.dataset("topics").texts())
+    assert truncated.method_report["truncated"] == long_texts > 5
+
+
+def test_tfidf_with_a_single_term_is_a_clear_error(ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "same.txt"
+    path.write_text("hello\nhello\nhello\n", encoding="utf-8")
+    ingest(ws, "same", path)
+    with pytest.raises(InvalidInputError, match="only 1 distinct term"):
+        embed(ws, "same", "tfidf-svd", params={"min_df": 1})

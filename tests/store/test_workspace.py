@@ -110,3 +110,42 @@ def test_missing_dataset_lists_valid_names(ws: Workspace, topics_csv: Path) -> N
     ingest(ws, "topics", topics_csv, text="body", label="topic", id="doc")
     with pytest.raises(NotFoundError, match="No dataset 'topcs'.*Did you mean 'topics'"):
         ws.dataset("topcs")
+
+
+def test_a_second_writer_is_refused_while_one_runs(ws: Workspace, topics_csv: Path) -> None:
+    ingest(ws, "topics", topics_csv, text="body", label="topic", id="doc")
+    other = Workspace(ws.path)
+    with ws.writing():
+        with pytest.raises(WorkspaceError, match=r"Another embedlab run \(pid \d+\) is writing"):
+            embed(other, "topics", "tfidf-svd", params={"min_df": 1})
+        with ws.writing():  # re-entrant for the holder
+            pass
+    assert embed(other, "topics", "tfidf-svd", params={"min_df": 1}).space.dim > 0
+
+
+def test_tiny_dataset_goes_through_graph_and_maps(ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "tiny.txt"
+    path.write_text("red apple\ngreen pear\nyellow banana\nred cherry\nblue sky\nsea\n", "utf-8")
+    ingest(ws, "tiny", path)
+    embed(ws, "tiny", "minilm")
+    assert neighbors(ws, "tiny", "minilm", k=5).k == 5
+    for method in ("umap", "tsne", "pca"):
+        assert project_space(ws, "tiny", "minilm", method=method).coords.shape == (6, 2)
+
+
+def test_bad_projection_stores_nothing(ws: Workspace, topics_csv: Path) -> None:
+    ingest(ws, "topics", topics_csv, text="body", label="topic", id="doc")
+    embed(ws, "topics", "tfidf-svd", params={"n_components": 4, "min_df": 1})
+    with pytest.raises(Exception, match="2 or 3 dimensions"):
+        project_space(ws, "topics", "tfidf-svd", method="umap", dims=4)
+    assert ws.result("neighbors", "topics", "tfidf-svd") is None
+
+
+def test_tsne_grows_the_stored_graph_once(ws: Workspace, topics_csv: Path) -> None:
+    ingest(ws, "topics", topics_csv, text="body", label="topic", id="doc")
+    embed(ws, "topics", "tfidf-svd", params={"n_components": 4, "min_df": 1})
+    project_space(ws, "topics", "tfidf-svd", method="tsne")
+    graph_entry = ws.result("neighbors", "topics", "tfidf-svd")
+    assert graph_entry is not None and graph_entry.meta["k"] == 29
+    project_space(ws, "topics", "tfidf-svd", method="umap")
+    assert ws.result("neighbors", "topics", "tfidf-svd").run_id == graph_entry.run_id

@@ -18,6 +18,28 @@ from embedlab.errors import InvalidInputError
 
 ProjectionMethod = Literal["pca", "umap", "tsne"]
 PROJECTION_METHODS: tuple[str, ...] = ("pca", "umap", "tsne")
+UMAP_NEIGHBOURS = 15
+
+
+def check_projection(method: str, dims: int, n_items: int) -> None:
+    """Refuse an unknown method, a dimension other than 2 or 3, or too few items."""
+    if method not in PROJECTION_METHODS:
+        raise InvalidInputError(
+            f"Unknown projection method {method!r}; use one of {', '.join(PROJECTION_METHODS)}."
+        )
+    if dims not in (2, 3):
+        raise InvalidInputError(f"Projections have 2 or 3 dimensions; got dims={dims!r}.")
+    if n_items <= dims + 1:
+        raise InvalidInputError(
+            f"A {dims}-D projection needs more than {dims + 1} items; got {n_items}."
+        )
+
+
+def neighbours_needed(method: str, n_items: int, perplexity: float = 30.0) -> int:
+    """Graph size a method uses: UMAP's n_neighbors, or 3 x perplexity for t-SNE."""
+    if method == "tsne":
+        return min(n_items - 1, int(3 * min(perplexity, (n_items - 1) / 3)))
+    return min(UMAP_NEIGHBOURS, n_items - 1)
 
 
 def project(
@@ -35,23 +57,15 @@ def project(
     UMAP and t-SNE reuse `graph` when given (UMAP takes its k as n_neighbors; t-SNE needs
     3 x perplexity neighbours and builds a larger graph when `graph` is smaller).
     """
-    if method not in PROJECTION_METHODS:
-        raise InvalidInputError(
-            f"Unknown projection method {method!r}; use one of {', '.join(PROJECTION_METHODS)}."
-        )
-    if dims not in (2, 3):
-        raise InvalidInputError(f"Projections have 2 or 3 dimensions; got dims={dims!r}.")
     unit = normalize_rows(vectors)
     n = unit.shape[0]
-    if n <= dims + 1:
-        raise InvalidInputError(f"A {dims}-D projection needs more than {dims + 1} items; got {n}.")
+    check_projection(method, dims, n)
     with progress.task(f"{method.upper()} projection to {dims}-D", total=None):
         if method == "pca":
             coords = _pca(unit, dims, seed)
         elif method == "umap":
-            coords = _umap(
-                unit, dims, graph or build_neighbor_graph(unit, k=min(15, n - 1)), seed, min_dist
-            )
+            graph = graph or build_neighbor_graph(unit, k=neighbours_needed("umap", n))
+            coords = _umap(unit, dims, graph, seed, min_dist)
         else:
             coords = _tsne(unit, dims, graph, seed, perplexity)
     return np.ascontiguousarray(coords, dtype=np.float32)
@@ -77,9 +91,11 @@ def _umap(
     import umap
 
     indices, distances = _with_self(graph)
+    width = min(indices.shape[1], unit.shape[0] - 1)  # UMAP wants fewer neighbours than items
+    indices, distances = indices[:, :width], distances[:, :width]
     reducer = umap.UMAP(
         n_components=dims,
-        n_neighbors=indices.shape[1],
+        n_neighbors=width,
         metric="cosine",
         min_dist=min_dist,
         random_state=seed,
@@ -101,8 +117,8 @@ def _tsne(
     from openTSNE.nearest_neighbors import PrecomputedNeighbors
 
     n = unit.shape[0]
+    needed = neighbours_needed("tsne", n, perplexity)
     perplexity = min(perplexity, (n - 1) / 3)
-    needed = min(n - 1, int(3 * perplexity))
     if graph is None or graph.k < needed:
         graph = build_neighbor_graph(unit, k=needed)
     logging.getLogger("openTSNE").setLevel(logging.ERROR)

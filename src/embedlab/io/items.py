@@ -26,6 +26,7 @@ class PreparedItems:
     label_column: str | None
     skipped_empty_text: int = 0
     skipped_rows: list[int] = field(default_factory=list)
+    renamed_columns: dict[str, str] = field(default_factory=dict)
 
     def meta(self, source: str) -> dict[str, Any]:
         return {
@@ -35,6 +36,7 @@ class PreparedItems:
             "label_column": self.label_column,
             "skipped_empty_text": self.skipped_empty_text,
             "skipped_rows": self.skipped_rows,
+            "renamed_columns": self.renamed_columns,
         }
 
 
@@ -56,7 +58,7 @@ def _make_ids(frame: pd.DataFrame, id_column: str | None, source: str) -> pd.Ser
     if id_column is None:
         return pd.Series([str(i) for i in range(len(frame))], index=frame.index, dtype=object)
     raw = frame[id_column]
-    missing = raw.isna()
+    missing = raw.isna() | raw.astype(str).str.strip().eq("")
     if missing.any():
         rows = missing[missing].index.tolist()
         raise InvalidInputError(
@@ -86,6 +88,9 @@ def prepare_items(
     """Validate columns, assign ids, drop empty texts; `source` names the input in messages."""
     frame = frame.reset_index(drop=True)
     frame.columns = [str(c) for c in frame.columns]
+    renamed = _safe_column_names(list(frame.columns))
+    frame = frame.rename(columns=renamed)
+    text, label, id = (renamed.get(c, c) if c else c for c in (text, label, id))
     for column, option in ((text, "--text"), (label, "--label"), (id, "--id")):
         if column is not None:
             _require_column(frame, column, option, source)
@@ -94,8 +99,12 @@ def prepare_items(
     id = id if id is not None else ("id" if "id" in frame.columns else None)
 
     ids = _make_ids(frame, id, source)
-    payload = frame.drop(columns=[id]) if id is not None else frame
+    payload = frame.drop(columns=["id"]) if id == "id" else frame.copy()
+    if "id" in payload.columns:  # an 'id' column that is not the id: keep it under another name
+        payload = payload.rename(columns={"id": "id_original"})
+        renamed["id"] = "id_original"
     payload.insert(0, "id", ids)
+    payload = _numbers_as_numbers(payload, keep_text={"id", text, id, label})
 
     skipped: list[int] = []
     if text is not None:
@@ -116,7 +125,39 @@ def prepare_items(
         label_column=label,
         skipped_empty_text=len(skipped),
         skipped_rows=skipped[:20],
+        renamed_columns=renamed,
     )
+
+
+def _safe_column_names(columns: list[str]) -> dict[str, str]:
+    """Lance forbids '.' in column names: 'a.b' becomes 'a_b'. Returns {old: new}."""
+    renamed = {c: c.replace(".", "_") for c in columns if "." in c}
+    taken = set(columns)
+    for old, new in renamed.items():
+        while new in taken:
+            new += "_"
+        renamed[old] = new
+        taken.add(new)
+    return renamed
+
+
+NA_TOKENS = {"", "na", "n/a", "nan", "null", "none", "-"}
+
+
+def _numbers_as_numbers(frame: pd.DataFrame, keep_text: set[str | None]) -> pd.DataFrame:
+    """Text columns (from CSV) whose cells are all numbers or NA tokens ('nan', 'NA', 'null'...)
+    become numeric, the tokens NaN. The id, text and label columns stay as written."""
+    for column in frame.columns:
+        values = frame[column]
+        if column in keep_text or not pd.api.types.is_string_dtype(values):
+            continue
+        if not values.map(lambda v: isinstance(v, str) or v is None or v != v).all():
+            continue
+        missing = values.isna() | values.astype(str).str.strip().str.lower().isin(NA_TOKENS)
+        converted = pd.to_numeric(values.where(~missing), errors="coerce")
+        if (converted.notna() | missing).all() and converted.notna().any():
+            frame[column] = converted
+    return frame
 
 
 def _to_arrow(frame: pd.DataFrame, source: str) -> pa.Table:

@@ -1,7 +1,9 @@
 """Read tabular and text sources into one shape: a pandas frame ready for `prepare_items`.
 
-Supported: CSV/TSV (optionally .gz/.bz2/.xz/.zip), JSON Lines, Parquet and plain text (one
-item per line). Bytes that are not UTF-8 are reported with the file, line and byte offset.
+Supported: CSV/TSV (optionally .gz/.bz2/.xz), JSON Lines or a JSON array of records, Parquet and
+plain text (one item per line). Bytes that are not UTF-8 are reported with the file, line and
+byte offset. CSV/TSV cells are read as text exactly as written ('NA' stays 'NA', '007' stays
+'007'); only empty cells are missing. `prepare_items` then turns columns of numbers into numbers.
 """
 
 from __future__ import annotations
@@ -99,9 +101,12 @@ def _parse_text(text: str, kind: str, path: Path) -> pd.DataFrame:
             lines = text.splitlines()
             return pd.DataFrame({"text": lines})
         if kind == "jsonl":
-            return pd.read_json(io.StringIO(text), lines=True, dtype=False)
+            array = text.lstrip().startswith("[")
+            return pd.read_json(io.StringIO(text), lines=not array, orient="records", dtype=False)
         sep = "\t" if kind == "tsv" else ","
-        return pd.read_csv(io.StringIO(text), sep=sep, keep_default_na=True, low_memory=False)
+        return pd.read_csv(
+            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""]
+        )
     except (ValueError, pd.errors.ParserError) as error:
         raise InvalidInputError(f"Cannot parse '{path}' as {kind.upper()}: {error}") from None
 

@@ -28,6 +28,9 @@ class Embedder:
     pretrained: ClassVar[bool] = False
     #: One line for listings (`embedlab ls`, errors).
     summary: ClassVar[str] = ""
+    #: Keys of `report_` that `transform` counts per call (summed over batches by the pipeline);
+    #: every other key describes the fit and is set once.
+    counted_keys: ClassVar[tuple[str, ...]] = ()
 
     dimension_: int
     report_: dict[str, Any]
@@ -179,6 +182,25 @@ def check_finite_matrix(
             "fill or drop the missing values first."
         )
     return np.ascontiguousarray(array)
+
+
+def check_texts(X: Any) -> list[str]:
+    """A list of strings; the error names the first item that is not one."""
+    if isinstance(X, str):
+        raise InvalidInputError("Expected a list of texts, got a single string: wrap it in a list.")
+    texts = list(X)
+    for row, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise InvalidInputError(
+                f"Text at row {row} is {type(text).__name__} ({text!r}); expected a string."
+            )
+    return texts
+
+
+def l2_normalize(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length; all-zero rows stay zero."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.clip(norms, 1e-12, None)
 
 
 def as_float32(vectors: np.ndarray) -> np.ndarray:

@@ -8,13 +8,14 @@ from typing import Any
 import numpy as np
 
 from embedlab.errors import InvalidInputError
-from embedlab.methods.base import Embedder, as_float32, check_finite_matrix, register
-from embedlab.methods.transformer import _check_texts
-
-
-def _l2_normalise(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.clip(norms, 1e-12, None)
+from embedlab.methods.base import (
+    Embedder,
+    as_float32,
+    check_finite_matrix,
+    check_texts,
+    l2_normalize,
+    register,
+)
 
 
 @register
@@ -141,7 +142,7 @@ class TfidfSVD(Embedder):
         from sklearn.decomposition import TruncatedSVD
 
         self._validate_params()
-        texts = _check_texts(X)
+        texts = check_texts(X)
         if len(texts) < 2:
             raise InvalidInputError(f"tfidf-svd needs at least 2 texts to fit; got {len(texts)}.")
         vectorizer = self._vectorizer()
@@ -152,6 +153,11 @@ class TfidfSVD(Embedder):
                 f"tfidf-svd found no usable words in {len(texts)} texts with min_df={self.min_df}: "
                 f"{error}. Lower min_df or check the texts."
             ) from None
+        if counts.shape[1] < 2:
+            raise InvalidInputError(
+                f"tfidf-svd found only {counts.shape[1]} distinct term(s) in {len(texts)} texts; "
+                "it needs at least 2. Use more varied texts or lower min_df."
+            )
         n_components = max(1, min(self.n_components, counts.shape[1] - 1, len(texts) - 1))
         svd = TruncatedSVD(n_components=n_components, random_state=self.seed)
         svd.fit(counts)
@@ -169,9 +175,9 @@ class TfidfSVD(Embedder):
 
     def transform(self, X: Sequence[str]) -> np.ndarray:
         self._check_fitted()
-        texts = _check_texts(X)
+        texts = check_texts(X)
         weights = self._vectorizer_.transform(texts)
-        return as_float32(_l2_normalise(np.asarray(weights @ self.components_.T)))
+        return as_float32(l2_normalize(np.asarray(weights @ self.components_.T)))
 
     def get_state(self) -> dict[str, np.ndarray]:
         self._check_fitted()

@@ -44,6 +44,7 @@ class OneHot(Embedder):
     name = "onehot"
     modality = "categorical"
     summary = "one-hot encoding of categorical columns (sparse baseline)"
+    counted_keys = ("unknown_categories",)
 
     def __init__(self, *, max_dimension: int = 100_000) -> None:
         self.max_dimension = max_dimension
@@ -68,7 +69,15 @@ class OneHot(Embedder):
                 "Drop high-cardinality columns or raise max_dimension."
             )
         self.dimension_ = dimension
-        self.report_ = {"dimension": dimension, "columns": len(self.categories_)}
+        n_items, n_columns = data.shape
+        self.report_ = {
+            "dimension": dimension,
+            "columns": n_columns,
+            # every fitted item has exactly one 1 per column
+            "sparsity": round(1.0 - n_columns / dimension, 6),
+            "dense_bytes": n_items * dimension * 4,
+            "sparse_bytes": n_items * n_columns * (4 + 4) + (n_items + 1) * 4,  # CSR
+        }
         return self
 
     def transform(self, X: Any) -> np.ndarray:
@@ -89,16 +98,7 @@ class OneHot(Embedder):
             unknown += int((~known).sum())
             out[rows[known], offset + position[known]] = 1.0
             offset += len(categories)
-        n_items = data.shape[0]
-        nonzero = int(out.sum())
-        self.report_ = {
-            "dimension": self.dimension_,
-            "columns": len(self.categories_),
-            "sparsity": round(1.0 - nonzero / max(out.size, 1), 6),
-            "dense_bytes": int(out.nbytes),
-            "sparse_bytes": nonzero * (4 + 4) + (n_items + 1) * 4,  # CSR: values+indices, indptr
-            "unknown_categories": unknown,
-        }
+        self.report_["unknown_categories"] = unknown
         return out
 
     def get_state(self) -> dict[str, np.ndarray]:

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from embedlab.errors import InvalidInputError, MissingDependencyError
-from embedlab.methods.base import Embedder, register
+from embedlab.errors import MissingDependencyError
+from embedlab.methods.base import Embedder, check_texts, l2_normalize, register
 
 VOCAB_PATH = Path(__file__).parent / "data" / "minilm-vocab.txt"
 
@@ -52,9 +52,7 @@ def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     weights = mask[:, :, None].astype(np.float32)
     summed = (hidden * weights).sum(axis=1)
     counts = np.clip(weights.sum(axis=1), 1e-9, None)
-    pooled = summed / counts
-    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-    return pooled / np.clip(norms, 1e-12, None)
+    return l2_normalize(summed / counts)
 
 
 @register
@@ -71,6 +69,7 @@ class MiniLM(Embedder):
     modality = "text"
     pretrained = True
     summary = "all-MiniLM-L6-v2 sentence embeddings, int8 ONNX (384-d, default text method)"
+    counted_keys = ("truncated",)
 
     def __init__(
         self,
@@ -118,7 +117,7 @@ class MiniLM(Embedder):
     def transform(self, X: Sequence[str]) -> np.ndarray:
         if not hasattr(self, "session_"):
             self.fit()
-        texts = _check_texts(X)
+        texts = check_texts(X)
         out = np.empty((len(texts), self.dimension_), dtype=np.float32)
         if not texts:
             return out
@@ -156,15 +155,3 @@ class MiniLM(Embedder):
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         (hidden,) = self.session_.run(["last_hidden_state"], feeds)
         return mean_pool(hidden, mask)
-
-
-def _check_texts(X: Sequence[str]) -> list[str]:
-    if isinstance(X, str):
-        raise InvalidInputError("Expected a list of texts, got a single string: wrap it in a list.")
-    texts = list(X)
-    for row, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise InvalidInputError(
-                f"Text at row {row} is {type(text).__name__} ({text!r}); expected a string."
-            )
-    return texts

@@ -9,6 +9,7 @@ either the old space or the new one, never a mix.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,9 +162,26 @@ def _take(inputs: Any, rows: np.ndarray) -> Any:
 
 
 def _space_schema(dim: int) -> pa.Schema:
+    """Partial tables also carry `counts`: the counted report of each batch, on its first row,
+    so that counts survive a kill together with the vectors they describe."""
     return pa.schema(
-        [("row", pa.int64()), ("id", pa.string()), ("vector", pa.list_(pa.float32(), dim))]
+        [
+            ("row", pa.int64()),
+            ("id", pa.string()),
+            ("vector", pa.list_(pa.float32(), dim)),
+            ("counts", pa.string()),
+        ]
     )
+
+
+@dataclass
+class _Progress:
+    """The partial table of a run and what it holds already."""
+
+    table: Any
+    dim: int
+    done: np.ndarray
+    fit_report: dict[str, Any]
 
 
 def embed(
@@ -187,62 +205,64 @@ def embed(
         raise InvalidInputError(f"batch_rows must be an int >= 1; got {batch_rows}.")
     inputs, used_columns = method_input(dataset, estimator, columns)
     signature = _signature(method, estimator, used_columns, dataset)
-
     complete = workspace.catalog.get("space", name, space)
     partial = workspace.catalog.get("space", name, space + PARTIAL_SUFFIX)
-    if _matches(complete, signature) and not force:
-        if partial is not None:
+    if _matches(complete, signature) and not force and partial is None:
+        return _reused(workspace, name, space, started)
+    with workspace.writing():
+        complete = workspace.catalog.get("space", name, space)
+        partial = workspace.catalog.get("space", name, space + PARTIAL_SUFFIX)
+        if partial is not None and (
+            force or not _matches(partial, signature) or _matches(complete, signature)
+        ):
             workspace.delete("space", name, space + PARTIAL_SUFFIX)
-        return EmbedReport(
-            workspace.space(name, space),
-            True,
-            0,
-            0,
-            time.time() - started,
-            complete.meta.get("method_report", {}) if complete else {},
+            partial = None
+        if _matches(complete, signature) and not force:
+            return _reused(workspace, name, space, started)
+        run = RunRecord(
+            kind="embed",
+            dataset=name,
+            space=space,
+            method=method,
+            params=signature["params"],
+            seed=signature["params"].get("seed"),
+            input_version=dataset.version,
         )
-
-    workspace.ensure_writable()
-    run = RunRecord(
-        kind="embed",
-        dataset=name,
-        space=space,
-        method=method,
-        params=signature["params"],
-        seed=signature["params"].get("seed"),
-        input_version=dataset.version,
-    )
-    if partial is not None and _matches(partial, signature) and not force:
-        run.run_id = partial.run_id  # the resumed run keeps the id its fitted state is saved under
-        _restore(workspace, estimator, partial)
-        table = workspace.open_table(partial)
-        done = read_columns(table, ["row"]).column("row").to_numpy()
-        dim = int(partial.meta["dim"])
-    else:
         if partial is not None:
-            workspace.delete("space", name, space + PARTIAL_SUFFIX)
-        table, dim = _start(workspace, estimator, inputs, signature, run, name, space)
-        done = np.empty(0, dtype=np.int64)
-
-    order = _processing_order(inputs, estimator)
-    remaining = order[~np.isin(order, done)]
-    ids = np.asarray(dataset.ids(), dtype=object)
-    method_report = _embed_batches(
-        estimator, inputs, ids, remaining, table, batch_rows, len(done), len(order)
-    )
-    space_obj = _finish(
-        workspace, dataset, space, table, dim, signature, run, estimator, method_report
-    )
+            state = _resume(workspace, estimator, partial, run)
+        else:
+            state = _start(workspace, estimator, inputs, signature, run, name, space)
+        order = _processing_order(inputs, estimator)
+        remaining = order[~np.isin(order, state.done)]
+        ids = np.asarray(dataset.ids(), dtype=object)
+        _embed_batches(estimator, inputs, ids, remaining, state, batch_rows, len(order))
+        space_obj = _finish(workspace, dataset, space, state, signature, run, estimator)
     return EmbedReport(
-        space_obj, False, int(len(done)), int(len(remaining)), time.time() - started, method_report
+        space_obj,
+        False,
+        len(state.done),
+        len(remaining),
+        time.time() - started,
+        space_obj.meta["method_report"],
     )
 
 
-def _restore(workspace: Workspace, estimator: Embedder, partial: Entry) -> None:
+def _reused(workspace: Workspace, name: str, space: str, started: float) -> EmbedReport:
+    space_obj = workspace.space(name, space)
+    return EmbedReport(
+        space_obj, True, 0, 0, time.time() - started, space_obj.meta.get("method_report", {})
+    )
+
+
+def _resume(workspace: Workspace, estimator: Embedder, partial: Entry, run: RunRecord) -> _Progress:
+    run.run_id = partial.run_id  # the resumed run keeps the id its fitted state is saved under
     if estimator.pretrained:
         estimator.fit(None)
     else:
         estimator.set_state(workspace.load_model_state(partial.run_id))
+    table = workspace.open_table(partial)
+    done = read_columns(table, ["row"]).column("row").to_numpy()
+    return _Progress(table, int(partial.meta["dim"]), done, partial.meta.get("fit_report", {}))
 
 
 def _start(
@@ -253,7 +273,7 @@ def _start(
     run: RunRecord,
     name: str,
     space: str,
-) -> tuple[Any, int]:
+) -> _Progress:
     """Fit (nothing is written if fitting fails), save the fitted state, open the partial table."""
     with progress.task(f"Fitting {estimator.name}", total=None):
         estimator.fit(None if estimator.pretrained else inputs)
@@ -262,9 +282,10 @@ def _start(
     dim = int(estimator.dimension_)
     table_name = workspace.table_name("space", name, space, run.run_id, suffix=".partial")
     table = workspace.create_empty_table(table_name, _space_schema(dim))
-    meta = {**signature, "dim": dim, "fit_report": dict(getattr(estimator, "report_", {}))}
+    fit_report = dict(getattr(estimator, "report_", {}))
+    meta = {**signature, "dim": dim, "fit_report": fit_report}
     workspace.commit("space", name, space + PARTIAL_SUFFIX, table_name, meta, run, status="partial")
-    return table, dim
+    return _Progress(table, dim, np.empty(0, dtype=np.int64), fit_report)
 
 
 def _embed_batches(
@@ -272,71 +293,74 @@ def _embed_batches(
     inputs: Any,
     ids: np.ndarray,
     rows_todo: np.ndarray,
-    table: Any,
+    state: _Progress,
     batch_rows: int,
-    already: int,
     total: int,
-) -> dict[str, Any]:
-    """Transform and commit batch by batch; returns the method's reports summed over batches."""
-    summed: dict[str, Any] = {}
+) -> None:
+    """Transform and commit batch by batch, each batch one Lance commit."""
     with progress.task(f"Embedding with {estimator.name}", total=total) as bar:
-        bar.advance(already)
+        bar.advance(len(state.done))
         for start in range(0, len(rows_todo), batch_rows):
             rows = rows_todo[start : start + batch_rows]
             vectors = estimator.transform(_take(inputs, rows))
-            table.add(
-                pa.table(
-                    {
-                        "row": pa.array(rows, pa.int64()),
-                        "id": pa.array(ids[rows].tolist(), pa.string()),
-                        "vector": vectors_to_arrow(vectors),
-                    }
-                )
-            )
-            for key, value in getattr(estimator, "report_", {}).items():
-                if isinstance(value, int | float) and key not in ("max_length", "dimension"):
-                    summed[key] = summed.get(key, 0) + value
-                else:
-                    summed[key] = value
+            report = getattr(estimator, "report_", {})
+            counts = json.dumps({k: report.get(k, 0) for k in estimator.counted_keys})
+            batch = {
+                "row": pa.array(rows, pa.int64()),
+                "id": pa.array(ids[rows].tolist(), pa.string()),
+                "vector": vectors_to_arrow(vectors),
+                "counts": pa.array([counts] + [None] * (len(rows) - 1), pa.string()),
+            }
+            state.table.add(pa.table(batch))
             bar.advance(len(rows))
-    return summed
 
 
 def _finish(
     workspace: Workspace,
     dataset: Dataset,
     space: str,
-    table: Any,
-    dim: int,
+    state: _Progress,
     signature: dict[str, Any],
     run: RunRecord,
     estimator: Embedder,
-    method_report: dict[str, Any],
 ) -> Space:
     """Rewrite the partial vectors in dataset order and make them the space, atomically."""
-    data = read_columns(table, ["row", "id", "vector"])
+    data = read_columns(state.table, ["row", "id", "vector", "counts"])
     rows = data.column("row").to_numpy()
     if len(rows) != len(dataset) or len(np.unique(rows)) != len(dataset):
         raise InvalidInputError(
             f"Embedding '{dataset.name}' ended with {len(np.unique(rows))} of {len(dataset)} rows; "
             "run `embed` again to finish it."
         )
-    ordered = data.take(pc.sort_indices(data, sort_keys=[("row", "ascending")]))
+    method_report = {
+        **state.fit_report,
+        **_sum_counts(data.column("counts").drop_null().to_pylist()),
+    }
+    ordered = data.select(["row", "id", "vector"])
+    ordered = ordered.take(pc.sort_indices(ordered, sort_keys=[("row", "ascending")]))
     table_name = workspace.table_name("space", dataset.name, space, run.run_id)
     workspace.write_table(table_name, ordered)
     meta = {
         **signature,
-        "dim": dim,
+        "dim": state.dim,
         "n_items": len(dataset),
         "modality": estimator.modality,
         "pretrained": estimator.pretrained,
         "state_run": "" if estimator.pretrained else run.run_id,
         "method_report": method_report,
     }
-    run.report = {"n_items": len(dataset), "dim": dim, **method_report}
+    run.report = {"n_items": len(dataset), "dim": state.dim, **method_report}
     workspace.commit("space", dataset.name, space, table_name, meta, run)
     workspace.delete("space", dataset.name, space + PARTIAL_SUFFIX)
     return workspace.space(dataset.name, space)
+
+
+def _sum_counts(batches: list[str]) -> dict[str, int | float]:
+    totals: dict[str, int | float] = {}
+    for counts in batches:
+        for key, value in json.loads(counts).items():
+            totals[key] = totals.get(key, 0) + value
+    return totals
 
 
 def load_estimator(workspace: Workspace, space: Space) -> Embedder:

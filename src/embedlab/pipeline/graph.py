@@ -39,30 +39,31 @@ def neighbors(
             params=entry.meta.get("params", {}),
             recall=entry.meta.get("recall"),
         )
-    run = RunRecord(
-        kind="neighbors",
-        dataset=name,
-        space=space,
-        method=method,
-        params={"k": k},
-        input_version=space_obj.entry.run_id,
-    )
-    graph = build_neighbor_graph(space_obj.vectors(), k=k, method=method)
-    table = pa.table(
-        {
-            "indices": matrix_to_arrow(graph.indices, np.int32),
-            "similarities": matrix_to_arrow(graph.similarities, np.float32),
+    with workspace.writing():
+        run = RunRecord(
+            kind="neighbors",
+            dataset=name,
+            space=space,
+            method=method,
+            params={"k": k},
+            input_version=space_obj.entry.run_id,
+        )
+        graph = build_neighbor_graph(space_obj.vectors(), k=k, method=method)
+        table = pa.table(
+            {
+                "indices": matrix_to_arrow(graph.indices, np.int32),
+                "similarities": matrix_to_arrow(graph.similarities, np.float32),
+            }
+        )
+        table_name = workspace.table_name("neighbors", name, space, run.run_id)
+        workspace.write_table(table_name, table)
+        meta = {
+            "k": k,
+            "method": graph.method,
+            "params": graph.params,
+            "recall": graph.recall,
+            "space_run": space_obj.entry.run_id,
         }
-    )
-    table_name = workspace.table_name("neighbors", name, space, run.run_id)
-    workspace.write_table(table_name, table)
-    meta = {
-        "k": k,
-        "method": graph.method,
-        "params": graph.params,
-        "recall": graph.recall,
-        "space_run": space_obj.entry.run_id,
-    }
-    run.report = {"method": graph.method, "recall": graph.recall}
-    workspace.commit("neighbors", name, space, table_name, meta, run)
+        run.report = {"method": graph.method, "recall": graph.recall}
+        workspace.commit("neighbors", name, space, table_name, meta, run)
     return graph

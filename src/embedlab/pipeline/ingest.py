@@ -62,18 +62,18 @@ def ingest(
         frame = read_source(source_text)
         described = f"'{source_text}'"
     prepared = prepare_items(frame, described, text=text, label=label, id=id)
-    workspace.ensure_writable()
-    run = RunRecord(
-        kind="ingest",
-        dataset=name,
-        method="ingest",
-        params={"source": source_text, "text": text, "label": label, "id": id},
-    )
-    table_name = workspace.table_name("dataset", name, "items", run.run_id)
-    workspace.write_table(table_name, prepared.table)
-    meta = prepared.meta(source_text)
-    run.report = {k: meta[k] for k in ("n_items", "skipped_empty_text")}
-    workspace.commit("dataset", name, name, table_name, meta, run)
+    with workspace.writing():
+        run = RunRecord(
+            kind="ingest",
+            dataset=name,
+            method="ingest",
+            params={"source": source_text, "text": text, "label": label, "id": id},
+        )
+        table_name = workspace.table_name("dataset", name, "items", run.run_id)
+        workspace.write_table(table_name, prepared.table)
+        meta = prepared.meta(source_text)
+        run.report = {k: meta[k] for k in ("n_items", "skipped_empty_text")}
+        workspace.commit("dataset", name, name, table_name, meta, run)
     return IngestReport(
         dataset=workspace.dataset(name),
         n_items=prepared.table.num_rows,

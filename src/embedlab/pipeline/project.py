@@ -8,7 +8,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from embedlab.analysis.projection import ProjectionMethod, project
+from embedlab.analysis.projection import (
+    ProjectionMethod,
+    check_projection,
+    neighbours_needed,
+    project,
+)
 from embedlab.pipeline.graph import neighbors
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Workspace, read_columns
@@ -43,6 +48,8 @@ def project_space(
 ) -> Projection:
     """Coordinates of `space` by `method`, reused when the same seed already made them."""
     space_obj = workspace.space(name, space)
+    n_items = int(space_obj.meta["n_items"])
+    check_projection(method, dims, n_items)
     key = projection_key(space, method, dims)
     entry = workspace.result("projection", name, key)
     if (
@@ -54,26 +61,32 @@ def project_space(
         data = read_columns(workspace.open_table(entry), list(AXES[:dims]))
         coords = np.column_stack([data.column(a).to_numpy() for a in AXES[:dims]])
         return Projection(name, space, method, dims, coords.astype(np.float32), entry.meta, True)
-    graph = neighbors(workspace, name, space) if method in ("umap", "tsne") else None
-    run = RunRecord(
-        kind="project",
-        dataset=name,
-        space=space,
-        method=method,
-        params={"dims": dims},
-        seed=seed,
-        input_version=space_obj.entry.run_id,
-    )
-    coords = project(space_obj.vectors(), method, dims, graph=graph, seed=seed)
-    table = pa.table({axis: coords[:, i] for i, axis in enumerate(AXES[:dims])})
-    table_name = workspace.table_name("projection", name, key, run.run_id)
-    workspace.write_table(table_name, table)
-    meta = {
-        "method": method,
-        "dims": dims,
-        "seed": seed,
-        "space_run": space_obj.entry.run_id,
-        "graph_k": graph.k if graph else None,
-    }
-    workspace.commit("projection", name, key, table_name, meta, run)
+    with workspace.writing():
+        graph = None
+        if method in (
+            "umap",
+            "tsne",
+        ):  # the stored graph, grown once if t-SNE needs more neighbours
+            graph = neighbors(workspace, name, space, k=neighbours_needed(method, n_items))
+        run = RunRecord(
+            kind="project",
+            dataset=name,
+            space=space,
+            method=method,
+            params={"dims": dims},
+            seed=seed,
+            input_version=space_obj.entry.run_id,
+        )
+        coords = project(space_obj.vectors(), method, dims, graph=graph, seed=seed)
+        table = pa.table({axis: coords[:, i] for i, axis in enumerate(AXES[:dims])})
+        table_name = workspace.table_name("projection", name, key, run.run_id)
+        workspace.write_table(table_name, table)
+        meta = {
+            "method": method,
+            "dims": dims,
+            "seed": seed,
+            "space_run": space_obj.entry.run_id,
+            "graph_k": graph.k if graph else None,
+        }
+        workspace.commit("projection", name, key, table_name, meta, run)
     return Projection(name, space, method, dims, coords, meta, False)

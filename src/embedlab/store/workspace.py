@@ -7,15 +7,17 @@ stored result), `<path>/models/` the fitted state of methods (npz + json, never 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
@@ -25,6 +27,7 @@ from embedlab.store.catalog import CATALOG_TABLE, Catalog, Entry, Kind
 from embedlab.store.lance import list_tables, table_exists
 from embedlab.store.manifest import RUNS_TABLE, Manifest, RunRecord
 
+LOCK_FILE = ".write-lock"
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 ORPHAN_AGE_S = 600.0  # unreferenced tables younger than this may belong to a run in progress
 
@@ -180,6 +183,8 @@ class Workspace:
         self._catalog: Catalog | None = None
         self._manifest: Manifest | None = None
         self._checked_writable = False
+        self._lock_depth = 0
+        self._lock_file: IO[str] | None = None
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.path)!r})"
@@ -239,7 +244,30 @@ class Workspace:
                 "writable folder with --workspace PATH or the EMBEDLAB_WORKSPACE variable."
             ) from None
         self._checked_writable = True
-        self.collect_garbage()
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the workspace's write lock for a run (re-entrant within this object).
+
+        Two processes writing one workspace at once would replace each other's tables; the
+        second one is refused with a clear message instead. Readers never need the lock.
+        """
+        self.ensure_writable()
+        if self._lock_depth == 0:
+            self._lock_file = _acquire_lock(self.path / LOCK_FILE, self.path)
+            try:
+                self.collect_garbage()
+            except BaseException:
+                _release_lock(self._lock_file)
+                raise
+        self._lock_depth += 1
+        try:
+            yield
+        finally:
+            self._lock_depth -= 1
+            if self._lock_depth == 0:
+                _release_lock(self._lock_file)
+                self._lock_file = None
 
     # -- reading -------------------------------------------------------------------------------
     def dataset_names(self) -> list[str]:
@@ -437,5 +465,30 @@ class Workspace:
             return {key: data[key] for key in data.files}
 
     def remove(self) -> None:
-        """Delete the whole workspace folder (tests and `embedlab demo --fresh`)."""
+        """Delete the whole workspace folder."""
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _acquire_lock(path: Path, workspace: Path) -> IO[str]:
+    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held open while locked
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise WorkspaceError(
+            f"Another embedlab run ({holder}) is writing to the workspace '{workspace}'. Wait "
+            "for it to finish, or use another workspace with --workspace."
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}")
+    handle.flush()
+    return handle
+
+
+def _release_lock(handle: IO[str] | None) -> None:
+    if handle is not None:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
