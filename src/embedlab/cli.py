@@ -183,7 +183,9 @@ def ingest(
     ],
     text: Annotated[str | None, typer.Option(help="Column holding the text to embed")] = None,
     label: Annotated[str | None, typer.Option(help="Column holding the label")] = None,
-    id: Annotated[str | None, typer.Option("--id", help="Column holding unique item ids")] = None,
+    id: Annotated[
+        str | None, typer.Option("--id", help="Column of unique item ids, or @row to number rows")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Store a file or a sandbox dataset as dataset NAME."""

@@ -97,3 +97,12 @@ def test_dotted_column_names_are_renamed_and_reported() -> None:
 def test_blank_ids_are_missing() -> None:
     with pytest.raises(InvalidInputError, match="empty in 1 row"):
         prepare_items(pd.DataFrame({"k": ["a", " "], "text": ["x", "y"]}), "src", id="k")
+
+
+def test_row_numbers_instead_of_a_bad_id_column() -> None:
+    frame = pd.DataFrame({"id": ["a", "a"], "text": ["x", "y"]})
+    with pytest.raises(InvalidInputError, match="pass --id @row"):
+        prepare_items(frame, "src")
+    items = prepare_items(frame, "src", id="@row")
+    assert items.table.column("id").to_pylist() == ["0", "1"]
+    assert items.table.column("id_original").to_pylist() == ["a", "a"]

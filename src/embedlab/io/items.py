@@ -15,6 +15,8 @@ import pyarrow as pa
 from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
 
 MAX_LISTED = 5
+#: `--id @row` numbers the rows even when the file has an 'id' column (kept as 'id_original').
+ROW_NUMBER_IDS = "@row"
 
 
 @dataclass
@@ -63,7 +65,8 @@ def _make_ids(frame: pd.DataFrame, id_column: str | None, source: str) -> pd.Ser
         rows = missing[missing].index.tolist()
         raise InvalidInputError(
             f"{source}: the id column '{id_column}' is empty in {len(rows)} row(s): rows "
-            f"{_listed(rows)}. Every item needs an id; fill them or leave out --id to number rows."
+            f"{_listed(rows)}. Every item needs an id; fill them, or pass --id {ROW_NUMBER_IDS} to "
+            "number the rows instead."
         )
     ids = raw.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
     duplicated = ids[ids.duplicated(keep=False)]
@@ -72,7 +75,8 @@ def _make_ids(frame: pd.DataFrame, id_column: str | None, source: str) -> pd.Ser
         described = [f"'{key}' (rows {_listed(list(rows))})" for key, rows in groups.items()]
         raise InvalidInputError(
             f"{source}: ids in column '{id_column}' must be unique, but {len(groups)} id(s) "
-            f"repeat: {_listed(described)}. Remove the duplicates or leave out --id to number rows."
+            f"repeat: {_listed(described)}. Remove the duplicates, or pass "
+            f"--id {ROW_NUMBER_IDS} to number the rows instead."
         )
     return ids
 
@@ -91,12 +95,15 @@ def prepare_items(
     renamed = _safe_column_names(list(frame.columns))
     frame = frame.rename(columns=renamed)
     text, label, id = (renamed.get(c, c) if c else c for c in (text, label, id))
+    numbered = id == ROW_NUMBER_IDS
+    id = None if numbered else id
     for column, option in ((text, "--text"), (label, "--label"), (id, "--id")):
         if column is not None:
             _require_column(frame, column, option, source)
     text = text if text is not None else ("text" if "text" in frame.columns else None)
     label = label if label is not None else ("label" if "label" in frame.columns else None)
-    id = id if id is not None else ("id" if "id" in frame.columns else None)
+    if id is None and not numbered and "id" in frame.columns:
+        id = "id"
 
     ids = _make_ids(frame, id, source)
     payload = frame.drop(columns=["id"]) if id == "id" else frame.copy()
