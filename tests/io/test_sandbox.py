@@ -12,7 +12,8 @@ from embedlab.io.sandbox import SANDBOX, get_sandbox
 
 def test_digits_is_always_here() -> None:
     frame = get_sandbox("digits").load()
-    assert frame.shape == (1797, 65) and frame["label"].nunique() == 10
+    assert frame.shape == (1797, 70) and frame["label"].nunique() == 10
+    assert frame["image"][0][:4] == b"\x89PNG"
 
 
 def test_missing_dataset_says_how_to_fetch(tmp_path: Path, monkeypatch) -> None:
@@ -34,3 +35,17 @@ def test_fetch_rotten_tomatoes_into_the_cache(tmp_path: Path, monkeypatch) -> No
     assert len(frame) == 13_905
     assert set(frame["label"]) == {"fresh", "rotten", "plot"}
     assert dataset.fetch() == path, "fetching again is a no-op"
+
+
+@pytest.mark.slow
+def test_fetch_fashion_mnist_from_debian(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("EMBEDLAB_CACHE", str(tmp_path / "cache"))
+    dataset = get_sandbox("fashion-mnist")
+    folder = dataset.fetch()
+    assert folder is not None and (folder / "t10k-images-idx3-ubyte.gz").exists()
+    frame = dataset.load()
+    assert len(frame) == 70_000 and frame["split"].value_counts().to_dict() == {
+        "train": 60_000,
+        "test": 10_000,
+    }
+    assert frame["label"].nunique() == 10 and frame["image"][0][:4] == b"\x89PNG"

@@ -17,8 +17,13 @@ DIGITS = load_digits().data[:120].astype(np.float32)
 CATEGORIES = np.array(
     [[c, s] for c in ("red", "green", "blue") for s in ("S", "M", "L", "XL")] * 3, dtype=object
 )
-INPUTS = {"text": TEXTS, "numeric": DIGITS, "categorical": CATEGORIES}
-SMALL_PARAMS = {"tfidf-svd": {"n_components": 8, "min_df": 1}, "pca": {"n_components": 8}}
+IMAGES = [np.stack([img] * 3, axis=-1) for img in (load_digits().images[:60] * 15).astype(np.uint8)]
+INPUTS = {"text": TEXTS, "numeric": DIGITS, "categorical": CATEGORIES, "image": IMAGES}
+SMALL_PARAMS = {
+    "tfidf-svd": {"n_components": 8, "min_df": 1},
+    "pca": {"n_components": 8},
+    "pixels-pca": {"n_components": 8},
+}
 
 ALL = sorted(methods.available())
 
@@ -28,7 +33,7 @@ def make(name: str) -> methods.Embedder:
 
 
 def test_registry_lists_the_first_methods() -> None:
-    assert {"minilm", "tfidf-svd", "pca", "onehot"} <= set(ALL)
+    assert {"minilm", "tfidf-svd", "pca", "onehot", "pixels-pca"} <= set(ALL)
 
 
 def test_unknown_method_lists_valid_names() -> None:

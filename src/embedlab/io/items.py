@@ -29,6 +29,8 @@ class PreparedItems:
     skipped_empty_text: int = 0
     skipped_rows: list[int] = field(default_factory=list)
     renamed_columns: dict[str, str] = field(default_factory=dict)
+    image_column: str | None = None
+    skipped_files: list[tuple[str, str]] = field(default_factory=list)
 
     def meta(self, source: str) -> dict[str, Any]:
         return {
@@ -39,6 +41,10 @@ class PreparedItems:
             "skipped_empty_text": self.skipped_empty_text,
             "skipped_rows": self.skipped_rows,
             "renamed_columns": self.renamed_columns,
+            "image_column": self.image_column,
+            "modality": "image" if self.image_column else "text" if self.text_column else "table",
+            "skipped_files": [list(f) for f in self.skipped_files[:1000]],
+            "n_skipped_files": len(self.skipped_files),
         }
 
 

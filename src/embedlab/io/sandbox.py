@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -15,10 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from embedlab import progress
 from embedlab.errors import EmbedlabError, NotFoundError, did_you_mean
+from embedlab.io.images import images_from_array, read_idx
 from embedlab.io.readers import read_source, read_zip_member
 
 
@@ -40,6 +43,7 @@ class SandboxDataset:
     locate: Callable[[], Path | None]
     fetch_files: Callable[[], Path] | None
     read: Callable[[Path | None], pd.DataFrame]
+    image_column: str | None = None
 
     def is_available(self) -> bool:
         return self.fetch_files is None or self.locate() is not None
@@ -125,6 +129,7 @@ def _rt_read(path: Path | None) -> pd.DataFrame:
 
 # -- digits, bundled with scikit-learn -------------------------------------------------------
 def _digits_read(_: Path | None) -> pd.DataFrame:
+    """64 numeric pixel columns (for `pca`) and the same 8x8 image as PNG (for image methods)."""
     from sklearn.datasets import load_digits
 
     digits = load_digits()
@@ -132,7 +137,91 @@ def _digits_read(_: Path | None) -> pd.DataFrame:
         digits.data.astype("float32"), columns=[f"pixel_{i}" for i in range(digits.data.shape[1])]
     )
     frame["label"] = [str(v) for v in digits.target]
-    return frame
+    grey = (digits.images * (255 / 16)).round().astype(np.uint8)
+    images = images_from_array(grey).frame.drop(columns=["id"])
+    return pd.concat([frame, images], axis=1)
+
+
+# -- Fashion-MNIST, from Debian's dataset-fashion-mnist package ------------------------------
+_FM_PACKAGE = "dataset-fashion-mnist"
+_FM_FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
+FASHION_LABELS = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+
+
+def _fm_locate() -> Path | None:
+    for folder in (cache_dir() / "fashion-mnist", Path("/usr/share/datasets/fashion-mnist")):
+        if all((folder / name).exists() for name in _FM_FILES):
+            return folder
+    return None
+
+
+def _apt_download(package: str, into: Path) -> Path:
+    """`apt-get download` one .deb (no root needed); refreshes the lists once if root."""
+    if shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None:
+        raise EmbedlabError(
+            f"Fetching needs Debian's apt-get and dpkg-deb (the data is the Debian package "
+            f"{package}); on another system install it by hand into {cache_dir()}."
+        )
+    command = ["apt-get", "download", "-q", package]
+    result = subprocess.run(command, cwd=into, capture_output=True, text=True, check=False)
+    if result.returncode != 0 and hasattr(os, "geteuid") and os.geteuid() == 0:
+        subprocess.run(["apt-get", "update", "-qq"], capture_output=True, check=False)
+        result = subprocess.run(command, cwd=into, capture_output=True, text=True, check=False)
+    debs = sorted(into.glob("*.deb"))
+    if result.returncode != 0 or not debs:
+        detail = " ".join((result.stderr or result.stdout).strip().splitlines()[-2:])
+        raise EmbedlabError(
+            f"Could not download the Debian package {package} (apt-get exit code "
+            f"{result.returncode}): {detail} Run `sudo apt-get update` and try again."
+        )
+    return debs[0]
+
+
+def _fm_fetch() -> Path:
+    target = cache_dir() / "fashion-mnist"
+    target.mkdir(parents=True, exist_ok=True)
+    with progress.task(f"Fetching fashion-mnist (Debian {_FM_PACKAGE})", total=3) as bar:
+        with tempfile.TemporaryDirectory() as tmp:
+            deb = _apt_download(_FM_PACKAGE, Path(tmp))
+            bar.advance(1)
+            extracted = Path(tmp) / "x"
+            subprocess.run(["dpkg-deb", "-x", str(deb), str(extracted)], check=True)
+            bar.advance(1)
+            source = extracted / "usr/share/datasets/fashion-mnist"
+            for name in _FM_FILES:
+                shutil.copyfile(source / name, target / (name + ".part"))
+                (target / (name + ".part")).replace(target / name)
+            bar.advance(1)
+    return target
+
+
+def _fm_read(folder: Path | None) -> pd.DataFrame:
+    assert folder is not None
+    parts = []
+    for split, prefix in (("train", "train"), ("test", "t10k")):
+        images = read_idx(folder / f"{prefix}-images-idx3-ubyte.gz")
+        labels = read_idx(folder / f"{prefix}-labels-idx1-ubyte.gz")
+        names = [FASHION_LABELS[int(v)] for v in labels]
+        ids = [f"{split}-{i}" for i in range(len(images))]
+        items = images_from_array(images, names, ids, extra={"split": split})
+        parts.append(items.frame)
+    return pd.concat(parts, ignore_index=True)
 
 
 SANDBOX: dict[str, SandboxDataset] = {
@@ -150,7 +239,7 @@ SANDBOX: dict[str, SandboxDataset] = {
     ),
     "digits": SandboxDataset(
         name="digits",
-        description="8x8 grey images of hand-written digits as 64 numeric pixel columns",
+        description="8x8 grey hand-written digits: 64 numeric pixel columns and the image",
         n_items=1_797,
         source="bundled with scikit-learn",
         license="CC BY 4.0 (UCI)",
@@ -159,6 +248,20 @@ SANDBOX: dict[str, SandboxDataset] = {
         locate=lambda: None,
         fetch_files=None,
         read=_digits_read,
+        image_column="image",
+    ),
+    "fashion-mnist": SandboxDataset(
+        name="fashion-mnist",
+        description="28x28 grey images of clothes in 10 classes (60,000 train + 10,000 test)",
+        n_items=70_000,
+        source=f"Debian package {_FM_PACKAGE}",
+        license="MIT (Zalando Research)",
+        text_column=None,
+        label_column="label",
+        locate=_fm_locate,
+        fetch_files=_fm_fetch,
+        read=_fm_read,
+        image_column="image",
     ),
 }
 

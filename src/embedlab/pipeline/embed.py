@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,10 +19,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from PIL import Image
 
 from embedlab import methods, progress
 from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
 from embedlab.methods.base import Embedder
+from embedlab.preprocess.image import ImageDecodeError, decode_rgb
 from embedlab.store.catalog import Entry
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import (
@@ -62,8 +65,40 @@ class EmbedReport:
         }
 
 
+IMAGE_INFO_COLUMNS = {"width", "height", "thumbnail", "content_hash", "path", "image"}
+
+
+class ImageSequence:
+    """The images of a dataset, decoded only when a batch asks for them."""
+
+    def __init__(self, dataset: Dataset, column: str) -> None:
+        self.sources = dataset.column(column)
+        self.ids = dataset.ids()
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def __getitem__(self, row: int) -> Image.Image:
+        try:
+            return decode_rgb(self.sources[row])
+        except ImageDecodeError as error:
+            where = self.sources[row] if isinstance(self.sources[row], str) else "stored bytes"
+            raise InvalidInputError(
+                f"The image of item '{self.ids[row]}' ({where}) can no longer be read: {error}. "
+                "Committed batches are kept; fix or re-ingest, then run embed again."
+            ) from None
+
+    def __iter__(self) -> Iterator[Image.Image]:
+        return (self[row] for row in range(len(self)))
+
+    def take(self, rows: np.ndarray) -> list[Image.Image]:
+        return [self[int(row)] for row in rows]
+
+
 def _default_columns(frame_types: pa.Schema, dataset: Dataset, numeric: bool) -> list[str]:
     skip = {"id", dataset.label_column, dataset.text_column, "split"}
+    if dataset.meta.get("image_column"):
+        skip |= IMAGE_INFO_COLUMNS
     chosen = []
     for column in frame_types:
         if column.name in skip:
@@ -78,6 +113,14 @@ def method_input(
     dataset: Dataset, estimator: Embedder, columns: list[str] | None
 ) -> tuple[Any, list[str]]:
     """The input a method takes from a dataset, and the columns it came from."""
+    if estimator.modality == "image":
+        column = columns[0] if columns else dataset.meta.get("image_column")
+        if column is None:
+            raise InvalidInputError(
+                f"Method '{estimator.name}' embeds images, but dataset '{dataset.name}' has none. "
+                "Ingest a folder of images, an IDX or .npy file, or an image sandbox dataset."
+            )
+        return ImageSequence(dataset, column), [column]
     if estimator.modality == "text":
         if columns and len(columns) != 1:
             raise InvalidInputError(
@@ -158,6 +201,8 @@ def _processing_order(inputs: Any, estimator: Embedder) -> np.ndarray:
 
 
 def _take(inputs: Any, rows: np.ndarray) -> Any:
+    if isinstance(inputs, ImageSequence):
+        return inputs.take(rows)
     return [inputs[i] for i in rows] if isinstance(inputs, list) else inputs[rows]
 
 

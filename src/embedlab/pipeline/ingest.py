@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from embedlab.io.images import read_image_source
 from embedlab.io.items import prepare_items
 from embedlab.io.readers import read_source
 from embedlab.io.sandbox import get_sandbox
@@ -32,6 +33,8 @@ class IngestReport:
             "label_column": self.dataset.label_column,
             "skipped_empty_text": self.skipped_empty_text,
             "skipped_rows": self.skipped_rows,
+            "image_column": self.dataset.meta.get("image_column"),
+            "skipped_files": self.dataset.meta.get("skipped_files", []),
             "duration_s": round(self.duration_s, 3),
         }
 
@@ -45,23 +48,32 @@ def ingest(
     label: str | None = None,
     id: str | None = None,
 ) -> IngestReport:
-    """Read `source` (a file path or `sandbox:NAME`) and store it as dataset `name`.
+    """Read `source` (a table or text file, a folder of images, an IDX or .npy file of images,
+    or `sandbox:NAME`) and store it as dataset `name`.
 
     Replacing an existing dataset is atomic: the old one stays until the new one is written,
     and the spaces computed from the old one are removed with it.
     """
     validate_name(name, "dataset")
     source_text = str(source)
+    image_column: str | None = None
+    skipped_files: list[tuple[str, str]] = []
     if source_text.startswith(SANDBOX_PREFIX):
         sandbox = get_sandbox(source_text[len(SANDBOX_PREFIX) :])
         frame = sandbox.load()
         text = text or sandbox.text_column
         label = label or sandbox.label_column
+        image_column = sandbox.image_column
         described = f"sandbox dataset '{sandbox.name}'"
+    elif (images := read_image_source(source_text)) is not None:
+        frame, image_column, skipped_files = images.frame, images.image_column, images.skipped
+        described = f"'{source_text}'"
     else:
         frame = read_source(source_text)
         described = f"'{source_text}'"
     prepared = prepare_items(frame, described, text=text, label=label, id=id)
+    prepared.image_column = image_column
+    prepared.skipped_files = skipped_files
     with workspace.writing():
         run = RunRecord(
             kind="ingest",

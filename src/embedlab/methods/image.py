@@ -1,0 +1,126 @@
+"""Image embeddings. `pixels-pca`: raw pixels, resized and flattened, then PCA: the baseline that
+shows what a learned (CNN) embedding adds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from embedlab.errors import InvalidInputError
+from embedlab.methods.base import Embedder, register
+from embedlab.methods.linear import PCAEmbedder
+from embedlab.preprocess.image import array_to_image, resize_center_crop, to_rgb
+
+
+def check_images(X: Any) -> list[Image.Image]:
+    """RGB PIL images from PIL images or uint8 arrays; the error names the first bad item."""
+    images = []
+    for row, item in enumerate(X):
+        if isinstance(item, Image.Image):
+            images.append(to_rgb(item))
+        elif isinstance(item, np.ndarray):
+            images.append(to_rgb(array_to_image(item)))
+        else:
+            raise InvalidInputError(
+                f"Image at row {row} is {type(item).__name__}; expected a PIL image or an array."
+            )
+    return images
+
+
+@register
+class PixelsPCA(Embedder):
+    """Pixels of each image at `size` x `size` (0: the images' own size when they all share
+    one, else 32), grey when every fitted image is grey (or as `colour` says), then PCA."""
+
+    name = "pixels-pca"
+    modality = "image"
+    summary = "raw pixels then PCA (image baseline)"
+
+    def __init__(
+        self, *, size: int = 0, colour: str = "auto", n_components: int = 50, seed: int = 0
+    ) -> None:
+        self.size = size
+        self.colour = colour
+        self.n_components = n_components
+        self.seed = seed
+
+    def _validate_params(self) -> None:
+        self._check_param(
+            "size",
+            isinstance(self.size, int) and 0 <= self.size <= 512,
+            "an int in the range [0, 512] (0 = the images' own size)",
+        )
+        self._check_param(
+            "colour", self.colour in ("auto", "grey", "rgb"), "one of 'auto', 'grey', 'rgb'"
+        )
+        self._check_param(
+            "n_components",
+            isinstance(self.n_components, int) and self.n_components >= 1,
+            "an int >= 1",
+        )
+
+    def _pixels(self, images: list[Image.Image]) -> np.ndarray:
+        mode = "L" if self.grey_ else "RGB"
+        channels = 1 if self.grey_ else 3
+        out = np.empty((len(images), self.size_ * self.size_ * channels), dtype=np.float32)
+        for row, image in enumerate(images):
+            if image.size != (self.size_, self.size_):
+                image = resize_center_crop(image, self.size_)
+            out[row] = np.asarray(image.convert(mode), dtype=np.float32).reshape(-1) / 255.0
+        return out
+
+    def fit(self, X: Sequence[Any]) -> PixelsPCA:
+        self._validate_params()
+        images = check_images(X)
+        if len(images) < 2:
+            raise InvalidInputError(
+                f"pixels-pca needs at least 2 images to fit; got {len(images)}."
+            )
+        sizes = {image.size for image in images}
+        own = next(iter(sizes)) if len(sizes) == 1 else None
+        self.size_ = self.size or (own[0] if own and own[0] == own[1] else 32)
+        if self.colour == "auto":
+            sample = images[:: max(1, len(images) // 500)]
+            self.grey_ = all(_is_grey(image) for image in sample)
+        else:
+            self.grey_ = self.colour == "grey"
+        pixels = self._pixels(images)
+        self.pca_ = PCAEmbedder(
+            n_components=self.n_components, standardize=False, seed=self.seed
+        ).fit(pixels)
+        self.dimension_ = self.pca_.dimension_
+        self.report_ = {
+            "pixel_features": int(pixels.shape[1]),
+            "size": self.size_,
+            "grey": self.grey_,
+            **self.pca_.report_,
+        }
+        return self
+
+    def transform(self, X: Sequence[Any]) -> np.ndarray:
+        self._check_fitted()
+        return self.pca_.transform(self._pixels(check_images(X)))
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        self._check_fitted()
+        state = {f"pca_{k}": v for k, v in self.pca_.get_state().items()}
+        return {**state, "size": np.array(self.size_), "grey": np.array(self.grey_)}
+
+    def set_state(self, state: dict[str, np.ndarray]) -> PixelsPCA:
+        self.size_ = int(state["size"])
+        self.grey_ = bool(state["grey"])
+        pca_state = {k[4:]: v for k, v in state.items() if k.startswith("pca_")}
+        self.pca_ = PCAEmbedder(standardize=False).set_state(pca_state)
+        self.dimension_ = self.pca_.dimension_
+        self.report_ = {}
+        return self
+
+
+def _is_grey(image: Image.Image) -> bool:
+    pixels = np.asarray(image, dtype=np.int16)
+    return bool(
+        (pixels[..., 0] == pixels[..., 1]).all() and (pixels[..., 1] == pixels[..., 2]).all()
+    )

@@ -1,0 +1,1 @@
+"""Pure preprocessing functions: decoding, converting and resizing inputs. No state."""

@@ -1,0 +1,119 @@
+"""Image folders, IDX files and arrays into dataset rows; bad files skipped with reasons."""
+
+from __future__ import annotations
+
+import gzip
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from embedlab.errors import InvalidInputError
+from embedlab.io.images import images_from_array, read_idx, read_image_folder
+from embedlab.pipeline.embed import embed
+from embedlab.pipeline.ingest import ingest
+from embedlab.pipeline.search import search
+from embedlab.store.workspace import Workspace
+
+
+def save(path: Path, image: Image.Image, fmt: str | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, format=fmt)
+    return path
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "photos"
+    for i in range(4):
+        save(root / "cats" / f"c{i}.png", Image.new("RGB", (40, 30), (200, 10 * i, 10)))
+        save(root / "dogs" / f"d{i}.jpg", Image.new("L", (30, 40), 20 + 10 * i), "JPEG")
+    save(root / "dogs" / "dup.png", Image.new("RGB", (40, 30), (200, 0, 10)))
+    save(root / "loose.webp", Image.new("RGBA", (16, 16), (0, 0, 255, 128)), "WEBP")
+    (root / "cats" / "empty.jpg").write_bytes(b"")
+    (root / "cats" / "notes.jpg").write_text("not an image")
+    good = io.BytesIO()
+    Image.new("RGB", (50, 50), "blue").save(good, format="PNG")
+    (root / "cats" / "truncated.png").write_bytes(good.getvalue()[:60])
+    (root / "readme.txt").write_text("ignored: not an image suffix")
+    return root
+
+
+def test_folder_labels_from_subfolders_and_bad_files_listed(folder: Path) -> None:
+    items = read_image_folder(folder)
+    frame = items.frame.set_index("id")
+    assert len(frame) == 10
+    assert (
+        frame.loc["cats/c0.png", "label"] == "cats" and frame.loc["dogs/d1.jpg", "label"] == "dogs"
+    )
+    assert pd.isna(frame.loc["loose.webp", "label"])
+    assert (frame.loc["dogs/d0.jpg", "width"], frame.loc["dogs/d0.jpg", "height"]) == (30, 40)
+    reasons = dict(items.skipped)
+    assert set(reasons) == {"cats/empty.jpg", "cats/notes.jpg", "cats/truncated.png"}
+    assert "not an image" in reasons["cats/notes.jpg"]
+    assert "truncated" in reasons["cats/truncated.png"]
+    assert frame.loc["dogs/dup.png", "content_hash"] == frame.loc["cats/c0.png", "content_hash"]
+    thumb = Image.open(io.BytesIO(frame.loc["cats/c0.png", "thumbnail"]))
+    assert max(thumb.size) <= 64
+
+
+def test_folder_without_images(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("x")
+    with pytest.raises(InvalidInputError, match="No images in"):
+        read_image_folder(tmp_path)
+
+
+def test_idx_round_trip_and_bad_header(tmp_path: Path) -> None:
+    images = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    header = bytes([0, 0, 0x08, 3]) + b"".join(d.to_bytes(4, "big") for d in images.shape)
+    path = tmp_path / "x-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(header + images.tobytes()))
+    np.testing.assert_array_equal(read_idx(path), images)
+    short = tmp_path / "short-idx3-ubyte"
+    short.write_bytes(header + images.tobytes()[:-5])
+    with pytest.raises(InvalidInputError, match="promises"):
+        read_idx(short)
+
+
+def test_arrays_become_png_rows() -> None:
+    items = images_from_array(np.zeros((3, 8, 8), np.uint8), labels=["a", "b", "a"])
+    assert items.frame["label"].tolist() == ["a", "b", "a"]
+    assert items.frame["image"][0][:4] == b"\x89PNG"
+    with pytest.raises(InvalidInputError, match="shaped"):
+        images_from_array(np.zeros((8, 8), np.uint8))
+
+
+def test_ingest_folder_then_pixels_pca_and_search(ws: Workspace, folder: Path) -> None:
+    report = ingest(ws, "photos", folder)
+    assert report.n_items == 10 and len(report.to_dict()["skipped_files"]) == 3
+    space = embed(ws, "photos", "pixels-pca", params={"n_components": 4}).space
+    assert space.vectors().shape == (10, 4)
+    hits = search(ws, "photos", "pixels-pca", "cats/c1.png", by="id", k=3)
+    assert hits[0].id in {"cats/c0.png", "cats/c2.png", "dogs/dup.png"}
+
+
+def test_digits_end_to_end_as_images(ws: Workspace) -> None:
+    ingest(ws, "digits", "sandbox:digits")
+    assert ws.dataset("digits").meta["image_column"] == "image"
+    pixels = embed(ws, "digits", "pixels-pca", params={"n_components": 20})
+    assert pixels.method_report["size"] == 8 and pixels.method_report["grey"] is True
+    columns = embed(ws, "digits", "pca", params={"n_components": 20}).space.meta["columns"]
+    assert len(columns) == 64, "image info columns are not numeric features"
+    hits = search(ws, "digits", "pixels-pca", "0", by="id", k=10)
+    assert [h.label for h in hits].count("0") >= 9
+
+
+def test_image_method_on_a_text_dataset(ws: Workspace, topics_csv: Path) -> None:
+    ingest(ws, "topics", topics_csv, text="body", id="doc")
+    with pytest.raises(InvalidInputError, match="embeds images"):
+        embed(ws, "topics", "pixels-pca")
+
+
+def test_missing_file_at_embed_time_names_the_item(ws: Workspace, folder: Path) -> None:
+    ingest(ws, "photos", folder)
+    (folder / "cats" / "c2.png").unlink()
+    with pytest.raises(InvalidInputError, match="item 'cats/c2.png'.*can no longer be read"):
+        embed(ws, "photos", "pixels-pca")
