@@ -423,6 +423,42 @@ def list_contents(
 
 
 @app.command()
+def evaluate(
+    name: str,
+    spaces: Annotated[list[str] | None, typer.Argument(help="Spaces [default: all]")] = None,
+    label: Annotated[
+        str | None, typer.Option(help="Column to predict [default: the label]")
+    ] = None,
+    k: Annotated[int, typer.Option("-k", help="Neighbours for the kNN probe")] = 10,
+    pixels: Annotated[bool, typer.Option(help="Add the raw-pixel baseline for images")] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Linear-probe and kNN accuracy of spaces predicting a label (downstream validation)."""
+    from embedlab.pipeline.evaluate import evaluate as run_evaluate
+
+    results = run_evaluate(
+        _workspace(), name, spaces or None, label=label, k=k, pixels_baseline=pixels
+    )
+    if as_json:
+        _print_json([r.to_dict() for r in results])
+        return
+    first = results[0] if results else None
+    title = f"{name}: train {first.n_train:,} / test {first.n_test:,}" if first else name
+    table = Table("space", "dim", "linear probe", f"kNN@{k}", "embed s", "probe s", title=title)
+    for r in results:
+        embed_s = f"{r.embed_seconds:.1f}" if r.embed_seconds is not None else ""
+        table.add_row(
+            r.name,
+            f"{r.dim:,}",
+            f"{r.linear_probe:.3f}",
+            f"{r.knn:.3f}",
+            embed_s,
+            f"{r.seconds:.1f}",
+        )
+    out.print(table)
+
+
+@app.command()
 def export(name: str, space: str, out_path: Annotated[Path, typer.Argument(metavar="OUT")]) -> None:
     """Write a space's vectors to OUT: .parquet (id + vector) or .npy."""
     from embedlab.pipeline.export import export_space

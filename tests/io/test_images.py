@@ -117,3 +117,28 @@ def test_missing_file_at_embed_time_names_the_item(ws: Workspace, folder: Path) 
     (folder / "cats" / "c2.png").unlink()
     with pytest.raises(InvalidInputError, match="item 'cats/c2.png'.*can no longer be read"):
         embed(ws, "photos", "pixels-pca")
+
+
+def test_evaluate_spaces_and_raw_pixels_on_digits(ws: Workspace) -> None:
+    from embedlab.pipeline.evaluate import RAW_PIXELS, evaluate
+
+    ingest(ws, "digits", "sandbox:digits")
+    embed(ws, "digits", "pixels-pca", params={"n_components": 30})
+    embed(ws, "digits", "efficientnet-lite0")
+    results = {r.name: r for r in evaluate(ws, "digits")}
+    assert set(results) == {"pixels-pca", "efficientnet-lite0", RAW_PIXELS}
+    assert results[RAW_PIXELS].dim == 64 and results["efficientnet-lite0"].dim == 1280
+    for result in results.values():
+        assert result.n_test == 360 and result.knn > 0.85 and result.linear_probe > 0.85
+    assert results["pixels-pca"].embed_seconds is not None
+    assert ws.manifest.runs("digits")[-1].kind == "evaluate"
+
+
+def test_evaluate_needs_a_label(ws: Workspace, tmp_path: Path) -> None:
+    from embedlab.pipeline.evaluate import evaluate
+
+    path = tmp_path / "t.txt"
+    path.write_text("a b\nc d\ne f\n", encoding="utf-8")
+    ingest(ws, "t", path)
+    with pytest.raises(InvalidInputError, match="no label column"):
+        evaluate(ws, "t")

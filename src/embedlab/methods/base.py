@@ -24,8 +24,10 @@ class Embedder:
 
     name: ClassVar[str] = ""
     modality: ClassVar[Modality] = "text"
-    #: Pretrained methods need no fit and have no learned state to store.
+    #: Pretrained methods carry their weights; `fit` only loads them (and may look at a sample).
     pretrained: ClassVar[bool] = False
+    #: How many items `fit` needs to see: None = all of them, 0 = none, N = the first N.
+    fit_sample: ClassVar[int | None] = None
     #: One line for listings (`embedlab ls`, errors).
     summary: ClassVar[str] = ""
     #: Keys of `report_` that `transform` counts per call (summed over batches by the pipeline);
@@ -88,7 +90,7 @@ class Embedder:
             )
 
     def get_state(self) -> dict[str, np.ndarray]:
-        """Learned state as numpy arrays (empty for pretrained methods)."""
+        """Learned state as numpy arrays (what a pretrained method chose at fit, if anything)."""
         return {}
 
     def set_state(self, state: dict[str, np.ndarray]) -> Embedder:

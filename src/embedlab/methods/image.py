@@ -63,14 +63,7 @@ class PixelsPCA(Embedder):
         )
 
     def _pixels(self, images: list[Image.Image]) -> np.ndarray:
-        mode = "L" if self.grey_ else "RGB"
-        channels = 1 if self.grey_ else 3
-        out = np.empty((len(images), self.size_ * self.size_ * channels), dtype=np.float32)
-        for row, image in enumerate(images):
-            if image.size != (self.size_, self.size_):
-                image = resize_center_crop(image, self.size_)
-            out[row] = np.asarray(image.convert(mode), dtype=np.float32).reshape(-1) / 255.0
-        return out
+        return pixel_matrix(images, self.size_, self.grey_)
 
     def fit(self, X: Sequence[Any]) -> PixelsPCA:
         self._validate_params()
@@ -79,14 +72,7 @@ class PixelsPCA(Embedder):
             raise InvalidInputError(
                 f"pixels-pca needs at least 2 images to fit; got {len(images)}."
             )
-        sizes = {image.size for image in images}
-        own = next(iter(sizes)) if len(sizes) == 1 else None
-        self.size_ = self.size or (own[0] if own and own[0] == own[1] else 32)
-        if self.colour == "auto":
-            sample = images[:: max(1, len(images) // 500)]
-            self.grey_ = all(_is_grey(image) for image in sample)
-        else:
-            self.grey_ = self.colour == "grey"
+        self.size_, self.grey_ = pixel_format(images, self.size, self.colour)
         pixels = self._pixels(images)
         self.pca_ = PCAEmbedder(
             n_components=self.n_components, standardize=False, seed=self.seed
@@ -117,6 +103,31 @@ class PixelsPCA(Embedder):
         self.dimension_ = self.pca_.dimension_
         self.report_ = {}
         return self
+
+
+def pixel_format(
+    images: list[Image.Image], size: int = 0, colour: str = "auto"
+) -> tuple[int, bool]:
+    """(side, grey): the images' own square size when they all share one (else 32), and grey
+    when every sampled image is grey."""
+    sizes = {image.size for image in images}
+    own = next(iter(sizes)) if len(sizes) == 1 else None
+    side = size or (own[0] if own and own[0] == own[1] else 32)
+    if colour == "auto":
+        sample = images[:: max(1, len(images) // 500)]
+        return side, all(_is_grey(image) for image in sample)
+    return side, colour == "grey"
+
+
+def pixel_matrix(images: list[Image.Image], size: int, grey: bool) -> np.ndarray:
+    """(n, size*size*channels) float32 pixels in [0, 1]: the raw-pixel representation."""
+    mode = "L" if grey else "RGB"
+    out = np.empty((len(images), size * size * (1 if grey else 3)), dtype=np.float32)
+    for row, image in enumerate(images):
+        if image.size != (size, size):
+            image = resize_center_crop(image, size)
+        out[row] = np.asarray(image.convert(mode), dtype=np.float32).reshape(-1) / 255.0
+    return out
 
 
 def _is_grey(image: Image.Image) -> bool:

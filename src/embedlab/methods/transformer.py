@@ -68,6 +68,7 @@ class MiniLM(Embedder):
     name = "minilm"
     modality = "text"
     pretrained = True
+    fit_sample = 0
     summary = "all-MiniLM-L6-v2 sentence embeddings, int8 ONNX (384-d, default text method)"
     counted_keys = ("truncated",)
 
@@ -145,6 +146,10 @@ class MiniLM(Embedder):
             batches.append(order[start:stop])
             start = stop
         return batches
+
+    def set_state(self, state: dict[str, np.ndarray]) -> MiniLM:
+        """Nothing is learned: restoring just loads the model."""
+        return self.fit()
 
     def _run_batch(self, encodings: list[Any], width: int) -> np.ndarray:
         ids = np.zeros((len(encodings), width), dtype=np.int64)

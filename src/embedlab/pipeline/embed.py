@@ -301,10 +301,7 @@ def _reused(workspace: Workspace, name: str, space: str, started: float) -> Embe
 
 def _resume(workspace: Workspace, estimator: Embedder, partial: Entry, run: RunRecord) -> _Progress:
     run.run_id = partial.run_id  # the resumed run keeps the id its fitted state is saved under
-    if estimator.pretrained:
-        estimator.fit(None)
-    else:
-        estimator.set_state(workspace.load_model_state(partial.run_id))
+    estimator.set_state(workspace.load_model_state(partial.run_id))
     table = workspace.open_table(partial)
     done = read_columns(table, ["row"]).column("row").to_numpy()
     return _Progress(table, int(partial.meta["dim"]), done, partial.meta.get("fit_report", {}))
@@ -321,9 +318,9 @@ def _start(
 ) -> _Progress:
     """Fit (nothing is written if fitting fails), save the fitted state, open the partial table."""
     with progress.task(f"Fitting {estimator.name}", total=None):
-        estimator.fit(None if estimator.pretrained else inputs)
-    if not estimator.pretrained:
-        workspace.save_model_state(run.run_id, estimator.get_state())
+        size = estimator.fit_sample
+        estimator.fit(inputs if size is None else _take(inputs, np.arange(min(size, len(inputs)))))
+    workspace.save_model_state(run.run_id, estimator.get_state())
     dim = int(estimator.dimension_)
     table_name = workspace.table_name("space", name, space, run.run_id, suffix=".partial")
     table = workspace.create_empty_table(table_name, _space_schema(dim))
@@ -391,7 +388,7 @@ def _finish(
         "n_items": len(dataset),
         "modality": estimator.modality,
         "pretrained": estimator.pretrained,
-        "state_run": "" if estimator.pretrained else run.run_id,
+        "state_run": run.run_id,
         "method_report": method_report,
     }
     run.report = {"n_items": len(dataset), "dim": state.dim, **method_report}
@@ -411,6 +408,4 @@ def _sum_counts(batches: list[str]) -> dict[str, int | float]:
 def load_estimator(workspace: Workspace, space: Space) -> Embedder:
     """The fitted method that made `space`, to embed new queries into it."""
     estimator = methods.get(space.method).from_params(space.params)
-    if estimator.pretrained:
-        return estimator.fit(None)
     return estimator.set_state(workspace.load_model_state(space.meta["state_run"]))

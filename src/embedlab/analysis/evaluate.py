@@ -1,0 +1,96 @@
+"""Downstream-task validation: how well do the vectors predict a label?
+
+Two standard probes on a fixed split: a linear probe (logistic regression on standardised
+vectors) and k-nearest-neighbour voting by cosine similarity. The split is the dataset's own
+`split` column when it has train and test rows, else a seeded stratified 80/20 split.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from embedlab.errors import InvalidInputError
+
+
+@dataclass
+class ProbeResult:
+    """Accuracy of the two probes on one set of vectors."""
+
+    name: str
+    dim: int
+    n_train: int
+    n_test: int
+    linear_probe: float
+    knn: float
+    seconds: float
+    embed_seconds: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def train_test_rows(
+    labels: np.ndarray, split: list[Any] | None, seed: int = 0, test_size: float = 0.2
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices of the train and test parts (items without a label are left out)."""
+    from sklearn.model_selection import train_test_split
+
+    labelled = np.flatnonzero(np.array([v is not None and v == v for v in labels]))
+    if split is not None:
+        parts = np.asarray([str(s).lower() if s is not None else "" for s in split])
+        train = labelled[parts[labelled] == "train"]
+        test = labelled[parts[labelled] == "test"]
+        if len(train) and len(test):
+            return train, test
+    classes, counts = np.unique(labels[labelled].astype(str), return_counts=True)
+    if len(classes) < 2:
+        raise InvalidInputError(
+            f"Evaluation needs at least 2 classes; the label has {len(classes)} among "
+            f"{len(labelled)} labelled items."
+        )
+    stratify = labels[labelled].astype(str) if counts.min() >= 2 else None
+    train, test = train_test_split(
+        labelled, test_size=test_size, random_state=seed, stratify=stratify
+    )
+    return np.sort(train), np.sort(test)
+
+
+def probe(
+    name: str,
+    vectors: np.ndarray,
+    labels: np.ndarray,
+    train: np.ndarray,
+    test: np.ndarray,
+    k: int = 10,
+    seed: int = 0,
+) -> ProbeResult:
+    """Linear-probe and kNN accuracy of `vectors` predicting `labels` on the given split."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    started = time.perf_counter()
+    data = np.asarray(vectors, dtype=np.float32)
+    y = labels.astype(str)
+    scaler = StandardScaler().fit(data[train])
+    linear = LogisticRegression(max_iter=1000, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence notes on hard, high-dimensional inputs
+        linear.fit(scaler.transform(data[train]), y[train])
+    linear_accuracy = float(linear.score(scaler.transform(data[test]), y[test]))
+    knn = KNeighborsClassifier(n_neighbors=min(k, len(train)), metric="cosine", algorithm="brute")
+    knn_accuracy = float(knn.fit(data[train], y[train]).score(data[test], y[test]))
+    return ProbeResult(
+        name,
+        int(data.shape[1]),
+        len(train),
+        len(test),
+        round(linear_accuracy, 4),
+        round(knn_accuracy, 4),
+        round(time.perf_counter() - started, 2),
+    )
