@@ -192,3 +192,17 @@ def test_usage_errors_exit_2(run) -> None:
     code, _, err = run("embed", "only-a-name")
     assert code == 2 and "Missing option" in err and "--method" in err
     assert not Path(run.workspace).exists(), "a usage error creates nothing"
+
+
+def test_image_folder_ingest_lists_skipped_files(run, tmp_path: Path) -> None:
+    from PIL import Image
+
+    folder = tmp_path / "imgs" / "red"
+    folder.mkdir(parents=True)
+    for i in range(3):
+        Image.new("RGB", (12, 12), (255, 20 * i, 0)).save(folder / f"{i}.png")
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    code, out, err = run("ingest", "imgs", str(tmp_path / "imgs"))
+    assert code == 0, err
+    assert "3 items" in out and "Skipped 1 file(s)" in out
+    assert "red/broken.jpg: not an image" in " ".join(out.split())

@@ -206,6 +206,14 @@ def ingest(
             f"(rows {', '.join(map(str, report.skipped_rows[:10]))}).",
             style="yellow",
         )
+    skipped_files = report.dataset.meta.get("skipped_files", [])
+    if skipped_files:
+        total = report.dataset.meta.get("n_skipped_files", len(skipped_files))
+        out.print(f"Skipped {total} file(s) that could not be used:", style="yellow")
+        for file_name, reason in skipped_files[:20]:
+            out.print(f"  {file_name}: {reason}")
+        if total > 20:
+            out.print(f"  ... and {total - 20} more (all listed in `embedlab ls {name} --json`)")
     for old, new in report.dataset.meta.get("renamed_columns", {}).items():
         out.print(f"Column '{old}' is stored as '{new}' ('.' is not allowed in names).")
 
