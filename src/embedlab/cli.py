@@ -466,6 +466,39 @@ def evaluate(
     out.print(table)
 
 
+@app.command("image-quality")
+def image_quality_command(
+    name: str,
+    threshold: Annotated[
+        list[str] | None,
+        typer.Option(help="CHECK=VALUE absolute threshold (dark, bright, low_contrast, blurry)"),
+    ] = None,
+    fence: Annotated[float, typer.Option(help="Robust fence in MADs for relative flags")] = 3.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Check every image (dark, bright, low contrast, blurry, odd colour or shape, duplicates);
+    scores and flags are stored as the dataset's image-quality columns."""
+    from embedlab.pipeline.image_quality import image_quality
+
+    thresholds = {k: float(v) for k, v in _parse_params(threshold).items()}
+    report = image_quality(_workspace(), name, thresholds=thresholds, fence=fence)
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    table = Table(
+        "check",
+        "flagged",
+        "threshold",
+        "worst items (score)",
+        title=f"Image quality of '{name}': {len(report.ids):,} images",
+    )
+    for check in report.checks:
+        worst = ", ".join(f"{i} ({s:.3f})" for i, s in report.worst(check.name, 3))
+        threshold_text = str(check.summary.get("threshold", ""))
+        table.add_row(check.name, f"{check.summary['flagged']:,}", threshold_text, worst)
+    out.print(table)
+
+
 @app.command()
 def export(name: str, space: str, out_path: Annotated[Path, typer.Argument(metavar="OUT")]) -> None:
     """Write a space's vectors to OUT: .parquet (id + vector) or .npy."""

@@ -142,3 +142,20 @@ def test_evaluate_needs_a_label(ws: Workspace, tmp_path: Path) -> None:
     ingest(ws, "t", path)
     with pytest.raises(InvalidInputError, match="no label column"):
         evaluate(ws, "t")
+
+
+def test_image_quality_is_stored_as_columns(ws: Workspace, folder: Path) -> None:
+    from embedlab.pipeline.image_quality import image_quality, stored_image_quality
+
+    save(folder / "dogs" / "night.png", Image.new("RGB", (30, 40), "black"))
+    ingest(ws, "photos", folder)
+    report = image_quality(ws, "photos")
+    flagged = report.to_dict()["checks"]
+    assert "dogs/night.png" in flagged["dark"]["flagged_ids"]
+    assert flagged["exact_duplicate"]["flagged_ids"] == ["dogs/dup.png"]
+    table = stored_image_quality(Workspace(ws.path), "photos")
+    assert table is not None and table.num_rows == 11
+    assert {"brightness", "dark_score", "dark_flag", "blurry_score"} <= set(table.column_names)
+    assert table.column("id").to_pylist() == ws.dataset("photos").ids()
+    ingest(ws, "photos", folder)
+    assert stored_image_quality(ws, "photos") is None, "re-ingest drops stale quality columns"
