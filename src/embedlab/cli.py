@@ -351,7 +351,11 @@ def search(
     if as_json:
         _print_json([h.to_dict() for h in hits])
         return
-    table = Table("#", "score", "id", "label", "text", title=f"Nearest to {query!r} in {space}")
+    searched = hits[0].space if hits else space
+    via = f" (through '{searched}')" if searched != space else ""
+    table = Table(
+        "#", "score", "id", "label", "text", title=f"Nearest to {query!r} in {space}{via}"
+    )
     for hit in hits:
         snippet = (hit.text or "").replace("\n", " ")
         table.add_row(

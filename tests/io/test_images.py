@@ -159,3 +159,22 @@ def test_image_quality_is_stored_as_columns(ws: Workspace, folder: Path) -> None
     assert table.column("id").to_pylist() == ws.dataset("photos").ids()
     ingest(ws, "photos", folder)
     assert stored_image_quality(ws, "photos") is None, "re-ingest drops stale quality columns"
+
+
+def test_text_search_on_an_image_space_goes_through_conse(ws: Workspace, tmp_path: Path) -> None:
+    from sklearn.datasets import load_sample_images
+
+    root = tmp_path / "photos"
+    china, flower = (Image.fromarray(a) for a in load_sample_images().images)
+    for i, box in enumerate([(0, 0, 400, 400), (200, 0, 600, 400), (100, 27, 500, 427)]):
+        save(root / "temple" / f"t{i}.jpg", china.crop(box), "JPEG")
+        save(root / "flower" / f"f{i}.jpg", flower.crop(box), "JPEG")
+    ingest(ws, "photos", root)
+    embed(ws, "photos", "efficientnet-lite0")
+    with pytest.raises(InvalidInputError, match="--method conse"):
+        search(ws, "photos", "efficientnet-lite0", "a flower")
+    embed(ws, "photos", "conse")
+    hits = search(ws, "photos", "efficientnet-lite0", "a flower", k=3)
+    assert [h.label for h in hits] == ["flower"] * 3 and hits[0].space == "conse"
+    hits = search(ws, "photos", "conse", "a palace", k=3)
+    assert [h.label for h in hits] == ["temple"] * 3

@@ -48,3 +48,16 @@ def test_automatic_resolution_follows_image_size() -> None:
     assert fitted.get_state()["resolution"] == 128
     restored = EfficientNetLite0().set_state(fitted.get_state())
     assert restored.resolution_ == 128
+
+
+def test_conse_puts_images_near_the_texts_of_their_classes() -> None:
+    from embedlab.methods.conse import ConSE
+
+    model = ConSE().fit(PHOTOS)
+    images = model.transform(PHOTOS)
+    assert images.shape == (2, 384)
+    np.testing.assert_allclose(np.linalg.norm(images, axis=1), 1.0, atol=1e-5)
+    queries = model.embed_text(["a flower in a garden", "an old palace or temple"])
+    similarity = queries @ images.T
+    assert similarity[0, 1] > similarity[0, 0] and similarity[1, 0] > similarity[1, 1]
+    assert model.top_classes(PHOTOS[1:], n=1)[0][0][0] == "daisy"

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from embedlab import methods
 from embedlab.analysis.neighbors import normalize_rows
 from embedlab.analysis.search import check_query_vector, nearest
 from embedlab.errors import InvalidInputError, NotFoundError
@@ -23,6 +24,7 @@ class SearchHit:
     score: float
     text: str | None
     label: Any
+    space: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -40,17 +42,17 @@ def search(
     """The k items nearest to `query`: a text (embedded by the space's own method), an item id
     (the item itself is left out) or a vector of the space's dimension."""
     space_obj = workspace.space(name, space)
+    if by == "text" and not _embeds_text(space_obj.method):
+        return search(
+            workspace, name, _text_space_for(workspace, name, space_obj), query, by=by, k=k
+        )
     dataset = workspace.dataset(name)
     unit = normalize_rows(space_obj.vectors(), f"vectors of space '{space}'")
     exclude = None
     if by == "text":
         estimator = load_estimator(workspace, space_obj)
-        if estimator.modality != "text":
-            raise InvalidInputError(
-                f"Space '{space}' was made by '{space_obj.method}' from {estimator.modality} "
-                "columns, so it cannot embed a text query. Search it by item id or by vector."
-            )
-        vector = estimator.transform([str(query)])[0]
+        embed_text = getattr(estimator, "embed_text", estimator.transform)
+        vector = embed_text([str(query)])[0]
     elif by == "id":
         ids = space_obj.ids()
         try:
@@ -74,6 +76,30 @@ def search(
             score=round(float(score), 6),
             text=item.get(dataset.text_column) if dataset.text_column else None,
             label=item.get(dataset.label_column) if dataset.label_column else None,
+            space=space,
         )
         for i, (item, score) in enumerate(zip(payload, scores, strict=True))
     ]
+
+
+def _embeds_text(method: str) -> bool:
+    cls = methods.get(method)
+    return cls.modality == "text" or hasattr(cls, "embed_text")
+
+
+def _text_space_for(workspace: Workspace, name: str, space: Any) -> str:
+    """An image space cannot embed text; a ConSE space of the same dataset can stand in."""
+    for other in workspace.space_names(name):
+        if _embeds_text(workspace.space(name, other).method):
+            return other
+    kind = methods.get(space.method).modality
+    hint = (
+        f" For text-to-image search make a ConSE space: `embedlab embed {name} --method "
+        "conse`; a text search on this space then goes through it."
+        if kind == "image"
+        else ""
+    )
+    raise InvalidInputError(
+        f"Space '{space.name}' was made by '{space.method}' from {kind} data, so it cannot embed "
+        f"a text query. Search it by item id or by vector.{hint}"
+    )
