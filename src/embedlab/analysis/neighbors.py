@@ -58,6 +58,20 @@ def normalize_rows(vectors: np.ndarray, what: str = "vectors") -> np.ndarray:
     return data / np.where(norms > 0, norms, 1.0)
 
 
+@numba.njit(inline="always", fastmath=True)
+def _insert_sorted(vals, idx, value, index):  # pragma: no cover - compiled
+    """Put (value, index) into the descending buffer, dropping its last entry; returns the new
+    smallest value kept (the bar a candidate has to beat)."""
+    p = vals.shape[0] - 1
+    while p > 0 and vals[p - 1] < value:
+        vals[p] = vals[p - 1]
+        idx[p] = idx[p - 1]
+        p -= 1
+    vals[p] = value
+    idx[p] = index
+    return vals[vals.shape[0] - 1]
+
+
 # numpy's argpartition does a full introselect per row and costs ~4x the matrix product itself;
 # this keeps a sorted buffer of k per row and rejects most candidates with one comparison.
 @numba.njit(parallel=True, cache=True, nogil=True, fastmath=True)
@@ -72,14 +86,7 @@ def _merge_top_k(scores, col_offset, best_idx, best_val):  # pragma: no cover - 
         for j in range(n_cols):
             v = row[j]
             if v > threshold:
-                p = k - 1
-                while p > 0 and vals[p - 1] < v:
-                    vals[p] = vals[p - 1]
-                    idx[p] = idx[p - 1]
-                    p -= 1
-                vals[p] = v
-                idx[p] = j + col_offset
-                threshold = vals[k - 1]
+                threshold = _insert_sorted(vals, idx, v, j + col_offset)
 
 
 @numba.njit(parallel=True, cache=True, nogil=True, fastmath=True)
@@ -99,16 +106,7 @@ def _merge_top_k_columns(scores, row_offset, best_idx, best_val):  # pragma: no 
             for j in range(lo, hi):
                 v = row[j]
                 if v > floor and v > thresholds[j - lo]:
-                    vals = best_val[j]
-                    idx = best_idx[j]
-                    p = k - 1
-                    while p > 0 and vals[p - 1] < v:
-                        vals[p] = vals[p - 1]
-                        idx[p] = idx[p - 1]
-                        p -= 1
-                    vals[p] = v
-                    idx[p] = i + row_offset
-                    thresholds[j - lo] = vals[k - 1]
+                    thresholds[j - lo] = _insert_sorted(best_val[j], best_idx[j], v, i + row_offset)
                     floor = thresholds.min()
 
 
