@@ -17,7 +17,7 @@ VOCAB_PATH = Path(__file__).parent / "data" / "minilm-vocab.txt"
 
 
 @lru_cache(maxsize=4)
-def _onnx_session(model_path: str, threads: int) -> Any:
+def onnx_session(model_path: str, threads: int) -> Any:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -109,7 +109,7 @@ class MiniLM(Embedder):
         """Load the model; pretrained, so nothing is learned from X."""
         self._validate_params()
         threads = self.threads or os.cpu_count() or 1
-        self.session_ = _onnx_session(_minilm_model_path(), threads)
+        self.session_ = onnx_session(_minilm_model_path(), threads)
         self.tokenizer_ = _wordpiece_tokenizer(self.max_length)
         self.dimension_ = 384
         self.report_ = {"truncated": 0, "max_length": self.max_length}
