@@ -178,3 +178,19 @@ def test_text_search_on_an_image_space_goes_through_conse(ws: Workspace, tmp_pat
     assert [h.label for h in hits] == ["flower"] * 3 and hits[0].space == "conse"
     hits = search(ws, "photos", "conse", "a palace", k=3)
     assert [h.label for h in hits] == ["temple"] * 3
+
+
+def test_clip_onnx_space_answers_text_queries(ws: Workspace, tmp_path: Path) -> None:
+    from tests.methods.tiny_clip import build_tiny_clip
+
+    root = tmp_path / "colours"
+    for name, colour in (("red", (230, 10, 10)), ("blue", (10, 10, 230))):
+        for i in range(3):
+            save(root / name / f"{i}.png", Image.new("RGB", (24, 24 + i), colour))
+    ingest(ws, "colours", root)
+    params = {k: str(v) for k, v in build_tiny_clip(tmp_path / "clip").items()}
+    embed(ws, "colours", "clip-onnx", space="clip", params=params)
+    assert [h.label for h in search(ws, "colours", "clip", "red", k=3)] == ["red"] * 3
+    embed(ws, "colours", "pixels-pca", params={"n_components": 2})
+    hits = search(ws, "colours", "pixels-pca", "blue", k=3)
+    assert [h.label for h in hits] == ["blue"] * 3 and hits[0].space == "clip"

@@ -61,3 +61,22 @@ def test_conse_puts_images_near_the_texts_of_their_classes() -> None:
     similarity = queries @ images.T
     assert similarity[0, 1] > similarity[0, 0] and similarity[1, 0] > similarity[1, 1]
     assert model.top_classes(PHOTOS[1:], n=1)[0][0][0] == "daisy"
+
+
+def test_clip_onnx_finds_images_by_text(tmp_path) -> None:
+    from embedlab.errors import InvalidInputError
+    from embedlab.methods.clip import ClipOnnx
+    from tests.methods.tiny_clip import build_tiny_clip
+
+    params = build_tiny_clip(tmp_path)
+    model = ClipOnnx(**params).fit()
+    colours = [Image.new("RGB", (20, 30), c) for c in ("red", "blue", (0, 255, 0))]
+    images = model.transform(colours)
+    texts = model.embed_text(["red", "a photo of blue", "green"])
+    assert images.shape == (3, 4) and texts.shape == (3, 4)
+    assert (np.argmax(texts @ images.T, axis=1) == [0, 1, 2]).all()
+    with pytest.raises(InvalidInputError, match="'text_model' parameter of ClipOnnx must be"):
+        ClipOnnx(**{**params, "text_model": str(tmp_path / "missing.onnx")}).fit()
+    (tmp_path / "broken.onnx").write_bytes(b"not onnx")
+    with pytest.raises(InvalidInputError, match="Cannot load the CLIP files"):
+        ClipOnnx(**{**params, "image_model": str(tmp_path / "broken.onnx")}).fit()

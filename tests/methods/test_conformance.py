@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +13,7 @@ from sklearn.datasets import load_digits
 from embedlab import methods
 from embedlab.errors import InvalidInputError, NotFittedError, NotFoundError
 from tests.conftest import TOPICS
+from tests.methods.tiny_clip import build_tiny_clip
 
 TEXTS = [t for texts in TOPICS.values() for t in texts]
 DIGITS = load_digits().data[:120].astype(np.float32)
@@ -23,6 +26,7 @@ SMALL_PARAMS = {
     "tfidf-svd": {"n_components": 8, "min_df": 1},
     "pca": {"n_components": 8},
     "pixels-pca": {"n_components": 8},
+    "clip-onnx": build_tiny_clip(Path(tempfile.mkdtemp(prefix="embedlab-tiny-clip-"))),
 }
 
 ALL = sorted(methods.available())
@@ -96,7 +100,7 @@ def test_bad_parameter_value_names_parameter(name: str) -> None:
         for k, v in cls().get_params().items()
         if isinstance(v, int) and not isinstance(v, bool) and k != "seed"
     )
-    estimator = cls(**{first_int: -5})
+    estimator = cls(**{**SMALL_PARAMS.get(name, {}), first_int: -5})
     with pytest.raises(
         InvalidInputError, match=f"The '{first_int}' parameter of .* Got -5 instead"
     ):
