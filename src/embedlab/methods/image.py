@@ -37,6 +37,9 @@ class PixelsPCA(Embedder):
 
     name = "pixels-pca"
     modality = "image"
+    #: PCA is fitted on the first 20,000 images (as embedlab embed passes them): the components
+    #: are stable by then, and fitting on all would decode every image twice.
+    fit_sample = 20_000
     summary = "raw pixels then PCA (image baseline)"
 
     def __init__(
