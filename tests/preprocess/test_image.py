@@ -84,3 +84,32 @@ def test_decompression_bomb_is_refused_before_decoding(monkeypatch) -> None:
 def test_unreadable_file(tmp_path) -> None:
     with pytest.raises(ImageDecodeError, match="cannot read the file"):
         decode_rgb(tmp_path / "missing.png")
+
+
+def decompression_bomb(side: int = 30_000) -> bytes:
+    """A real PNG of side x side grey pixels, all zero: under 1 MB on disk, 900 MB decoded."""
+    import struct
+    import zlib
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    packer = zlib.compressobj(9)
+    row = b"\x00" * (side + 1)  # filter byte + pixels
+    body = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+@pytest.mark.slow
+def test_a_real_30000_pixel_square_png_is_refused_unread(tmp_path) -> None:
+    from embedlab.io.images import read_image_folder
+
+    bomb = decompression_bomb()
+    assert len(bomb) < 2_000_000
+    (tmp_path / "bomb.png").write_bytes(bomb)
+    Image.new("RGB", (8, 8), "red").save(tmp_path / "fine.png")
+    items = read_image_folder(tmp_path)
+    assert items.frame["id"].tolist() == ["fine.png"]
+    reason = dict(items.skipped)["bomb.png"]
+    assert reason.startswith("too large") and "900000000 pixels" in reason

@@ -40,8 +40,10 @@ def open_image(source: bytes | str | Path) -> Image.Image:
             probe.seek(0)  # first frame of a GIF or animated WebP
             image = probe.copy()  # decodes now, inside the error handling
             return ImageOps.exif_transpose(image) or image
-    except Image.DecompressionBombError:
-        raise ImageDecodeError("too large to decode safely (decompression-bomb guard)") from None
+    except Image.DecompressionBombError as error:  # Pillow's own guard, from the header too
+        raise ImageDecodeError(
+            f"too large: {error} (decompression-bomb guard; nothing was decoded)"
+        ) from None
     except UnidentifiedImageError:
         raise ImageDecodeError("not an image (or a format Pillow cannot read)") from None
     except (OSError, SyntaxError, ValueError) as error:
