@@ -28,44 +28,16 @@ def many_texts() -> list[str]:
     return [" ".join(rng.choice(words, size=int(rng.integers(5, 30)))) for _ in range(N_TEXTS)]
 
 
-def committed_rows(path: Path) -> int:
+def committed_rows(path: Path, dataset: str = "docs", space: str = "minilm") -> int:
     ws = Workspace(path)
-    entry = (
-        ws.catalog.get("space", "docs", "minilm" + PARTIAL_SUFFIX) if ws.dataset_names() else None
-    )
+    entry = ws.catalog.get("space", dataset, space + PARTIAL_SUFFIX) if ws.dataset_names() else None
     return ws.open_table(entry).count_rows() if entry else 0
 
 
-@pytest.mark.slow
-def test_sigkill_mid_embedding_then_resume(tmp_path: Path) -> None:
-    texts = many_texts()
-    source = tmp_path / "docs.txt"
-    source.write_text("\n".join(texts), encoding="utf-8")
-    ws_path = tmp_path / "ws"
-    ingest(Workspace(ws_path), "docs", source)
-
-    command = [
-        sys.executable,
-        "-m",
-        "embedlab.cli",
-        "--workspace",
-        str(ws_path),
-        "embed",
-        "docs",
-        "--method",
-        "minilm",
-        "--batch-rows",
-        str(BATCH),
-    ]
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.time() + 240
-    while committed_rows(ws_path) < 4 * BATCH:
-        assert child.poll() is None, f"embed ended before it could be killed: {child.stderr.read()}"
-        assert time.time() < deadline, "no batch committed in time"
-        time.sleep(0.1)
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait()
-    killed_at = committed_rows(ws_path)
+def start_and_kill(ws_path: Path, dataset: str, space: str, args: list[str], rows: int) -> int:
+    """Run `embedlab embed` in a child process and SIGKILL it once `rows` rows are committed."""
+    args = ["--method", "minilm", "--batch-rows", str(BATCH)]
+    killed_at = start_and_kill(ws_path, "docs", "minilm", args, rows=4 * BATCH)
     assert 0 < killed_at < N_TEXTS
 
     workspace = Workspace(ws_path)
@@ -83,3 +55,25 @@ def test_sigkill_mid_embedding_then_resume(tmp_path: Path) -> None:
     expected = MiniLM().fit().transform([texts[i] for i in sample])
     np.testing.assert_allclose(vectors[sample], expected, atol=1e-5)
     assert workspace.catalog.get("space", "docs", "minilm" + PARTIAL_SUFFIX) is None
+
+
+@pytest.mark.slow
+def test_image_embedding_killed_then_resumed(tmp_path: Path) -> None:
+    from embedlab.methods.cnn import EfficientNetLite0
+    from embedlab.pipeline.embed import ImageSequence
+
+    ws_path = tmp_path / "ws"
+    ingest(Workspace(ws_path), "digits", "sandbox:digits")
+    args = ["--method", "efficientnet-lite0", "--param", "resolution=224", "--batch-rows", "32"]
+    killed_at = start_and_kill(ws_path, "digits", "efficientnet-lite0", args, rows=96)
+    assert 0 < killed_at < 1797
+    workspace = Workspace(ws_path)
+    report = embed(
+        workspace, "digits", "efficientnet-lite0", params={"resolution": 224}, batch_rows=32
+    )
+    assert report.resumed_rows >= killed_at and report.resumed_rows % 32 == 0
+    vectors = workspace.space("digits", "efficientnet-lite0").vectors()
+    images = ImageSequence(workspace.dataset("digits"), "image")
+    sample = [0, 50, 1796]
+    expected = EfficientNetLite0(resolution=224).fit().transform(images.take(np.array(sample)))
+    np.testing.assert_allclose(vectors[sample], expected, rtol=1e-4, atol=1e-4)

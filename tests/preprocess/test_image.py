@@ -98,7 +98,9 @@ def decompression_bomb(side: int = 30_000) -> bytes:
     packer = zlib.compressobj(9)
     row = b"\x00" * (side + 1)  # filter byte + pixels
     body = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+    )
 
 
 @pytest.mark.slow
