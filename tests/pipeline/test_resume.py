@@ -36,6 +36,34 @@ def committed_rows(path: Path, dataset: str = "docs", space: str = "minilm") -> 
 
 def start_and_kill(ws_path: Path, dataset: str, space: str, args: list[str], rows: int) -> int:
     """Run `embedlab embed` in a child process and SIGKILL it once `rows` rows are committed."""
+    command = [
+        sys.executable,
+        "-m",
+        "embedlab.cli",
+        "--workspace",
+        str(ws_path),
+        "embed",
+        dataset,
+        *args,
+    ]
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 240
+    while committed_rows(ws_path, dataset, space) < rows:
+        assert child.poll() is None, f"embed ended before it could be killed: {child.stderr.read()}"
+        assert time.time() < deadline, "no batch committed in time"
+        time.sleep(0.05)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    return committed_rows(ws_path, dataset, space)
+
+
+@pytest.mark.slow
+def test_sigkill_mid_embedding_then_resume(tmp_path: Path) -> None:
+    texts = many_texts()
+    source = tmp_path / "docs.txt"
+    source.write_text("\n".join(texts), encoding="utf-8")
+    ws_path = tmp_path / "ws"
+    ingest(Workspace(ws_path), "docs", source)
     args = ["--method", "minilm", "--batch-rows", str(BATCH)]
     killed_at = start_and_kill(ws_path, "docs", "minilm", args, rows=4 * BATCH)
     assert 0 < killed_at < N_TEXTS
