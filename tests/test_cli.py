@@ -206,3 +206,18 @@ def test_image_folder_ingest_lists_skipped_files(run, tmp_path: Path) -> None:
     assert code == 0, err
     assert "3 items" in out and "Skipped 1 file(s)" in out
     assert "red/broken.jpg: not an image" in " ".join(out.split())
+
+
+def test_quality_report_json_and_export(run, tmp_path: Path) -> None:
+    run("ingest", "digits", "sandbox:digits")
+    run("embed", "digits", "--method", "pca", "--param", "n_components=20")
+    export = tmp_path / "issues.csv"
+    code, out, err = run("quality", "digits", "pca", "--json", "--export", str(export))
+    assert code == 0, err
+    report = json.loads(out)
+    assert set(report["checks"]) == {"outlier", "near_duplicate", "label_issue"}
+    assert report["checks"]["label_issue"]["skipped_unlabelled"] == 0
+    lines = export.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "id,issue,score,given,suggestion" and len(lines) > 1
+    code, out, _ = run("quality", "digits", "pca")
+    assert code == 0 and "label_issue" in out

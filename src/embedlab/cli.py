@@ -470,6 +470,53 @@ def evaluate(
     out.print(table)
 
 
+@app.command("quality")
+def quality_command(
+    name: str,
+    space: str,
+    label: Annotated[str | None, typer.Option(help="Label column [default: the label]")] = None,
+    export: Annotated[Path | None, typer.Option(help="Write what to fix as CSV")] = None,
+    duplicate_threshold: Annotated[
+        float | None, typer.Option(help="Cosine similarity of near-duplicates [default: by data]")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Outliers, near-duplicates and label issues (with suggested labels) of a space."""
+    from embedlab.pipeline.quality import export_issues, quality
+
+    report = quality(
+        _workspace(), name, space, label=label, duplicate_threshold=duplicate_threshold
+    )
+    if export is not None:
+        path = export_issues(report, export)
+        if not as_json:
+            out.print(f"Wrote {len(report.issues()):,} issues to {path}")
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    summary = Table("check", "flagged", "details", title=f"Quality of '{name}' in '{space}'")
+    for check in report.checks:
+        details = {
+            k: v
+            for k, v in check.summary.items()
+            if k not in ("flagged", "issue_rate_per_class", "class_counts")
+        }
+        summary.add_row(
+            check.name,
+            f"{check.summary['flagged']:,}",
+            ", ".join(f"{k}={v}" for k, v in details.items()),
+        )
+    out.print(summary)
+    issues = [i for i in report.issues() if i["issue"] == "label_issue"][:15]
+    if issues:
+        table = Table("id", "given", "suggested", "score", title="Worst label issues")
+        for issue in issues:
+            table.add_row(
+                issue["id"], str(issue["given"]), str(issue["suggestion"]), f"{issue['score']:.3f}"
+            )
+        out.print(table)
+
+
 @app.command("image-quality")
 def image_quality_command(
     name: str,

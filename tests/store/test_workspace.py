@@ -149,3 +149,21 @@ def test_tsne_grows_the_stored_graph_once(ws: Workspace, topics_csv: Path) -> No
     assert graph_entry is not None and graph_entry.meta["k"] == 29
     project_space(ws, "topics", "tfidf-svd", method="umap")
     assert ws.result("neighbors", "topics", "tfidf-svd").run_id == graph_entry.run_id
+
+
+def test_quality_columns_follow_their_space(ws: Workspace) -> None:
+    from embedlab.pipeline.quality import quality
+
+    ingest(ws, "digits", "sandbox:digits")
+    embed(ws, "digits", "pca", params={"n_components": 10})
+    report = quality(ws, "digits", "pca")
+    entry = ws.result("columns", "digits", "quality-pca")
+    assert entry is not None and entry.meta["space"] == "pca"
+    table = ws.open_table(entry).to_arrow()
+    assert table.column("id").to_pylist() == ws.dataset("digits").ids()
+    assert {"outlier_flag", "label_issue_score", "suggested_label"} <= set(table.column_names)
+    assert int(table.column("label_issue_flag").to_numpy().sum()) == len(
+        [i for i in report.issues() if i["issue"] == "label_issue"]
+    )
+    embed(ws, "digits", "pca", params={"n_components": 12})
+    assert ws.result("columns", "digits", "quality-pca") is None

@@ -12,13 +12,13 @@ bright and a flat one always low in contrast (`ALWAYS`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from embedlab.analysis.results import CheckResult, rank_scores, robust_fence
 from embedlab.errors import InvalidInputError
 
 STATISTICS = ("brightness", "contrast", "sharpness", "colourfulness")
@@ -26,17 +26,6 @@ SHARPNESS_SIDE = 256  # sharpness is measured at most at this size, so photos co
 DEFAULT_FENCE = 3.0
 #: Absolute limits that flag an image in any dataset (luminance mean and standard deviation).
 ALWAYS = {"dark": 0.04, "bright": 0.96, "low_contrast": 0.01}
-
-
-@dataclass
-class CheckResult:
-    """One check over a dataset: per-item score and flag, a summary, the parameters used."""
-
-    name: str
-    scores: np.ndarray
-    flags: np.ndarray
-    summary: dict[str, Any] = field(default_factory=dict)
-    params: dict[str, Any] = field(default_factory=dict)
 
 
 def image_statistics(images: Iterable[Image.Image]) -> dict[str, np.ndarray]:
@@ -62,21 +51,6 @@ def image_statistics(images: Iterable[Image.Image]) -> dict[str, np.ndarray]:
     return {name: table[:, i] for i, name in enumerate(STATISTICS)}
 
 
-def _rank_scores(values: np.ndarray, bad: Literal["low", "high"]) -> np.ndarray:
-    """Position of each value among the dataset, 0 for the worst and 1 for the best."""
-    order = np.argsort(values if bad == "low" else -values, kind="stable")
-    ranks = np.empty(len(values), dtype=np.float64)
-    ranks[order] = np.arange(len(values))
-    return ranks / max(len(values) - 1, 1)
-
-
-def robust_fence(values: np.ndarray, side: Literal["low", "high"], fence: float) -> float:
-    median = float(np.median(values))
-    spread = 1.4826 * float(np.median(np.abs(values - median)))
-    spread = spread or float(np.std(values)) or 1e-12
-    return median - fence * spread if side == "low" else median + fence * spread
-
-
 def threshold_check(
     name: str,
     values: np.ndarray,
@@ -94,7 +68,7 @@ def threshold_check(
     flags = values < limit if bad == "low" else values > limit
     return CheckResult(
         name=name,
-        scores=_rank_scores(values, bad),
+        scores=rank_scores(values, bad),
         flags=flags,
         summary={
             "flagged": int(flags.sum()),

@@ -396,7 +396,8 @@ class Workspace:
         self._delete_dependents(kind, dataset, name)
 
     def _delete_dependents(self, kind: Kind, dataset: str, name: str) -> None:
-        """A new dataset drops its spaces; a new space drops its graph and projections."""
+        """A new dataset drops everything computed from it; a new space drops its graph,
+        projections and the quality columns computed from it."""
         dependents: Iterable[Entry]
         if kind == "dataset":
             dependents = [e for e in self.catalog.entries(dataset=dataset) if e.kind != "dataset"]
@@ -406,6 +407,7 @@ class Workspace:
                 for e in self.catalog.entries(dataset=dataset)
                 if (e.kind == "neighbors" and e.name == name)
                 or (e.kind == "projection" and e.name.split("/")[0] == name)
+                or (e.kind == "columns" and e.meta.get("space") == name)
             ]
         else:
             dependents = []

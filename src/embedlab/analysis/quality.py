@@ -1,0 +1,218 @@
+"""Data and label quality from embeddings: outliers, near-duplicates and label issues.
+
+All three read the space's stored neighbour graph (computed once) and return the one result
+shape of `embedlab.analysis.results`. Label issues combine two views of each item's class:
+out-of-sample probabilities of a cross-validated linear model on the vectors, and the labels
+of its neighbours; cleanlab's confident learning then picks the items whose given label the
+combined probabilities contradict.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from embedlab.analysis.neighbors import NeighborGraph
+from embedlab.analysis.results import CheckResult, rank_scores, robust_fence
+from embedlab.errors import InvalidInputError
+
+DEFAULT_FENCE = 3.0
+
+
+def find_outliers(
+    graph: NeighborGraph, *, k: int | None = None, fence: float = DEFAULT_FENCE
+) -> CheckResult:
+    """Items far from their neighbours relative to how far those neighbours are from theirs
+    (a local-outlier-factor ratio on the stored graph, so dense and sparse clusters are judged
+    alike); flagged beyond the dataset's robust fence on the log ratio."""
+    k = min(k or graph.k, graph.k)
+    distance = graph.distances[:, :k].mean(axis=1).astype(np.float64) + 1e-9
+    ratio = np.log(distance / distance[graph.indices[:, :k]].mean(axis=1))
+    limit = robust_fence(ratio, "high", fence)
+    flags = ratio > limit
+    return CheckResult(
+        name="outlier",
+        scores=rank_scores(ratio, "high"),
+        flags=flags,
+        summary={
+            "flagged": int(flags.sum()),
+            "threshold_log_ratio": round(limit, 6),
+            "median_distance": round(float(np.median(distance)), 6),
+        },
+        params={"k": k, "fence": fence},
+    )
+
+
+def find_near_duplicates(
+    graph: NeighborGraph, *, threshold: float | None = None, exact: float = 0.999999
+) -> tuple[CheckResult, list[list[int]]]:
+    """Groups of items whose cosine similarity reaches `threshold` (default: set by the data,
+    the nearest-neighbour similarity's robust upper fence, at least 0.95). Pairs at or above
+    `exact` are the same vector and are counted apart as exact duplicates."""
+    nearest = graph.similarities[:, 0].astype(np.float64)
+    if threshold is None:
+        threshold = float(min(max(robust_fence(nearest, "high", DEFAULT_FENCE), 0.95), exact))
+    rows, cols = np.nonzero(graph.similarities >= threshold)
+    n = graph.indices.shape[0]
+    pairs = coo_matrix((np.ones(len(rows)), (rows, graph.indices[rows, cols])), shape=(n, n))
+    count, component = connected_components(pairs, directed=False)
+    sizes = np.bincount(component, minlength=count)
+    in_group = sizes[component] > 1
+    groups: dict[int, list[int]] = {}
+    for row in np.flatnonzero(in_group):
+        groups.setdefault(int(component[row]), []).append(int(row))
+    ordered = sorted(groups.values(), key=len, reverse=True)
+    exact_pairs = int((graph.similarities[rows, cols] >= exact).sum())
+    flags = np.zeros(n, dtype=bool)
+    for group in ordered:
+        flags[group[1:]] = True  # keep the first of each group
+    return CheckResult(
+        name="near_duplicate",
+        scores=rank_scores(nearest, "high"),
+        flags=flags,
+        summary={
+            "flagged": int(flags.sum()),
+            "groups": len(ordered),
+            "items_in_groups": int(in_group.sum()),
+            "threshold": round(threshold, 6),
+            "exact_pairs": exact_pairs // 2 if exact_pairs else 0,
+        },
+        params={"threshold": threshold, "exact": exact},
+    ), ordered
+
+
+def encode_labels(labels: list[Any] | np.ndarray) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """(codes, class names, labelled mask); items without a label get code -1."""
+    values = [
+        None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in labels
+    ]
+    labelled = np.array([v is not None for v in values])
+    classes = sorted({v for v in values if v is not None})
+    index = {c: i for i, c in enumerate(classes)}
+    codes = np.array([index[v] if v is not None else -1 for v in values], dtype=np.int64)
+    return codes, classes, labelled
+
+
+def out_of_sample_probabilities(
+    vectors: np.ndarray,
+    codes: np.ndarray,
+    n_classes: int,
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    max_dim: int = 256,
+) -> np.ndarray:
+    """Class probabilities of each item from a logistic regression that never saw it (k-fold);
+    vectors wider than `max_dim` are reduced by PCA first (fast, and it regularises)."""
+    from sklearn.decomposition import PCA
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.preprocessing import StandardScaler
+
+    data = np.asarray(vectors, dtype=np.float32)
+    if data.shape[1] > max_dim:
+        data = PCA(n_components=max_dim, random_state=seed).fit_transform(data)
+    data = StandardScaler().fit_transform(data)
+    probabilities = np.zeros((len(codes), n_classes), dtype=np.float64)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train, test in splitter.split(data, codes):
+        model = LogisticRegression(max_iter=500, C=1.0, random_state=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(data[train], codes[train])
+        probabilities[np.ix_(test, model.classes_)] = model.predict_proba(data[test])
+    return probabilities
+
+
+def neighbour_label_probabilities(
+    graph: NeighborGraph, codes: np.ndarray, n_classes: int, *, smoothing: float = 0.5
+) -> np.ndarray:
+    """Share of each item's labelled neighbours in each class (similarity-weighted, smoothed)."""
+    neighbours = codes[graph.indices]
+    weights = np.clip(graph.similarities, 0.0, None).astype(np.float64) * (neighbours >= 0)
+    counts = np.full((len(codes), n_classes), smoothing / n_classes)
+    rows = np.repeat(np.arange(len(codes)), graph.k)
+    np.add.at(counts, (rows, np.clip(neighbours, 0, None).ravel()), weights.ravel())
+    return counts / counts.sum(axis=1, keepdims=True)
+
+
+def find_label_issues(
+    vectors: np.ndarray,
+    labels: list[Any] | np.ndarray,
+    graph: NeighborGraph,
+    *,
+    folds: int = 5,
+    neighbour_weight: float = 0.5,
+    filter_by: str = "prune_by_noise_rate",
+    seed: int = 0,
+) -> tuple[CheckResult, np.ndarray, list[str]]:
+    """Label quality per item (the combined probability of its given label), a flag from
+    cleanlab's confident learning, and a suggested label. Items without a label are skipped:
+    score 1, never flagged, suggestion still given. Returns (result, suggestions, classes)."""
+    from cleanlab.filter import find_label_issues as confident_learning
+
+    codes, classes, labelled = encode_labels(labels)
+    counts = np.bincount(codes[labelled], minlength=len(classes))
+    if len(classes) < 2:
+        raise InvalidInputError(
+            f"Label issues need at least 2 classes; the {int(labelled.sum())} labelled items "
+            f"have {len(classes)}."
+        )
+    tiny = [classes[i] for i in np.flatnonzero(counts < folds)]
+    if tiny:
+        raise InvalidInputError(
+            f"Every class needs at least {folds} labelled items for {folds}-fold "
+            f"cross-validation; these have fewer: {', '.join(tiny[:10])} "
+            f"(counts {[int(counts[classes.index(c)]) for c in tiny[:10]]})."
+        )
+    rows = np.flatnonzero(labelled)
+    model = out_of_sample_probabilities(
+        vectors[rows], codes[rows], len(classes), folds=folds, seed=seed
+    )
+    combined = neighbour_label_probabilities(graph, codes, len(classes))
+    combined[rows] = (1 - neighbour_weight) * model + neighbour_weight * combined[rows]
+    quality = np.ones(len(codes))
+    quality[rows] = combined[rows, codes[rows]]
+    flags = np.zeros(len(codes), dtype=bool)
+    flags[rows] = confident_learning(codes[rows], combined[rows], filter_by=filter_by)
+    suggestions = combined.argmax(axis=1)
+    per_class = {
+        classes[c]: round(float(flags[rows][codes[rows] == c].mean()), 4)
+        for c in range(len(classes))
+    }
+    return (
+        CheckResult(
+            name="label_issue",
+            scores=quality,
+            flags=flags,
+            summary={
+                "flagged": int(flags.sum()),
+                "skipped_unlabelled": int((~labelled).sum()),
+                "issue_rate_per_class": per_class,
+                "class_counts": {classes[i]: int(c) for i, c in enumerate(counts)},
+            },
+            params={
+                "folds": folds,
+                "neighbour_weight": neighbour_weight,
+                "k": graph.k,
+                "seed": seed,
+            },
+        ),
+        suggestions,
+        classes,
+    )
+
+
+def confusion_table(
+    codes: np.ndarray, suggestions: np.ndarray, flags: np.ndarray, classes: list[str]
+) -> dict[str, dict[str, int]]:
+    """Given label -> suggested label -> count, over the flagged items."""
+    table: dict[str, dict[str, int]] = {}
+    for given, suggested in zip(codes[flags], suggestions[flags], strict=True):
+        row = table.setdefault(classes[given], {})
+        row[classes[suggested]] = row.get(classes[suggested], 0) + 1
+    return table

@@ -1,0 +1,41 @@
+"""The one result shape every data check returns (DESIGN.md): per-item score in [0, 1] (lower =
+worse), a flag, a dataset summary and the parameters used. Returned, never printed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class CheckResult:
+    """One check over a dataset: per-item score and flag, a summary, the parameters used."""
+
+    name: str
+    scores: np.ndarray
+    flags: np.ndarray
+    summary: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def flagged(self) -> np.ndarray:
+        """Rows flagged, worst first."""
+        rows = np.flatnonzero(self.flags)
+        return rows[np.argsort(self.scores[rows], kind="stable")]
+
+
+def rank_scores(values: np.ndarray, bad: str) -> np.ndarray:
+    """Position of each value among the dataset, 0 for the worst and 1 for the best."""
+    order = np.argsort(values if bad == "low" else -values, kind="stable")
+    ranks = np.empty(len(values), dtype=np.float64)
+    ranks[order] = np.arange(len(values))
+    return ranks / max(len(values) - 1, 1)
+
+
+def robust_fence(values: np.ndarray, side: str, fence: float) -> float:
+    """median -/+ fence x 1.4826 x MAD: a limit set by the data and robust to its outliers."""
+    median = float(np.median(values))
+    spread = 1.4826 * float(np.median(np.abs(values - median)))
+    spread = spread or float(np.std(values)) or 1e-12
+    return median - fence * spread if side == "low" else median + fence * spread

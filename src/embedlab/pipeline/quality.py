@@ -1,0 +1,148 @@
+"""`quality`: outliers, near-duplicates and label issues of a space, stored as dataset columns.
+
+Every check reads the space's stored neighbour graph (built once if missing). Results go to the
+dataset's `quality-SPACE` columns (replaced atomically per run) and the manifest; `export`
+writes what to fix as CSV: id, issue, score, suggestion.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from embedlab import progress
+from embedlab.analysis.quality import (
+    confusion_table,
+    encode_labels,
+    find_label_issues,
+    find_near_duplicates,
+    find_outliers,
+)
+from embedlab.analysis.results import CheckResult
+from embedlab.errors import WorkspaceError
+from embedlab.pipeline.graph import DEFAULT_K, neighbors
+from embedlab.store.manifest import RunRecord
+from embedlab.store.workspace import Workspace
+
+
+@dataclass
+class QualityReport:
+    dataset: str
+    space: str
+    ids: list[str]
+    checks: list[CheckResult]
+    duplicate_groups: list[list[int]]
+    labels: list[Any] | None = None
+    suggestions: list[str | None] = field(default_factory=list)
+    confusion: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def check(self, name: str) -> CheckResult | None:
+        return next((c for c in self.checks if c.name == name), None)
+
+    def issues(self) -> list[dict[str, Any]]:
+        """One row per flagged (item, issue), worst first within each issue."""
+        rows = []
+        for check in self.checks:
+            for row in check.flagged():
+                suggestion = self.suggestions[row] if check.name == "label_issue" else None
+                rows.append(
+                    {
+                        "id": self.ids[row],
+                        "issue": check.name,
+                        "score": round(float(check.scores[row]), 6),
+                        "given": self.labels[row] if self.labels is not None else None,
+                        "suggestion": suggestion,
+                    }
+                )
+        return rows
+
+    def to_dict(self, worst: int = 20) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "space": self.space,
+            "n_items": len(self.ids),
+            "checks": {c.name: {**c.summary, "params": c.params} for c in self.checks},
+            "duplicate_groups": [[self.ids[i] for i in g] for g in self.duplicate_groups[:100]],
+            "label_confusion": self.confusion,
+            "issues": self.issues()[: worst * len(self.checks)],
+        }
+
+
+def quality(
+    workspace: Workspace,
+    name: str,
+    space: str,
+    *,
+    label: str | None = None,
+    k: int = DEFAULT_K,
+    duplicate_threshold: float | None = None,
+    seed: int = 0,
+) -> QualityReport:
+    """Outliers and near-duplicates of `space`, and label issues when there is a label."""
+    dataset = workspace.dataset(name)
+    space_obj = workspace.space(name, space)
+    graph = neighbors(workspace, name, space, k=k)
+    checks = [find_outliers(graph)]
+    duplicates, groups = find_near_duplicates(graph, threshold=duplicate_threshold)
+    checks.append(duplicates)
+    column = label or dataset.label_column
+    labels = dataset.column(column) if column else None
+    report = QualityReport(name, space, dataset.ids(), checks, groups, labels)
+    if labels is not None:
+        with progress.task("Label issues (cross-validated probe + neighbours)", total=None):
+            issues, suggested, classes = find_label_issues(
+                space_obj.vectors(), labels, graph, seed=seed
+            )
+        checks.append(issues)
+        report.suggestions = [classes[s] for s in suggested]
+        codes, _, _ = encode_labels(labels)
+        report.confusion = confusion_table(codes, suggested, issues.flags, classes)
+    _store(workspace, report, column, seed)
+    return report
+
+
+def _store(workspace: Workspace, report: QualityReport, label: str | None, seed: int) -> None:
+    table: dict[str, Any] = {"id": report.ids}
+    for check in report.checks:
+        table[f"{check.name}_score"] = check.scores.astype(np.float32)
+        table[f"{check.name}_flag"] = check.flags
+    if report.suggestions:
+        table["suggested_label"] = report.suggestions
+    dataset = workspace.dataset(report.dataset)
+    run = RunRecord(
+        kind="quality",
+        dataset=report.dataset,
+        space=report.space,
+        method="quality",
+        params={"label": label},
+        seed=seed,
+        input_version=workspace.space(report.dataset, report.space).entry.run_id,
+    )
+    run.report = {c.name: c.summary for c in report.checks}
+    key = f"quality-{report.space}"
+    with workspace.writing():
+        table_name = workspace.table_name("columns", report.dataset, key, run.run_id)
+        workspace.write_table(table_name, pa.table(table))
+        meta = {"input_version": dataset.version, "space": report.space, "checks": run.report}
+        workspace.commit("columns", report.dataset, key, table_name, meta, run)
+
+
+def export_issues(report: QualityReport, path: str | Path) -> Path:
+    """What to fix, as CSV: id, issue, score, given label, suggestion."""
+    target = Path(path).expanduser()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(
+                handle, fieldnames=["id", "issue", "score", "given", "suggestion"]
+            )
+            writer.writeheader()
+            writer.writerows(report.issues())
+    except OSError as error:
+        raise WorkspaceError(f"Cannot write '{target}': {error.strerror or error}.") from None
+    return target
