@@ -221,3 +221,14 @@ def test_quality_report_json_and_export(run, tmp_path: Path) -> None:
     assert lines[0] == "id,issue,score,given,suggestion" and len(lines) > 1
     code, out, _ = run("quality", "digits", "pca")
     assert code == 0 and "label_issue" in out
+
+
+def test_autolabel_reports_accuracy(run) -> None:
+    run("ingest", "digits", "sandbox:digits")
+    run("embed", "digits", "--method", "pca", "--param", "n_components=30")
+    code, out, err = run("autolabel", "digits", "pca", "--known", "50", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["known"] == 50 and report["accuracy"] > 0.8
+    code, _, err = run("autolabel", "digits", "pca", "--known", "5")
+    assert_clear_error(code, err, "fewer than the 10 classes")

@@ -517,6 +517,29 @@ def quality_command(
         out.print(table)
 
 
+@app.command()
+def autolabel(
+    name: str,
+    space: str,
+    label: Annotated[str | None, typer.Option(help="Label column [default: the label]")] = None,
+    known: Annotated[
+        int | None, typer.Option(help="Hide all but this many labels and measure accuracy")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Label every item from a few known labels (label spreading on the neighbour graph)."""
+    from embedlab.pipeline.autolabel import autolabel as run_autolabel
+
+    report = run_autolabel(_workspace(), name, space, label=label, known=known)
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    line = f"Labelled {report.predicted:,} items from {report.known:,} known labels"
+    if report.accuracy is not None:
+        line += f": accuracy {report.accuracy:.3f} on the hidden labels"
+    out.print(f"{line} (mean confidence {report.mean_confidence:.3f}).")
+
+
 @app.command("image-quality")
 def image_quality_command(
     name: str,
