@@ -81,12 +81,7 @@ def autolabel(
             "label_known": seeds >= 0,
         }
     )
-    with workspace.writing():
-        key = f"autolabel-{space}"
-        table_name = workspace.table_name("columns", name, key, run.run_id)
-        workspace.write_table(table_name, table)
-        meta = {"input_version": dataset.version, "space": space, **run.report}
-        workspace.commit("columns", name, key, table_name, meta, run)
+    workspace.store_columns(name, f"autolabel-{space}", table, {"space": space, **run.report}, run)
     return AutolabelReport(
         name,
         space,

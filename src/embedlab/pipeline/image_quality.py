@@ -84,11 +84,9 @@ def image_quality(
         input_version=dataset.version,
     )
     run.report = {c.name: c.summary for c in checks}
-    with workspace.writing():
-        table_name = workspace.table_name("columns", name, COLUMNS_NAME, run.run_id)
-        workspace.write_table(table_name, pa.table(table))
-        meta = {"input_version": dataset.version, "checks": run.report, **run.params}
-        workspace.commit("columns", name, COLUMNS_NAME, table_name, meta, run)
+    workspace.store_columns(
+        name, COLUMNS_NAME, pa.table(table), {"checks": run.report, **run.params}, run
+    )
     return ImageQualityReport(name, ids, checks, stats)
 
 

@@ -113,7 +113,6 @@ def _store(workspace: Workspace, report: QualityReport, label: str | None, seed:
         table[f"{check.name}_flag"] = check.flags
     if report.suggestions:
         table["suggested_label"] = report.suggestions
-    dataset = workspace.dataset(report.dataset)
     run = RunRecord(
         kind="quality",
         dataset=report.dataset,
@@ -125,11 +124,9 @@ def _store(workspace: Workspace, report: QualityReport, label: str | None, seed:
     )
     run.report = {c.name: c.summary for c in report.checks}
     key = f"quality-{report.space}"
-    with workspace.writing():
-        table_name = workspace.table_name("columns", report.dataset, key, run.run_id)
-        workspace.write_table(table_name, pa.table(table))
-        meta = {"input_version": dataset.version, "space": report.space, "checks": run.report}
-        workspace.commit("columns", report.dataset, key, table_name, meta, run)
+    workspace.store_columns(
+        report.dataset, key, pa.table(table), {"space": report.space, "checks": run.report}, run
+    )
 
 
 def export_issues(report: QualityReport, path: str | Path) -> Path:

@@ -376,6 +376,17 @@ class Workspace:
             self._drop_table(previous.table)
         return entry
 
+    def store_columns(
+        self, dataset: str, key: str, columns: pa.Table, meta: dict[str, Any], run: RunRecord
+    ) -> Entry:
+        """Derived per-item columns (an `id` column first, rows in dataset order) stored under
+        `key`, replacing the previous ones atomically; `meta["space"]` ties them to a space."""
+        with self.writing():
+            table_name = self.table_name("columns", dataset, key, run.run_id)
+            self.write_table(table_name, columns)
+            meta = {"input_version": self.dataset(dataset).version, **meta}
+            return self.commit("columns", dataset, key, table_name, meta, run)
+
     def delete(self, kind: Kind, dataset: str, name: str) -> None:
         """Remove a stored result and what was computed from it."""
         entry = self.catalog.get(kind, dataset, name)
