@@ -232,3 +232,29 @@ def test_autolabel_reports_accuracy(run) -> None:
     assert report["known"] == 50 and report["accuracy"] > 0.8
     code, _, err = run("autolabel", "digits", "pca", "--known", "5")
     assert_clear_error(code, err, "fewer than the 10 classes")
+
+
+def test_impute_fills_missing_numbers(run, topics_csv: Path, tmp_path: Path) -> None:
+    import csv
+
+    from tests.conftest import topic_rows
+
+    path = tmp_path / "priced.csv"
+    rows = topic_rows()
+    for i, row in enumerate(rows):
+        row["price"] = (
+            "" if i % 10 == 3 else str({"food": 5, "sport": 50, "space": 500}[row["topic"]])
+        )
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    run("ingest", "priced", str(path), "--text", "body", "--id", "doc", "--label", "topic")
+    run("embed", "priced", "--method", "minilm")
+    code, out, err = run("impute", "priced", "minilm", "price", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["missing"] == 3 and report["estimated"] == 3
+    assert report["evaluation"]["mae"] < report["evaluation"]["baseline_mae"]
+    code, _, err = run("impute", "priced", "minilm", "prise")
+    assert_clear_error(code, err, "no column 'prise'", "Did you mean 'price'")

@@ -540,6 +540,36 @@ def autolabel(
     out.print(f"{line} (mean confidence {report.mean_confidence:.3f}).")
 
 
+@app.command()
+def impute(
+    name: str,
+    space: str,
+    column: str,
+    as_json: JsonOption = False,
+) -> None:
+    """Estimate a column's missing values from each item's neighbours (and measure how well,
+    by hiding 10% of the known values)."""
+    from embedlab.pipeline.impute import impute as run_impute
+
+    report = run_impute(_workspace(), name, space, column)
+    if as_json:
+        _print_json(report)
+        return
+    evaluation = report["evaluation"]
+    out.print(f"'{column}': {report['missing']:,} missing, {report['estimated']:,} estimated.")
+    if evaluation["kind"] == "numeric":
+        out.print(
+            f"On {evaluation['hidden']:,} hidden known values: mean absolute error "
+            f"{evaluation['mae']} (column mean as guess: {evaluation['baseline_mae']})."
+        )
+    else:
+        out.print(
+            f"On {evaluation['hidden']:,} hidden known values: accuracy "
+            f"{evaluation['accuracy']} (most common value as guess: "
+            f"{evaluation['baseline_accuracy']})."
+        )
+
+
 @app.command("image-quality")
 def image_quality_command(
     name: str,
