@@ -40,7 +40,9 @@ def train_test_rows(
     """Row indices of the train and test parts (items without a label are left out)."""
     from sklearn.model_selection import train_test_split
 
-    labelled = np.flatnonzero(np.array([v is not None and v == v for v in labels]))
+    from embedlab.analysis.quality import encode_labels
+
+    labelled = np.flatnonzero(encode_labels(labels)[2])
     if split is not None:
         parts = np.asarray([str(s).lower() if s is not None else "" for s in split])
         train = labelled[parts[labelled] == "train"]

@@ -21,7 +21,8 @@ class Estimates:
     numeric: bool
 
 
-def _missing(values: list[Any]) -> np.ndarray:
+def missing_mask(values: list[Any]) -> np.ndarray:
+    """True where a value is absent: None, NaN or an empty string."""
     return np.array(
         [v is None or (isinstance(v, float) and np.isnan(v)) or v == "" for v in values]
     )
@@ -39,7 +40,7 @@ def estimate_missing(
 ) -> Estimates:
     """Estimates for `rows` (default: the rows whose value is missing) from their neighbours
     whose value is known."""
-    missing = _missing(values)
+    missing = missing_mask(values)
     if missing.all():
         raise InvalidInputError("Every value of the column is missing: nothing to learn from.")
     targets = np.flatnonzero(missing) if rows is None else np.asarray(rows)
@@ -74,7 +75,7 @@ def evaluate_estimates(
 ) -> dict[str, Any]:
     """Hide a share of the known values, estimate them, and compare with the truth and with the
     naive guess (the column's mean or most common value)."""
-    missing = _missing(values)
+    missing = missing_mask(values)
     known_rows = np.flatnonzero(~missing)
     rng = np.random.default_rng(seed)
     hidden = rng.choice(known_rows, size=max(1, int(hide * len(known_rows))), replace=False)
@@ -85,7 +86,7 @@ def evaluate_estimates(
     truth = [values[r] for r in hidden]
     guessed = [estimates.values[r] for r in hidden]
     answered = [i for i, g in enumerate(guessed) if g is not None]
-    rest = [masked[r] for r in np.flatnonzero(~_missing(masked))]
+    rest = [masked[r] for r in np.flatnonzero(~missing_mask(masked))]
     if estimates.numeric:
         errors = np.abs(np.array([guessed[i] - float(truth[i]) for i in answered]))
         naive = float(np.mean(rest))

@@ -196,33 +196,30 @@ class EfficientNetLite0(Embedder):
         self.report_ = {"resolution": resolution, "backend": self.backend_}
 
     def transform(self, X: Sequence[Any]) -> np.ndarray:
-        self._check_fitted()
-        images = check_images(X)
-        out = np.empty((len(images), FEATURES), dtype=np.float32)
-        for start in range(0, len(images), self.batch_size):
-            pixels = pixels_tensor(images[start : start + self.batch_size], self.resolution_)
-            out[start : start + len(pixels)] = self._features(pixels)
-        return out
-
-    def _features(self, pixels: np.ndarray) -> np.ndarray:
-        if self.backend_ == "onnx":
-            return self.session_.run(["features"], {"pixels": pixels})[0]
-        import torch
-
-        with torch.inference_mode():
-            return self.model_(torch.from_numpy(pixels))[0].numpy()
+        return self._batched(X, "features", FEATURES)
 
     def predict_logits(self, X: Sequence[Any]) -> np.ndarray:
         """The 1000 ImageNet class scores of each image (same pass as the features)."""
+        return self._batched(X, "logits", 1000)
+
+    def _batched(self, X: Sequence[Any], output: str, width: int) -> np.ndarray:
+        """One of the model's two outputs for every image, `batch_size` images at a time."""
         self._check_fitted()
         images = check_images(X)
-        pixels = pixels_tensor(images, self.resolution_)
+        out = np.empty((len(images), width), dtype=np.float32)
+        for start in range(0, len(images), self.batch_size):
+            pixels = pixels_tensor(images[start : start + self.batch_size], self.resolution_)
+            out[start : start + len(pixels)] = self._forward(pixels, output)
+        return out
+
+    def _forward(self, pixels: np.ndarray, output: str) -> np.ndarray:
         if self.backend_ == "onnx":
-            return self.session_.run(["logits"], {"pixels": pixels})[0]
+            return self.session_.run([output], {"pixels": pixels})[0]
         import torch
 
         with torch.inference_mode():
-            return self.model_(torch.from_numpy(pixels))[1].numpy()
+            features, logits = self.model_(torch.from_numpy(pixels))
+        return (features if output == "features" else logits).numpy()
 
     def get_state(self) -> dict[str, np.ndarray]:
         self._check_fitted()

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from embedlab.analysis.impute import estimate_missing, evaluate_estimates
+from embedlab.analysis.impute import estimate_missing, evaluate_estimates, missing_mask
 from embedlab.pipeline.graph import DEFAULT_K, neighbors
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Workspace
@@ -23,7 +23,7 @@ def impute(
     graph = neighbors(workspace, name, space, k=k)
     estimates = estimate_missing(graph, values)
     evaluation = evaluate_estimates(graph, values, seed=seed)
-    missing_rows = [i for i, v in enumerate(values) if v is None or v != v or v == ""]
+    missing_rows = np.flatnonzero(missing_mask(values)).tolist()
     missing_set = set(missing_rows)
     filled = [estimates.values[i] if i in missing_set else v for i, v in enumerate(values)]
     estimated = np.zeros(len(values), dtype=bool)

@@ -11,7 +11,6 @@ import contextlib
 import fcntl
 import os
 import re
-import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -476,10 +475,6 @@ class Workspace:
             raise NotFoundError(f"The fitted state of run {run_id} is missing: '{path}'.")
         with np.load(path, allow_pickle=False) as data:
             return {key: data[key] for key in data.files}
-
-    def remove(self) -> None:
-        """Delete the whole workspace folder."""
-        shutil.rmtree(self.path, ignore_errors=True)
 
 
 def _acquire_lock(path: Path, workspace: Path) -> IO[str]:
