@@ -26,7 +26,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from embedlab import progress
+from embedlab import cli_serve, progress
 from embedlab.errors import EmbedlabError, InvalidInputError
 from embedlab.store.workspace import Workspace, default_workspace_path
 
@@ -670,6 +670,9 @@ def demo(
     out.print(f"\nMap coloured by label: {summary.plot}")
     if not no_serve:
         out.print("The web app comes with a later release; use --no-serve meanwhile.")
+
+
+cli_serve.register(app)
 
 
 def main() -> None:

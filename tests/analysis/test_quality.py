@@ -105,3 +105,18 @@ def test_one_class_or_tiny_classes_are_clear_errors(planted: dict) -> None:
     labels[0] = "lonely"
     with pytest.raises(InvalidInputError, match="lonely"):
         find_label_issues(planted["vectors"], labels, planted["graph"])
+
+
+def test_wide_vectors_of_few_items_are_checked() -> None:
+    """384-d vectors of 40 items: the probe's PCA cannot keep 256 components; it keeps 40."""
+    rng = np.random.default_rng(1)
+    labels = np.repeat(np.arange(4), 10)
+    vectors = (rng.normal(size=(4, 384)) * 3)[labels] + rng.normal(size=(40, 384))
+    vectors = vectors.astype(np.float32)
+    given = labels.copy()
+    given[3] = 2
+    result, suggested, classes = find_label_issues(
+        vectors, given, build_neighbor_graph(vectors, k=5)
+    )
+    assert result.scores.shape == (40,)
+    assert int(classes[suggested[3]]) == 0

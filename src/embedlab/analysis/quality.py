@@ -114,8 +114,9 @@ def out_of_sample_probabilities(
     from sklearn.preprocessing import StandardScaler
 
     data = np.asarray(vectors, dtype=np.float32)
-    if data.shape[1] > max_dim:
-        data = PCA(n_components=max_dim, random_state=seed).fit_transform(data)
+    if data.shape[1] > max_dim:  # fewer items than max_dim cap the components PCA can give
+        components = min(max_dim, data.shape[0])
+        data = PCA(n_components=components, random_state=seed).fit_transform(data)
     data = StandardScaler().fit_transform(data)
     probabilities = np.zeros((len(codes), n_classes), dtype=np.float64)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)

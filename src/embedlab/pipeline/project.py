@@ -51,16 +51,9 @@ def project_space(
     n_items = int(space_obj.meta["n_items"])
     check_projection(method, dims, n_items)
     key = projection_key(space, method, dims)
-    entry = workspace.result("projection", name, key)
-    if (
-        entry is not None
-        and not force
-        and entry.meta.get("seed") == seed
-        and entry.meta.get("space_run") == space_obj.entry.run_id
-    ):
-        data = read_columns(workspace.open_table(entry), list(AXES[:dims]))
-        coords = np.column_stack([data.column(a).to_numpy() for a in AXES[:dims]])
-        return Projection(name, space, method, dims, coords.astype(np.float32), entry.meta, True)
+    stored = stored_projection(workspace, name, space, method, dims)
+    if stored is not None and not force and stored.meta.get("seed") == seed:
+        return stored
     with workspace.writing():
         graph = None
         if method in (
@@ -90,3 +83,25 @@ def project_space(
         }
         workspace.commit("projection", name, key, table_name, meta, run)
     return Projection(name, space, method, dims, coords, meta, False)
+
+
+def stored_projection(
+    workspace: Workspace, name: str, space: str, method: str, dims: int
+) -> Projection | None:
+    """The stored coordinates of `space` by `method` in `dims` dimensions, if current."""
+    space_obj = workspace.space(name, space)
+    entry = workspace.result("projection", name, projection_key(space, method, dims))
+    if entry is None or entry.meta.get("space_run") != space_obj.entry.run_id:
+        return None
+    data = read_columns(workspace.open_table(entry), list(AXES[:dims]))
+    coords = np.column_stack([data.column(a).to_numpy() for a in AXES[:dims]])
+    return Projection(name, space, method, dims, coords.astype(np.float32), entry.meta, True)
+
+
+def to_unit_box(coords: np.ndarray, margin: float = 0.95) -> np.ndarray:
+    """Coordinates centred and scaled by one factor into [-margin, margin] (aspect kept), as
+    WebGL plots want them."""
+    coords = np.asarray(coords, dtype=np.float64)
+    low, high = coords.min(axis=0), coords.max(axis=0)
+    half = float((high - low).max()) / 2 or 1.0
+    return ((coords - (low + high) / 2) / half * margin).astype(np.float32)

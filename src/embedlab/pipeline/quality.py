@@ -111,6 +111,10 @@ def _store(workspace: Workspace, report: QualityReport, label: str | None, seed:
     for check in report.checks:
         table[f"{check.name}_score"] = check.scores.astype(np.float32)
         table[f"{check.name}_flag"] = check.flags
+    group = np.full(len(report.ids), -1, dtype=np.int32)
+    for number, rows in enumerate(report.duplicate_groups):
+        group[rows] = number
+    table["near_duplicate_group"] = group
     if report.suggestions:
         table["suggested_label"] = report.suggestions
     run = RunRecord(
@@ -125,7 +129,11 @@ def _store(workspace: Workspace, report: QualityReport, label: str | None, seed:
     run.report = {c.name: c.summary for c in report.checks}
     key = f"quality-{report.space}"
     workspace.store_columns(
-        report.dataset, key, pa.table(table), {"space": report.space, "checks": run.report}, run
+        report.dataset,
+        key,
+        pa.table(table),
+        {"space": report.space, "label": label, "checks": run.report},
+        run,
     )
 
 

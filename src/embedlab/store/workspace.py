@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from embedlab.errors import NotFoundError, WorkspaceError, did_you_mean
+from embedlab.store.annotations import ANNOTATIONS_TABLE, Annotations
 from embedlab.store.catalog import CATALOG_TABLE, Catalog, Entry, Kind
 from embedlab.store.lance import list_tables, table_exists
 from embedlab.store.manifest import RUNS_TABLE, Manifest, RunRecord
@@ -217,6 +218,11 @@ class Workspace:
         self._connect()
         assert self._catalog is not None
         return self._catalog
+
+    @property
+    def annotations(self) -> Annotations:
+        """Label corrections and tags made in the app (append-only, never overwritten)."""
+        return Annotations(self._connect())
 
     @property
     def manifest(self) -> Manifest:
@@ -432,7 +438,7 @@ class Workspace:
     def collect_garbage(self) -> list[str]:
         """Drop tables no catalog entry points to: leftovers of runs killed before commit."""
         db = self._connect()
-        keep = self.catalog.referenced_tables() | {CATALOG_TABLE, RUNS_TABLE}
+        keep = self.catalog.referenced_tables() | {CATALOG_TABLE, RUNS_TABLE, ANNOTATIONS_TABLE}
         dropped = []
         now = time.time()
         for table_name in list_tables(db):

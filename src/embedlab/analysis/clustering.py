@@ -1,0 +1,70 @@
+"""Clusters of a space (k-means on unit vectors, i.e. by cosine) and how two spaces of the same
+items agree (the overlap of each item's neighbour sets)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from embedlab.analysis.neighbors import NeighborGraph, normalize_rows
+from embedlab.analysis.results import CheckResult
+from embedlab.errors import InvalidInputError
+
+
+def default_cluster_count(n_items: int) -> int:
+    """Enough clusters to colour a map legibly: about sqrt(n / 10), between 2 and 30."""
+    return int(np.clip(round(np.sqrt(n_items / 10)), 2, 30))
+
+
+def cluster_vectors(
+    vectors: np.ndarray, *, n_clusters: int | None = None, seed: int = 0
+) -> np.ndarray:
+    """Cluster number of each row (0 = the largest cluster), by mini-batch k-means on unit
+    vectors so that clusters follow cosine similarity like every other embedlab analysis."""
+    from sklearn.cluster import MiniBatchKMeans
+
+    n_items = len(vectors)
+    n_clusters = default_cluster_count(n_items) if n_clusters is None else n_clusters
+    if not isinstance(n_clusters, int) or n_clusters < 2 or n_clusters > n_items:
+        raise InvalidInputError(
+            f"The 'n_clusters' parameter must be an int in [2, {n_items}] (the number of "
+            f"items). Got {n_clusters!r} instead."
+        )
+    unit = normalize_rows(vectors, "vectors to cluster")
+    model = MiniBatchKMeans(
+        n_clusters=n_clusters, random_state=seed, n_init=3, batch_size=4096, max_iter=100
+    )
+    raw = model.fit_predict(unit)
+    sizes = np.bincount(raw, minlength=n_clusters)
+    rename = np.empty(n_clusters, dtype=np.int32)
+    rename[np.argsort(-sizes, kind="stable")] = np.arange(n_clusters, dtype=np.int32)
+    return rename[raw]
+
+
+def neighbour_agreement(first: NeighborGraph, second: NeighborGraph, k: int = 10) -> CheckResult:
+    """Per item, the share of its k nearest neighbours two spaces have in common (Jaccard):
+    low where the spaces disagree on what lies together. Flags items with no neighbour shared."""
+    if first.indices.shape[0] != second.indices.shape[0]:
+        raise InvalidInputError(
+            f"Both spaces must hold the same items. Got {first.indices.shape[0]} and "
+            f"{second.indices.shape[0]} rows instead."
+        )
+    k = min(k, first.k, second.k)
+    a = np.sort(first.indices[:, :k], axis=1)
+    b = np.sort(second.indices[:, :k], axis=1)
+    shared = np.zeros(len(a), dtype=np.int64)
+    for column in range(k):  # k vectorised membership tests instead of a Python loop per item
+        value = b[:, column : column + 1]
+        position = np.minimum(np.sum(a < value, axis=1, keepdims=True), k - 1)
+        shared += (np.take_along_axis(a, position, axis=1) == value)[:, 0]
+    jaccard = shared / (2 * k - shared)
+    flags = shared == 0
+    return CheckResult(
+        name="neighbour_agreement",
+        scores=jaccard.astype(np.float64),
+        flags=flags,
+        summary={
+            "mean_jaccard": round(float(jaccard.mean()), 6),
+            "no_shared_neighbour": int(flags.sum()),
+        },
+        params={"k": k},
+    )

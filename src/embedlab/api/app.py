@@ -1,0 +1,89 @@
+"""`create_app(workspace)`: the FastAPI app behind `embedlab serve`.
+
+Every page of the web app is drawn from these JSON endpoints (its JSON twin); coordinates and
+colour values travel as little-endian binary arrays, not JSON lists, because a million points
+as JSON would be ~30 MB and slow to parse. The routes only translate HTTP to the same library
+functions the CLI calls.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from embedlab.api.errors import install_error_handlers
+from embedlab.api.routes_items import router as items_router
+from embedlab.api.routes_map import router as map_router
+from embedlab.api.routes_quality import router as quality_router
+from embedlab.api.security import GuardMiddleware
+from embedlab.pipeline.items_view import ItemIndex
+from embedlab.store.workspace import Workspace
+
+STATIC = Path(__file__).resolve().parent.parent / "app" / "static"
+DEFAULT_MAX_BODY = 8 * 1024 * 1024  # a selection of 2M rows as uint32
+
+
+class AppState:
+    """The workspace and a cache of item indexes, one per dataset version."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._items: dict[str, ItemIndex] = {}
+        self._lock = threading.Lock()
+
+    def items(self, name: str) -> ItemIndex:
+        version = self.workspace.dataset(name).version
+        with self._lock:
+            index = self._items.get(name)
+            if index is None or index.version != version:
+                index = ItemIndex(self.workspace, name)
+                self._items[name] = index
+            return index
+
+    def forget(self, name: str) -> None:
+        """Drop cached item data of `name` (e.g. after a correction changed what it shows)."""
+        with self._lock:
+            self._items.pop(name, None)
+
+
+def create_app(
+    workspace: Workspace | str | Path,
+    *,
+    token: str | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY,
+) -> FastAPI:
+    """The web app and its JSON API over `workspace`; `token`, when given, is required on
+    every request (header, cookie or ?token=)."""
+    if not isinstance(workspace, Workspace):
+        workspace = Workspace(workspace)
+    app = FastAPI(
+        title="embedlab",
+        description="Embedding maps, search and data quality over an embedlab workspace.",
+        version="0.1.0",
+    )
+    app.state.embedlab = AppState(workspace)
+    install_error_handlers(app)
+    app.include_router(map_router, prefix="/api")
+    app.include_router(items_router, prefix="/api")
+    app.include_router(quality_router, prefix="/api")
+    app.add_middleware(GuardMiddleware, token=token, max_body_bytes=max_body_bytes)
+    if (STATIC / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=STATIC / "assets"), name="assets")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> Response:
+        page = STATIC / "index.html"
+        if not page.is_file():
+            return HTMLResponse(
+                "<h1>embedlab</h1><p>The web app is not built in this install; the JSON API is "
+                "at <a href='/docs'>/docs</a>. Build it with <code>npm --prefix frontend "
+                "ci && npm --prefix frontend run build</code>.</p>",
+                status_code=503,
+            )
+        return HTMLResponse(page.read_text(encoding="utf-8"), headers={"Cache-Control": "no-cache"})
+
+    return app

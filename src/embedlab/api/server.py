@@ -1,0 +1,60 @@
+"""Run the app with uvicorn: loopback by default, a token whenever it is reachable from other
+machines, the browser opened where there is a display."""
+
+from __future__ import annotations
+
+import os
+import sys
+import webbrowser
+from dataclasses import dataclass
+
+from embedlab.api.security import needs_token, new_token
+from embedlab.errors import InvalidInputError
+from embedlab.store.workspace import Workspace
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5757
+
+
+@dataclass
+class ServeSettings:
+    host: str
+    port: int
+    token: str | None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        query = f"/?token={self.token}" if self.token else "/"
+        return f"http://{host}:{self.port}{query}"
+
+
+def serve_settings(host: str, port: int, token: str | None) -> ServeSettings:
+    """Checked settings; a token is made up when the host is not loopback and none was given."""
+    if not 1 <= port <= 65535:
+        raise InvalidInputError(f"The port must be an int in [1, 65535]. Got {port} instead.")
+    if token is not None and len(token) < 8:
+        raise InvalidInputError(
+            f"The token must have at least 8 characters. Got {len(token)} instead."
+        )
+    if token is None and needs_token(host):
+        token = new_token()
+    return ServeSettings(host, port, token)
+
+
+def has_display() -> bool:
+    return sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
+
+
+def run_server(workspace: Workspace, settings: ServeSettings, *, open_browser: bool) -> None:
+    """Serve until interrupted (blocking)."""
+    import uvicorn
+
+    from embedlab.api.app import create_app
+
+    app = create_app(workspace, token=settings.token)
+    if open_browser and has_display():
+        webbrowser.open(settings.url)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
