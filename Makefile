@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.embedlab-installed
 
-.PHONY: install demo test test-fast bench lint clean
+.PHONY: install demo test test-fast bench lint clean browser frontend
 
 install: $(STAMP)
 
@@ -19,7 +19,13 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/embedlab demo --no-serve
 
-test: install
+# The browser tests drive Debian's chromium (Playwright, through its executable path).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser
 	$(BIN)/python -m pytest -q
 
 test-fast: install
@@ -47,3 +53,8 @@ lint: install
 
 clean:
 	rm -rf $(VENV) .venv-bench embedlab-workspace .pytest_cache
+
+# Rebuild the web app into src/embedlab/app/static (committed, so installs need no Node).
+frontend:
+	npm --prefix frontend ci --no-audit --no-fund
+	npm --prefix frontend run build

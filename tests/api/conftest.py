@@ -26,6 +26,8 @@ def build_explorer_workspace(root: Path) -> Workspace:
     project_space(workspace, "digits", "pixels-pca", method="pca", dims=2)
     project_space(workspace, "digits", "pixels-pca", method="pca", dims=3)
     quality(workspace, "digits", "pixels-pca")
+    embed(workspace, "digits", "pca", params={"n_components": 8})
+    project_space(workspace, "digits", "pca", method="pca", dims=2)
     texts = root / "topics.csv"
     with texts.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=["doc", "body", "topic"])

@@ -39,10 +39,10 @@ def assert_error(response, status: int, *words: str) -> None:
 def test_datasets_and_one_dataset(client: TestClient) -> None:
     names = {d["name"]: d for d in client.get("/api/datasets").json()}
     assert set(names) == {"digits", "topics"}
-    assert names["digits"]["spaces"] == ["pixels-pca"]
+    assert names["digits"]["spaces"] == ["pca", "pixels-pca"]
     info = client.get("/api/datasets/digits").json()
     assert info["n_items"] == 1797
-    space = info["spaces"][0]
+    space = info["spaces"][1]
     assert space["name"] == "pixels-pca" and sorted(space["projections"]) == ["pca-2d", "pca-3d"]
     fields = [f["name"] for f in info["fields"]]
     assert fields[0] == "label"

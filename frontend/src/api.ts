@@ -1,0 +1,130 @@
+// Thin client of the embedlab JSON API. Coordinates and colour values arrive as binary arrays.
+
+export class ApiError extends Error {
+  constructor(public status: number, message: string) {
+    super(message);
+  }
+}
+
+async function check(response: Response): Promise<Response> {
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    try {
+      const body = await response.json();
+      message = body?.error?.message ?? message;
+    } catch {
+      /* not JSON */
+    }
+    throw new ApiError(response.status, message);
+  }
+  return response;
+}
+
+const enc = encodeURIComponent;
+
+export function datasetUrl(dataset: string, rest = ''): string {
+  return `/api/datasets/${enc(dataset)}${rest}`;
+}
+
+export async function getJson<T>(url: string): Promise<T> {
+  return (await check(await fetch(url))).json();
+}
+
+export async function postJson<T>(url: string, body?: unknown): Promise<T> {
+  const init: RequestInit = { method: 'POST' };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers = { 'content-type': 'application/json' };
+  }
+  return (await check(await fetch(url, init))).json();
+}
+
+export async function postRows<T>(url: string, rows: Uint32Array, asText = false): Promise<T> {
+  const response = await check(
+    await fetch(url, {
+      method: 'POST',
+      body: rows as unknown as BodyInit,
+      headers: { 'content-type': 'application/octet-stream' },
+    }),
+  );
+  return (asText ? response.text() : response.json()) as Promise<T>;
+}
+
+export async function getBinary(url: string): Promise<{ buffer: ArrayBuffer; headers: Headers }> {
+  const response = await check(await fetch(url));
+  return { buffer: await response.arrayBuffer(), headers: response.headers };
+}
+
+export interface SpaceInfo {
+  name: string;
+  status: string;
+  method: string;
+  dim: number;
+  graph: string | null;
+  projections: string[];
+}
+
+export interface FieldInfo {
+  name: string;
+  kind: 'category' | 'number';
+  source: string;
+  space: string | null;
+}
+
+export interface DatasetInfo {
+  name: string;
+  n_items: number;
+  meta: { text_column: string | null; label_column: string | null; image_column?: string };
+  spaces: SpaceInfo[];
+  fields: FieldInfo[];
+}
+
+export interface Legend extends FieldInfo {
+  categories: string[];
+  counts: number[];
+  min: number | null;
+  max: number | null;
+}
+
+export interface ItemSummary {
+  row: number;
+  id: string;
+  label: string | null;
+  text: string | null;
+  image: boolean;
+  score?: number;
+}
+
+export interface SelectionPage {
+  total: number;
+  offset: number;
+  counts: { label: string; count: number }[];
+  items: ItemSummary[];
+}
+
+export function mediaUrl(dataset: string, kind: 'thumbnail' | 'image', id: string): string {
+  return `${datasetUrl(dataset, `/media/${kind}`)}?id=${enc(id)}`;
+}
+
+export async function projection(
+  dataset: string,
+  space: string,
+  method: string,
+  dims: number,
+): Promise<Float32Array> {
+  const url = datasetUrl(dataset, `/spaces/${enc(space)}/projection?method=${method}&dims=${dims}`);
+  return new Float32Array((await getBinary(url)).buffer);
+}
+
+export async function fieldValues(
+  dataset: string,
+  field: string,
+): Promise<{ legend: Legend; values: Uint16Array | Float32Array }> {
+  const [legend, data] = await Promise.all([
+    getJson<Legend>(datasetUrl(dataset, `/fields/${enc(field)}`)),
+    getBinary(datasetUrl(dataset, `/fields/${enc(field)}/values`)),
+  ]);
+  const values =
+    legend.kind === 'category' ? new Uint16Array(data.buffer) : new Float32Array(data.buffer);
+  return { legend, values };
+}

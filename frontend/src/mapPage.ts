@@ -1,0 +1,282 @@
+// The Map page: a projection of the space, coloured by any field, with box/lasso selection,
+// a paged grid of the selected items with counts per label, item details with neighbours,
+// search, CSV export and named tags.
+
+import {
+  ItemSummary,
+  SelectionPage,
+  datasetUrl,
+  getJson,
+  postJson,
+  postRows,
+  projection,
+} from './api';
+import { $, clear, el, categoryColour, RAMP, status } from './dom';
+import { itemCard } from './items';
+import { Mode, ScatterView } from './scatter';
+import { field, fields, labelField, loadInfo, state } from './state';
+
+const PAGE = 60;
+
+interface MapModel {
+  view: ScatterView | null;
+  selection: Uint32Array;
+  offset: number;
+  projectionKey: string;
+}
+
+export const mapModel: MapModel = { view: null, selection: new Uint32Array(0), offset: 0, projectionKey: '' };
+
+declare global {
+  interface Window {
+    __embedlab: Record<string, unknown>;
+  }
+}
+
+export async function renderMap(root: HTMLElement): Promise<void> {
+  const started = performance.now();
+  const info = state.info!;
+  const space = info.spaces.find((s) => s.name === state.space);
+  const projections = (space?.projections ?? []).filter((p) => p.endsWith('-2d'));
+  const projectionSelect = el('select', { id: 'projection' });
+  for (const p of projections) projectionSelect.append(el('option', { value: p, text: p }));
+  const colourSelect = el('select', { id: 'colour' }, el('option', { value: '', text: '(none)' }));
+  for (const f of fields()) colourSelect.append(el('option', { value: f.name, text: f.name }));
+  const modes = el('span', { class: 'modes' });
+  for (const [mode, text] of [['panZoom', 'Pan'], ['lasso', 'Lasso'], ['box', 'Box']] as const) {
+    const button = el('button', { 'data-mode': mode, text });
+    button.addEventListener('click', () => setMode(mode));
+    modes.append(button);
+  }
+  const searchBox = el('input', { id: 'search', type: 'search', placeholder: 'Search (text, or id with "id:")' });
+  const searchForm = el('form', { id: 'search-form' }, searchBox, el('button', { type: 'submit', text: 'Search' }));
+  const toolbar = el('div', { class: 'toolbar' },
+    el('label', {}, 'map ', projectionSelect), el('label', {}, 'colour ', colourSelect), modes, searchForm);
+  const mapBox = el('div', { id: 'map', class: 'map' });
+  const legend = el('div', { id: 'legend', class: 'legend' });
+  const tooltip = el('div', { id: 'tooltip', class: 'tooltip', hidden: true });
+  const side = el('aside', { id: 'side', class: 'side' });
+  root.append(el('div', { class: 'map-page' }, el('section', { class: 'map-column' }, toolbar, mapBox, legend, tooltip), side));
+  renderSelection(side, null);
+
+  if (!projections.length) {
+    mapBox.append(el('div', { class: 'empty' },
+      el('p', { text: `Space '${state.space}' has no 2-D projection yet.` }),
+      el('button', { id: 'make-projection', text: 'Make a PCA map now' })));
+    $('#make-projection').addEventListener('click', async () => {
+      status('Projecting…');
+      await postJson(datasetUrl(state.dataset, `/spaces/${encodeURIComponent(state.space)}/projection?method=pca&dims=2`));
+      await loadInfo();
+      clear(root);
+      await renderMap(root);
+    });
+    return;
+  }
+  const preferred = projections.find((p) => p.startsWith('umap')) ?? projections[0];
+  projectionSelect.value = preferred;
+  const [method] = preferred.split('-');
+  const coords = await projection(state.dataset, state.space, method, 2);
+  const n = coords.length / 2;
+  mapModel.view?.destroy();
+  const view = new ScatterView(mapBox, n > 200_000);
+  mapModel.view = view;
+  mapModel.projectionKey = `${state.dataset}/${state.space}/${preferred}`;
+  const colourName = state.colourField ?? labelField() ?? '';
+  colourSelect.value = colourName;
+  const coloured = colourName ? await field(colourName) : null;
+  view.colour(coloured?.legend ?? null);
+  await view.draw(coords, 2, coloured?.values, coloured?.legend.kind);
+  renderLegend(legend, coloured?.legend ?? null);
+  window.__embedlab.firstFrameMs = performance.now() - started;
+  window.__embedlab.scatter = view;
+  status(`${n.toLocaleString()} items · ${state.space} · ${preferred}`);
+
+  view.onSelect((rows) => {
+    mapModel.selection = rows;
+    mapModel.offset = 0;
+    window.__embedlab.selection = rows;
+    void showSelection(side);
+  });
+  view.onHover((row) => void showTooltip(tooltip, row), () => (tooltip.hidden = true));
+  mapBox.addEventListener('mousemove', (e) => {
+    tooltip.style.left = `${e.offsetX + 16}px`;
+    tooltip.style.top = `${e.offsetY + 50}px`;
+  });
+
+  projectionSelect.addEventListener('change', async () => {
+    const [m] = projectionSelect.value.split('-');
+    const c = await projection(state.dataset, state.space, m, 2);
+    const current = state.colourField ? await field(state.colourField) : null;
+    await view.draw(c, 2, current?.values, current?.legend.kind);
+  });
+  colourSelect.addEventListener('change', async () => {
+    state.colourField = colourSelect.value || null;
+    const chosen = state.colourField ? await field(state.colourField) : null;
+    view.colour(chosen?.legend ?? null);
+    await view.redraw(chosen?.values, chosen?.legend.kind);
+    renderLegend(legend, chosen?.legend ?? null);
+  });
+  searchForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void runSearch(side, searchBox.value.trim());
+  });
+  setMode('lasso');
+  if (state.focusId) {
+    const id = state.focusId;
+    state.focusId = null;
+    await showItem(side, id);
+  }
+  window.__embedlab.mapReady = true;
+}
+
+function setMode(mode: Mode): void {
+  mapModel.view?.setMode(mode);
+  document.querySelectorAll('.modes button').forEach((b) =>
+    b.classList.toggle('active', (b as HTMLElement).dataset.mode === mode));
+}
+
+function renderLegend(node: HTMLElement, legend: import('./api').Legend | null): void {
+  clear(node);
+  if (!legend) return;
+  node.append(el('strong', { text: legend.name }));
+  if (legend.kind === 'category') {
+    legend.categories.forEach((name, i) =>
+      node.append(el('span', { class: 'key' },
+        el('i', { style: `background:${categoryColour(i)}` }), `${name} (${legend.counts[i].toLocaleString()})`)));
+  } else {
+    const ramp = `linear-gradient(90deg, ${RAMP.join(',')})`;
+    node.append(el('span', { class: 'key' }, `${legend.min?.toPrecision(3)}`,
+      el('i', { class: 'ramp', style: `background:${ramp}` }), `${legend.max?.toPrecision(3)}`));
+  }
+}
+
+const hoverCache = new Map<number, ItemSummary>();
+
+async function showTooltip(node: HTMLElement, row: number): Promise<void> {
+  let item = hoverCache.get(row);
+  if (!item) {
+    const page = await postRows<SelectionPage>(datasetUrl(state.dataset, '/selection?limit=1'), Uint32Array.of(row));
+    item = page.items[0];
+    hoverCache.set(row, item);
+  }
+  clear(node);
+  node.append(itemCard(item));
+  node.hidden = false;
+}
+
+function renderSelection(side: HTMLElement, page: SelectionPage | null): void {
+  clear(side);
+  if (!page || page.total === 0) {
+    side.append(el('p', { class: 'hint', text: 'Draw a lasso or a box on the map to see the items inside. Shift+drag lassoes in Pan mode too.' }));
+    return;
+  }
+  const counts = el('ul', { class: 'counts' });
+  for (const c of page.counts) counts.append(el('li', {}, el('span', { text: c.label }), el('b', { text: c.count.toLocaleString() })));
+  const tagName = el('input', { id: 'tag-name', placeholder: 'tag name', maxlength: 64 });
+  const tagButton = el('button', { id: 'save-tag', text: 'Save as tag' });
+  const exportButton = el('button', { id: 'export-selection', text: 'Export ids (CSV)' });
+  const grid = el('div', { id: 'grid', class: 'grid' });
+  for (const item of page.items) grid.append(itemCard(item, (it) => void showItem(side, it.id)));
+  const pager = el('div', { class: 'pager' });
+  const prev = el('button', { id: 'prev-page', text: '‹ previous', disabled: page.offset === 0 });
+  const next = el('button', { id: 'next-page', text: 'next ›', disabled: page.offset + PAGE >= page.total });
+  prev.addEventListener('click', () => { mapModel.offset = Math.max(0, mapModel.offset - PAGE); void showSelection(side); });
+  next.addEventListener('click', () => { mapModel.offset += PAGE; void showSelection(side); });
+  pager.append(prev, el('span', { text: `${page.offset + 1}–${Math.min(page.offset + PAGE, page.total)} of ${page.total.toLocaleString()}` }), next);
+  side.append(
+    el('h2', { id: 'selection-count', 'data-total': page.total, text: `${page.total.toLocaleString()} selected` }),
+    counts,
+    el('div', { class: 'row' }, exportButton, tagName, tagButton),
+    grid,
+    pager,
+  );
+  exportButton.addEventListener('click', async () => {
+    const text = await postRows<string>(datasetUrl(state.dataset, '/selection/ids.csv'), mapModel.selection, true);
+    download(`${state.dataset}-selection.csv`, text);
+  });
+  tagButton.addEventListener('click', async () => {
+    try {
+      const result = await postJson<{ tagged: number }>(datasetUrl(state.dataset, '/tags'),
+        { tag: tagName.value.trim(), rows: Array.from(mapModel.selection) });
+      status(`Tagged ${result.tagged} items as '${tagName.value.trim()}'`);
+    } catch (error) {
+      status((error as Error).message, true);
+    }
+  });
+}
+
+export async function showSelection(side: HTMLElement): Promise<void> {
+  const started = performance.now();
+  const rows = mapModel.selection;
+  if (!rows.length) {
+    renderSelection(side, null);
+    return;
+  }
+  const page = await postRows<SelectionPage>(
+    datasetUrl(state.dataset, `/selection?offset=${mapModel.offset}&limit=${PAGE}`), rows);
+  if (rows !== mapModel.selection) return; // a newer selection arrived meanwhile
+  renderSelection(side, page);
+  window.__embedlab.gridMs = performance.now() - started;
+  window.__embedlab.gridShownAt = performance.now();
+}
+
+async function showItem(side: HTMLElement, id: string): Promise<void> {
+  const item = await getJson<Record<string, any>>(datasetUrl(state.dataset, `/item?id=${encodeURIComponent(id)}`));
+  const neighbours = await getJson<ItemSummary[]>(
+    datasetUrl(state.dataset, `/item/neighbors?id=${encodeURIComponent(id)}&space=${encodeURIComponent(state.space)}&k=12`));
+  const details = el('dl', { class: 'details' });
+  for (const [key, value] of Object.entries(item.values)) {
+    details.append(el('dt', { text: key }), el('dd', { text: value === null ? '' : String(value) }));
+  }
+  if (item.corrected_label) details.append(el('dt', { text: 'corrected label' }), el('dd', { text: item.corrected_label }));
+  for (const [key, values] of Object.entries(item.derived as Record<string, Record<string, unknown>>)) {
+    const shown = Object.entries(values).filter(([, v]) => v !== null).slice(0, 8)
+      .map(([k, v]) => `${k}: ${typeof v === 'number' ? Number(v).toPrecision(3) : String(v)}`).join(' · ');
+    details.append(el('dt', { text: key }), el('dd', { text: shown }));
+  }
+  const grid = el('div', { class: 'grid neighbours' });
+  for (const n of neighbours) grid.append(itemCard(n, (it) => void showItem(side, it.id)));
+  const back = el('button', { id: 'back-to-selection', text: '‹ back to selection' });
+  back.addEventListener('click', () => void showSelection(side));
+  const card = itemCard({ row: item.row, id: item.id, label: item.values[item.label_column] ?? null,
+    text: item.text_column ? item.values[item.text_column] : null, image: item.image });
+  card.classList.add('large');
+  clear(side);
+  side.append(back, el('h2', { id: 'item-title', text: `Item ${id}` }), card, details,
+    el('h3', { text: `Nearest in ${state.space}` }), grid);
+  const highlighted = [item.row, ...neighbours.map((n) => n.row)];
+  mapModel.view?.select(highlighted, true);
+  mapModel.view?.zoomTo(highlighted);
+}
+
+async function runSearch(side: HTMLElement, query: string): Promise<void> {
+  if (!query) return;
+  const byId = query.startsWith('id:');
+  const q = byId ? query.slice(3).trim() : query;
+  try {
+    const result = await getJson<{ hits: (ItemSummary & { score: number; space: string })[]; space: string }>(
+      datasetUrl(state.dataset, `/spaces/${encodeURIComponent(state.space)}/search?q=${encodeURIComponent(q)}&by=${byId ? 'id' : 'text'}&k=50`));
+    const grid = el('div', { id: 'search-results', class: 'grid' });
+    for (const hit of result.hits) {
+      grid.append(itemCard({ ...hit, image: Boolean(state.info?.meta.image_column) }, (it) => void showItem(side, it.id)));
+    }
+    clear(side);
+    side.append(el('h2', { text: `${result.hits.length} results for “${q}”` }),
+      result.space !== state.space ? el('p', { class: 'hint', text: `searched through space '${result.space}'` }) : '',
+      grid);
+    const rows = result.hits.map((h) => h.row);
+    mapModel.view?.select(rows, true);
+    window.__embedlab.searchRows = rows;
+  } catch (error) {
+    status((error as Error).message, true);
+  }
+}
+
+function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+  const link = el('a', { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

@@ -1,0 +1,117 @@
+// A WebGL scatter of one projection (regl-scatterplot): colours from a field, box or lasso
+// selection, hover. Points arrive in [-1, 1] already (the server scales them).
+
+import createScatterplot from 'regl-scatterplot';
+import { Legend } from './api';
+import { PALETTE, RAMP } from './dom';
+
+export type Mode = 'panZoom' | 'lasso' | 'box';
+type Scatterplot = ReturnType<typeof createScatterplot>;
+
+export class ScatterView {
+  readonly canvas: HTMLCanvasElement;
+  readonly plot: Scatterplot;
+  count = 0;
+  private x = new Float32Array(0);
+  private y = new Float32Array(0);
+
+  constructor(container: HTMLElement, large: boolean) {
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'scatter';
+    container.append(this.canvas);
+    const { width, height } = container.getBoundingClientRect();
+    this.plot = createScatterplot({
+      canvas: this.canvas,
+      width: Math.max(width, 100),
+      height: Math.max(height, 100),
+      pointSize: large ? 2 : 4,
+      pointSizeSelected: 2,
+      opacity: large ? 0.6 : 0.85,
+      backgroundColor: '#111418',
+      pointColorActive: '#ffffff',
+      lassoColor: '#ffd166',
+      performanceMode: large,
+      lassoMinDelay: 5,
+      lassoMinDist: 2,
+    });
+  }
+
+  async draw(coords: Float32Array, dims: number, values?: Uint16Array | Float32Array, kind?: string) {
+    this.count = coords.length / dims;
+    this.x = new Float32Array(this.count);
+    this.y = new Float32Array(this.count);
+    for (let i = 0; i < this.count; i++) {
+      this.x[i] = coords[i * dims];
+      this.y[i] = coords[i * dims + 1];
+    }
+    await this.redraw(values, kind);
+  }
+
+  async redraw(values?: Uint16Array | Float32Array, kind?: string) {
+    const points: { x: Float32Array; y: Float32Array; valueA?: Float32Array } = { x: this.x, y: this.y };
+    if (values) points.valueA = Float32Array.from(values);
+    await this.plot.draw(points as never, {
+      zDataType: kind === 'number' ? 'continuous' : 'categorical',
+    } as never);
+  }
+
+  colour(legend: Legend | null) {
+    if (!legend) {
+      this.plot.set({ colorBy: null, pointColor: '#7aa6d8' } as never);
+    } else if (legend.kind === 'category') {
+      const colours = legend.categories.map((_, i) => PALETTE[i % PALETTE.length]);
+      this.plot.set({ colorBy: 'valueA', pointColor: colours.length ? colours : ['#7aa6d8'] } as never);
+    } else {
+      this.plot.set({ colorBy: 'valueA', pointColor: RAMP } as never);
+    }
+  }
+
+  setMode(mode: Mode) {
+    if (mode === 'panZoom') this.plot.set({ mouseMode: 'panZoom' } as never);
+    else this.plot.set({ mouseMode: 'lasso', lassoType: mode === 'box' ? 'rectangle' : 'freeform' } as never);
+  }
+
+  onSelect(handler: (rows: Uint32Array) => void) {
+    // A lasso released where it started also reaches regl-scatterplot as a click, which then
+    // replaces the lasso's selection by the one point under the cursor: keep the lasso's.
+    let lassoEndedAt = -Infinity;
+    let lassoRows: number[] = [];
+    this.plot.subscribe('lassoEnd', () => (lassoEndedAt = performance.now()));
+    this.plot.subscribe('select', ({ points }: { points: number[] }) => {
+      const clickAfterLasso = points.length === 1 && performance.now() - lassoEndedAt < 400;
+      if (clickAfterLasso && lassoRows.length > 1) {
+        this.plot.select(lassoRows, { preventEvent: true });
+        return;
+      }
+      lassoRows = points;
+      handler(Uint32Array.from(points));
+    });
+    this.plot.subscribe('deselect', () => handler(new Uint32Array(0)));
+  }
+
+  onHover(over: (row: number) => void, out: () => void) {
+    this.plot.subscribe('pointOver', over);
+    this.plot.subscribe('pointOut', out);
+  }
+
+  select(rows: ArrayLike<number>, silent = true) {
+    this.plot.select(Array.from(rows), { preventEvent: silent });
+  }
+
+  zoomTo(rows: ArrayLike<number>) {
+    if (rows.length) this.plot.zoomToPoints(Array.from(rows), { transition: true, padding: 0.4 } as never);
+  }
+
+  screenPosition(row: number): [number, number] | undefined {
+    return this.plot.getScreenPosition(row) as [number, number] | undefined;
+  }
+
+  resize(width: number, height: number) {
+    this.plot.set({ width, height } as never);
+  }
+
+  destroy() {
+    this.plot.destroy();
+    this.canvas.remove();
+  }
+}
