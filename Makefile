@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: install
-	$(BIN)/embedlab demo --no-serve
+	$(BIN)/embedlab demo
 
 # The browser tests drive Debian's chromium (Playwright, through its executable path).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

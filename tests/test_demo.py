@@ -1,4 +1,5 @@
-"""`embedlab demo --no-serve` end to end on the real Rotten Tomatoes data, twice."""
+"""`embedlab demo --no-serve` end to end on the real sandbox data: the Fashion-MNIST case study
+(twice: the second run reuses everything) and the Rotten Tomatoes one, each on its first items."""
 
 from __future__ import annotations
 
@@ -14,19 +15,47 @@ DEMO = [sys.executable, "-m", "embedlab.cli", "demo", "--no-serve"]
 
 
 @pytest.mark.slow
-def test_demo_runs_then_reuses_everything(tmp_path: Path) -> None:
+def test_fashion_demo_runs_then_reuses_everything(tmp_path: Path) -> None:
     env = {**os.environ, "EMBEDLAB_WORKSPACE": str(tmp_path / "ws")}
-    first = subprocess.run(DEMO, env=env, capture_output=True, text=True, timeout=1200)
+    command = [*DEMO, "--limit", "1200"]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1200)
     assert first.returncode == 0, first.stderr
-    assert "13,891 items x 384 dimensions" in first.stdout
-    assert "a boring sequel with terrible acting" in first.stdout
+    assert "1,200 items x 1280 dimensions ('efficientnet-lite0' space of 'fashion')" in first.stdout
+    assert first.stdout.count("nearest to item test-") == 3
     plot = Path(first.stdout.split("Map coloured by label:")[1].split()[0])
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and plot.stat().st_size > 50_000
 
-    second = subprocess.run([*DEMO, "--json"], env=env, capture_output=True, text=True, timeout=600)
+    second = subprocess.run(
+        [*command, "--json"], env=env, capture_output=True, text=True, timeout=600
+    )
     assert second.returncode == 0, second.stderr
     summary = json.loads(second.stdout)
-    reused = {s["name"]: s["reused"] for s in summary["stages"]}
-    assert all(reused[s] for s in ("fetch", "ingest", "embed", "neighbours", "project", "plot"))
-    labels = [h["label"] for h in summary["queries"][0]["hits"]]
+    assert all(s["reused"] for s in summary["stages"] if s["name"] != "search"), summary["stages"]
+    assert {"outlier", "near_duplicate", "label_issue"} == set(summary["quality"])
+    for query in summary["queries"]:  # each query item's own class dominates its neighbours
+        labels = [h["label"] for h in query["hits"]]
+        assert len(labels) == 5 and max(labels.count(x) for x in labels) >= 3
+
+
+@pytest.mark.slow
+def test_reviews_demo(tmp_path: Path) -> None:
+    env = {**os.environ, "EMBEDLAB_WORKSPACE": str(tmp_path / "ws")}
+    result = subprocess.run(
+        [*DEMO, "--case", "reviews", "--limit", "600", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["dataset"] == "rotten-tomatoes" and summary["dim"] == 384
+    labels = [h["label"] for h in summary["queries"][1]["hits"]]
     assert len(labels) == 5 and set(labels) <= {"fresh", "rotten", "plot"}
+
+
+def test_unknown_case_is_a_clear_error(tmp_path: Path) -> None:
+    env = {**os.environ, "EMBEDLAB_WORKSPACE": str(tmp_path / "ws")}
+    result = subprocess.run([*DEMO, "--case", "birds"], env=env, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "Unknown case 'birds'" in result.stderr

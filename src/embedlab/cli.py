@@ -186,12 +186,15 @@ def ingest(
     id: Annotated[
         str | None, typer.Option("--id", help="Column of unique item ids, or @row to number rows")
     ] = None,
+    limit: Annotated[
+        int | None, typer.Option(help="Keep a seeded sample of N items (in file order)", min=1)
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Store a file or a sandbox dataset as dataset NAME."""
     from embedlab.pipeline.ingest import ingest as run_ingest
 
-    report = run_ingest(_workspace(), name, source, text=text, label=label, id=id)
+    report = run_ingest(_workspace(), name, source, text=text, label=label, id=id, limit=limit)
     if as_json:
         _print_json(report.to_dict())
         return
@@ -642,15 +645,41 @@ def demo(
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Stop before serving the app")
     ] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="All 70,000 Fashion-MNIST images, not the test split")
+    ] = False,
+    case: Annotated[
+        str, typer.Option(help="Case study: fashion (images) or reviews (Rotten Tomatoes texts)")
+    ] = "fashion",
+    limit: Annotated[
+        int | None, typer.Option(help="A seeded sample of N items (a quick try)", min=1)
+    ] = None,
+    port: Annotated[int, typer.Option(help="Port of the app")] = 5757,
     as_json: JsonOption = False,
 ) -> None:
-    """Run the demo end to end on Rotten Tomatoes (reuses whatever is already computed)."""
-    from embedlab.pipeline.demo import run_demo
+    """Run a case study end to end (reuses whatever is already computed), then open the app."""
+    from embedlab.pipeline.demo import CASES, run_demo
 
-    summary = run_demo(_workspace())
+    if case not in ("fashion", "reviews"):
+        raise InvalidInputError(f"Unknown case '{case}'; use 'fashion' or 'reviews'.")
+    workspace = _workspace()
+    summary = run_demo(
+        workspace, case="fashion-full" if full and case == "fashion" else case, limit=limit
+    )
     if as_json:
         _print_json(summary.to_dict())
-        return
+    else:
+        _print_demo(summary, CASES[case].query_by)
+    if not no_serve:
+        from embedlab.api.server import has_display, run_server, serve_settings
+
+        settings = serve_settings("127.0.0.1", port, None)
+        where = "opening it in your browser" if has_display() else "open it in a browser"
+        err.print(f"The app is at {settings.url} ({where}; Ctrl+C stops).", highlight=False)
+        run_server(workspace, settings, open_browser=True)
+
+
+def _print_demo(summary: Any, query_by: str) -> None:
     out.print(
         f"embedlab demo: {summary.n_items:,} items x {summary.dim} dimensions "
         f"('{summary.space}' space of '{summary.dataset}') in {summary.workspace}",
@@ -662,14 +691,15 @@ def demo(
             stage.name, f"{stage.seconds:.2f}", "reused" if stage.reused else "", stage.detail
         )
     out.print(stages)
+    flagged = ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in summary.quality.items())
+    out.print(f"Quality of '{summary.space}': {flagged} flagged")
     for query, hits in summary.queries:
-        out.print(f"\n{query}", style="bold")
+        title = f"nearest to item {query}" if query_by == "id" else query
+        out.print(f"\n{title}", style="bold")
         for hit in hits:
-            snippet = (hit.text or "").replace("\n", " ")
+            snippet = (hit.text or hit.id).replace("\n", " ")
             out.print(f"  {hit.score:.3f} [{hit.label}] {snippet[:110]}")
     out.print(f"\nMap coloured by label: {summary.plot}")
-    if not no_serve:
-        out.print("The web app comes with a later release; use --no-serve meanwhile.")
 
 
 cli_serve.register(app)

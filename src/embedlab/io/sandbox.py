@@ -211,10 +211,12 @@ def _fm_fetch() -> Path:
     return target
 
 
-def _fm_read(folder: Path | None) -> pd.DataFrame:
+def _fm_read(folder: Path | None, splits: tuple[str, ...] = ("train", "test")) -> pd.DataFrame:
     assert folder is not None
     parts = []
     for split, prefix in (("train", "train"), ("test", "t10k")):
+        if split not in splits:
+            continue
         images = read_idx(folder / f"{prefix}-images-idx3-ubyte.gz")
         labels = read_idx(folder / f"{prefix}-labels-idx1-ubyte.gz")
         names = [FASHION_LABELS[int(v)] for v in labels]
@@ -261,6 +263,19 @@ SANDBOX: dict[str, SandboxDataset] = {
         locate=_fm_locate,
         fetch_files=_fm_fetch,
         read=_fm_read,
+        image_column="image",
+    ),
+    "fashion-mnist-test": SandboxDataset(
+        name="fashion-mnist-test",
+        description="Fashion-MNIST's 10,000-image test split alone (same files)",
+        n_items=10_000,
+        source=f"Debian package {_FM_PACKAGE}",
+        license="MIT (Zalando Research)",
+        text_column=None,
+        label_column="label",
+        locate=_fm_locate,
+        fetch_files=_fm_fetch,
+        read=lambda folder: _fm_read(folder, ("test",)),
         image_column="image",
     ),
 }

@@ -1,5 +1,10 @@
-"""The demo: Rotten Tomatoes embedded with MiniLM, its neighbour graph, a UMAP map, a PNG and
-three example searches. Every stage reuses what an earlier run already stored."""
+"""The demo: a case study end to end on a sandbox dataset, ready for `embedlab serve`.
+
+`fashion` (the default): Fashion-MNIST's 10,000 test images (`full`: all 70,000) embedded with
+EfficientNet-Lite0 and with PCA of the pixels, a neighbour graph and UMAP maps of each, data and
+label quality, image checks, a PNG of the map and example searches. `reviews`: Rotten Tomatoes
+with MiniLM. Every stage reuses what an earlier run already stored.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +12,63 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from embedlab.io.sandbox import SandboxDataset, get_sandbox
+from embedlab.io.sandbox import get_sandbox
 from embedlab.pipeline.embed import embed
 from embedlab.pipeline.graph import DEFAULT_K, neighbors
+from embedlab.pipeline.image_quality import image_quality, stored_image_quality
 from embedlab.pipeline.ingest import SANDBOX_PREFIX, ingest
 from embedlab.pipeline.project import Projection, project_space, projection_key
+from embedlab.pipeline.quality import quality
 from embedlab.pipeline.search import SearchHit, search
 from embedlab.plotting import plot_map
-from embedlab.store.workspace import Dataset, Space, Workspace
+from embedlab.store.workspace import Dataset, Workspace
 
-DEMO_DATASET = "rotten-tomatoes"
-DEMO_SPACE = "minilm"
-DEMO_QUERIES = (
-    "a heartwarming story about a family",
-    "a boring sequel with terrible acting",
-    "a documentary about war and politics",
-)
 T = TypeVar("T")
+CaseName = Literal["fashion", "reviews"]
+
+
+@dataclass(frozen=True)
+class CaseStudy:
+    sandbox: str
+    dataset: str
+    spaces: tuple[str, ...]  # the first is the main one: quality, 3-D map, plot, searches
+    queries: tuple[str, ...]
+    query_by: Literal["text", "id"]
+    images: bool
+
+
+CASES: dict[str, CaseStudy] = {
+    "fashion": CaseStudy(
+        sandbox="fashion-mnist-test",
+        dataset="fashion",
+        spaces=("efficientnet-lite0", "pixels-pca"),
+        queries=(),  # the first three items: a sample may not hold any fixed id
+        query_by="id",
+        images=True,
+    ),
+    "fashion-full": CaseStudy(
+        sandbox="fashion-mnist",
+        dataset="fashion",
+        spaces=("efficientnet-lite0", "pixels-pca"),
+        queries=(),  # the first three items: a sample may not hold any fixed id
+        query_by="id",
+        images=True,
+    ),
+    "reviews": CaseStudy(
+        sandbox="rotten-tomatoes",
+        dataset="rotten-tomatoes",
+        spaces=("minilm",),
+        queries=(
+            "a heartwarming story about a family",
+            "a boring sequel with terrible acting",
+            "a documentary about war and politics",
+        ),
+        query_by="text",
+        images=False,
+    ),
+}
 
 
 @dataclass
@@ -46,7 +89,7 @@ class DemoSummary:
     plot: Path
     stages: list[Stage] = field(default_factory=list)
     queries: list[tuple[str, list[SearchHit]]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    quality: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,7 +103,7 @@ class DemoSummary:
             "queries": [
                 {"query": q, "hits": [h.to_dict() for h in hits]} for q, hits in self.queries
             ],
-            "notes": self.notes,
+            "quality": self.quality,
         }
 
 
@@ -71,71 +114,110 @@ def _timed(stages: list[Stage], name: str, work: Callable[[], tuple[T, bool, str
     return result
 
 
-def _fetch(sandbox: SandboxDataset) -> tuple[None, bool, str]:
+def _fetch(case: CaseStudy) -> tuple[None, bool, str]:
+    sandbox = get_sandbox(case.sandbox)
     available = sandbox.is_available()
     sandbox.fetch()
     return None, available, sandbox.source
 
 
-def _load(workspace: Workspace, dataset: str) -> tuple[Dataset, bool, str]:
-    source = SANDBOX_PREFIX + DEMO_DATASET
-    if workspace.has_dataset(dataset) and workspace.dataset(dataset).meta.get("source") == source:
-        ds = workspace.dataset(dataset)
-        return ds, True, f"{len(ds):,} items"
-    report = ingest(workspace, dataset, source)
+def _load(workspace: Workspace, case: CaseStudy, limit: int | None) -> tuple[Dataset, bool, str]:
+    source = SANDBOX_PREFIX + case.sandbox
+    if workspace.has_dataset(case.dataset):
+        ds = workspace.dataset(case.dataset)
+        if ds.meta.get("source") == source and ds.meta.get("limit") == limit:
+            return ds, True, f"{len(ds):,} items"
+    report = ingest(workspace, case.dataset, source, limit=limit)
     skipped = report.skipped_empty_text
-    return report.dataset, False, f"{report.n_items:,} items, {skipped} empty texts skipped"
+    detail = f"{report.n_items:,} items" + (f", {skipped} empty texts skipped" if skipped else "")
+    return report.dataset, False, detail
 
 
-def _vectors(workspace: Workspace, dataset: str) -> tuple[Space, bool, str]:
-    report = embed(workspace, dataset, DEMO_SPACE)
-    truncated = report.space.meta.get("method_report", {}).get("truncated", 0)
-    return report.space, report.reused, f"{report.space.dim}-d, {truncated} texts truncated"
+def _vectors(workspace: Workspace, dataset: str, space: str) -> tuple[int, bool, str]:
+    report = embed(workspace, dataset, space)
+    counts = report.space.meta.get("method_report", {})
+    extra = f", {counts['truncated']} texts truncated" if "truncated" in counts else ""
+    return report.space.dim, report.reused, f"{space}: {report.space.dim}-d{extra}"
 
 
-def _graph(workspace: Workspace, dataset: str, k: int) -> tuple[None, bool, str]:
-    had = workspace.result("neighbors", dataset, DEMO_SPACE) is not None
-    result = neighbors(workspace, dataset, DEMO_SPACE, k=k)
-    return None, had, f"k={result.k}, {result.method}"
+def _graph(workspace: Workspace, dataset: str, space: str, k: int) -> tuple[None, bool, str]:
+    had = workspace.result("neighbors", dataset, space) is not None
+    result = neighbors(workspace, dataset, space, k=k)
+    return None, had, f"{space}: k={result.k}, {result.method}"
 
 
-def _map(workspace: Workspace, dataset: str) -> tuple[Projection, bool, str]:
-    result = project_space(workspace, dataset, DEMO_SPACE, method="umap", dims=2)
-    return result, result.reused, "UMAP 2-D"
+def _map(workspace: Workspace, dataset: str, space: str, dims: int) -> tuple[Projection, bool, str]:
+    result = project_space(workspace, dataset, space, method="umap", dims=dims)
+    return result, result.reused, f"{space}: UMAP {dims}-D"
+
+
+def _quality(workspace: Workspace, dataset: str, space: str) -> tuple[dict[str, int], bool, str]:
+    entry = workspace.result("columns", dataset, f"quality-{space}")
+    if entry is not None and entry.meta.get("input_version") == workspace.dataset(dataset).version:
+        flagged = {k: v.get("flagged", 0) for k, v in entry.meta.get("checks", {}).items()}
+        return flagged, True, _flagged_text(flagged)
+    report = quality(workspace, dataset, space)
+    flagged = {c.name: int(c.flags.sum()) for c in report.checks}
+    return flagged, False, _flagged_text(flagged)
+
+
+def _flagged_text(flagged: dict[str, int]) -> str:
+    return ", ".join(f"{count:,} {name.replace('_', ' ')}" for name, count in flagged.items())
+
+
+def _image_checks(workspace: Workspace, dataset: str) -> tuple[None, bool, str]:
+    if stored_image_quality(workspace, dataset) is not None:
+        return None, True, "stored"
+    report = image_quality(workspace, dataset)
+    return None, False, ", ".join(f"{c.name} {int(c.flags.sum())}" for c in report.checks)
 
 
 def _plot(projection: Projection, ds: Dataset, dim: int, path: Path) -> tuple[Path, bool, str]:
     if projection.reused and path.exists():
         return path, True, str(path)
-    title = f"{ds.name}: {len(ds):,} texts, {DEMO_SPACE} ({dim}-d), UMAP"
+    kind = "images" if ds.meta.get("image_column") else "texts"
+    title = f"{ds.name}: {len(ds):,} {kind}, {projection.space} ({dim}-d), UMAP"
     return plot_map(projection.coords, ds.labels(), path, title), False, str(path)
 
 
 def run_demo(
-    workspace: Workspace, *, dataset: str = DEMO_DATASET, k: int = DEFAULT_K
+    workspace: Workspace,
+    *,
+    case: str = "fashion",
+    limit: int | None = None,
+    k: int = DEFAULT_K,
 ) -> DemoSummary:
-    """Every stage of the demo, timed; stages whose result is stored are reused."""
+    """Every stage of a case study, timed; stages whose result is stored are reused."""
+    study = CASES[case]
+    main = study.spaces[0]
     stages: list[Stage] = []
-    _timed(stages, "fetch", lambda: _fetch(get_sandbox(DEMO_DATASET)))
-    ds = _timed(stages, "ingest", lambda: _load(workspace, dataset))
-    space = _timed(stages, "embed", lambda: _vectors(workspace, dataset))
-    _timed(stages, "neighbours", lambda: _graph(workspace, dataset, k))
-    projection = _timed(stages, "project", lambda: _map(workspace, dataset))
-    key = projection_key(DEMO_SPACE, "umap", 2).replace("/", "-")
-    plot_path = workspace.plots_path / f"{dataset}-{key}.png"
-    _timed(stages, "plot", lambda: _plot(projection, ds, space.dim, plot_path))
+    _timed(stages, "fetch", lambda: _fetch(study))
+    ds = _timed(stages, "ingest", lambda: _load(workspace, study, limit))
+    dims = {
+        s: _timed(stages, "embed", lambda s=s: _vectors(workspace, ds.name, s))
+        for s in study.spaces
+    }
+    for space in study.spaces:
+        _timed(stages, "neighbours", lambda s=space: _graph(workspace, ds.name, s, k))
+    maps = {
+        s: _timed(stages, "project", lambda s=s: _map(workspace, ds.name, s, 2))
+        for s in study.spaces
+    }
+    _timed(stages, "project", lambda: _map(workspace, ds.name, main, 3))
+    flagged = _timed(stages, "quality", lambda: _quality(workspace, ds.name, main))
+    if study.images:
+        _timed(stages, "image checks", lambda: _image_checks(workspace, ds.name))
+    key = projection_key(main, "umap", 2).replace("/", "-")
+    plot_path = workspace.plots_path / f"{ds.name}-{key}.png"
+    _timed(stages, "plot", lambda: _plot(maps[main], ds, dims[main], plot_path))
     summary = DemoSummary(
-        workspace.path.resolve(),
-        dataset,
-        DEMO_SPACE,
-        len(ds),
-        space.dim,
-        plot_path.resolve(),
-        stages,
+        workspace.path.resolve(), ds.name, main, len(ds), dims[main], plot_path.resolve(), stages
     )
+    summary.quality = flagged
     start = time.perf_counter()
-    for query in DEMO_QUERIES:
-        summary.queries.append((query, search(workspace, dataset, DEMO_SPACE, query, k=5)))
+    for query in study.queries or tuple(ds.ids()[:3]):
+        hits = search(workspace, ds.name, main, query, by=study.query_by, k=5)
+        summary.queries.append((query, hits))
     elapsed = round(time.perf_counter() - start, 2)
-    stages.append(Stage("search", elapsed, False, f"{len(DEMO_QUERIES)} queries"))
+    stages.append(Stage("search", elapsed, False, f"{len(study.queries)} queries"))
     return summary

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from embedlab.errors import InvalidInputError
 from embedlab.io.images import read_image_source
 from embedlab.io.items import prepare_items
 from embedlab.io.readers import read_source
@@ -47,9 +48,11 @@ def ingest(
     text: str | None = None,
     label: str | None = None,
     id: str | None = None,
+    limit: int | None = None,
 ) -> IngestReport:
     """Read `source` (a table or text file, a folder of images, an IDX or .npy file of images,
-    or `sandbox:NAME`) and store it as dataset `name`.
+    or `sandbox:NAME`) and store it as dataset `name`; with `limit`, a seeded sample of that
+    many rows, kept in file order.
 
     Replacing an existing dataset is atomic: the old one stays until the new one is written,
     and the spaces computed from the old one are removed with it.
@@ -71,6 +74,11 @@ def ingest(
     else:
         frame = read_source(source_text)
         described = f"'{source_text}'"
+    if limit is not None:
+        if not isinstance(limit, int) or limit < 1:
+            raise InvalidInputError(f"The limit must be an int >= 1. Got {limit!r} instead.")
+        if limit < len(frame):  # a seeded sample in file order: the first rows may be one class
+            frame = frame.sample(n=limit, random_state=0).sort_index()
     prepared = prepare_items(frame, described, text=text, label=label, id=id)
     prepared.image_column = image_column
     prepared.skipped_files = skipped_files
@@ -79,11 +87,11 @@ def ingest(
             kind="ingest",
             dataset=name,
             method="ingest",
-            params={"source": source_text, "text": text, "label": label, "id": id},
+            params={"source": source_text, "text": text, "label": label, "id": id, "limit": limit},
         )
         table_name = workspace.table_name("dataset", name, "items", run.run_id)
         workspace.write_table(table_name, prepared.table)
-        meta = prepared.meta(source_text)
+        meta = {**prepared.meta(source_text), "limit": limit}
         run.report = {k: meta[k] for k in ("n_items", "skipped_empty_text")}
         workspace.commit("dataset", name, name, table_name, meta, run)
     return IngestReport(
