@@ -154,7 +154,11 @@ def datasets_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         _print_json(rows)
         return
-    table = Table("name", "items", "here", "source", "description")
+    table = Table()
+    table.add_column("name", no_wrap=True)  # names are typed back: never cut them
+    table.add_column("items")
+    for header in ("here", "source", "description"):
+        table.add_column(header, overflow="fold")
     for row in rows:
         here = "yes" if row["on_this_machine"] else f"no: embedlab datasets fetch {row['name']}"
         table.add_row(row["name"], f"{row['items']:,}", here, row["source"], row["description"])
