@@ -45,6 +45,9 @@ export class ScatterView {
       this.y[i] = coords[i * dims + 1];
     }
     await this.redraw(values, kind);
+    // The points fill [-1, 1]^2; a canvas taller than wide would cut off the sides unless
+    // the camera frames that square.
+    await this.plot.zoomToArea({ x: -1, y: -1, width: 2, height: 2 }, { transition: false } as never);
   }
 
   async redraw(values?: Uint16Array | Float32Array, kind?: string) {
