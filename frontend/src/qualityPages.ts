@@ -11,8 +11,15 @@ interface Check {
   field: string;
   flagged: number;
   summary: Record<string, unknown>;
-  histogram: { edges: number[]; counts: number[] };
+  histogram: Histogram;
   worst: { row: number; id: string; score: number; flag: boolean }[];
+}
+
+interface Histogram {
+  statistic: string;
+  edges: number[];
+  counts: number[];
+  threshold: number | null;
 }
 
 interface QualityPage {
@@ -102,33 +109,37 @@ export async function renderQuality(root: HTMLElement): Promise<void> {
   root.append(groups);
 }
 
-function histogram(h: { edges: number[]; counts: number[] }): SVGSVGElement {
+function histogram(h: Histogram): SVGSVGElement {
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   const width = 300, height = 90;
-  svg.setAttribute('viewBox', `0 0 ${width} ${height + 14}`);
+  svg.setAttribute('viewBox', `0 0 ${width} ${height + 26}`);
   svg.setAttribute('class', 'histogram');
   const top = Math.max(...h.counts, 1);
   const barWidth = width / h.counts.length;
+  const low = h.edges[0], high = h.edges[h.edges.length - 1];
+  const add = (tag: string, attrs: Record<string, string | number>, text?: string) => {
+    const node = document.createElementNS(ns, tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+    if (text !== undefined) node.textContent = text;
+    svg.append(node);
+    return node;
+  };
   h.counts.forEach((count, i) => {
-    const bar = document.createElementNS(ns, 'rect');
     const barHeight = (count / top) * height;
-    bar.setAttribute('x', String(i * barWidth + 0.5));
-    bar.setAttribute('y', String(height - barHeight));
-    bar.setAttribute('width', String(barWidth - 1));
-    bar.setAttribute('height', String(barHeight));
+    const bar = add('rect', { x: i * barWidth + 0.5, y: height - barHeight, width: barWidth - 1, height: barHeight });
     const title = document.createElementNS(ns, 'title');
-    title.textContent = `${h.edges[i].toFixed(2)}–${h.edges[i + 1].toFixed(2)}: ${count}`;
+    title.textContent = `${h.edges[i].toPrecision(3)} to ${h.edges[i + 1].toPrecision(3)}: ${count}`;
     bar.append(title);
-    svg.append(bar);
   });
-  for (const [x, text] of [[0, 'worst 0'], [width - 30, '1 best']] as const) {
-    const label = document.createElementNS(ns, 'text');
-    label.setAttribute('x', String(x));
-    label.setAttribute('y', String(height + 12));
-    label.textContent = text;
-    svg.append(label);
+  if (h.threshold !== null && h.threshold >= low && h.threshold <= high && high > low) {
+    const x = ((h.threshold - low) / (high - low)) * width;
+    add('line', { x1: x, x2: x, y1: 0, y2: height, class: 'threshold' });
   }
+  add('text', { x: 0, y: height + 11 }, low.toPrecision(3));
+  add('text', { x: width, y: height + 11, 'text-anchor': 'end' }, high.toPrecision(3));
+  add('text', { x: width / 2, y: height + 23, 'text-anchor': 'middle' },
+    h.threshold !== null ? `${h.statistic} · flag threshold ${h.threshold.toPrecision(3)}` : h.statistic);
   return svg;
 }
 

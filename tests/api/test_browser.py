@@ -77,6 +77,7 @@ def page(browser, server: str):  # type: ignore[no-untyped-def]
 
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_function("Array.from(document.images).every((image) => image.complete)")
     page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 

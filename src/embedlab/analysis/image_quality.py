@@ -76,6 +76,7 @@ def threshold_check(
             "median": round(float(np.median(values)), 6),
         },
         params={"bad": bad, "threshold": threshold, "fence": fence, "always": always},
+        values=values,
     )
 
 

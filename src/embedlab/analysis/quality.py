@@ -44,6 +44,7 @@ def find_outliers(
             "median_distance": round(float(np.median(distance)), 6),
         },
         params={"k": k, "fence": fence},
+        values=ratio,
     )
 
 
@@ -82,6 +83,7 @@ def find_near_duplicates(
             "exact_pairs": exact_pairs // 2 if exact_pairs else 0,
         },
         params={"threshold": threshold, "exact": exact},
+        values=nearest,
     ), ordered
 
 

@@ -18,6 +18,7 @@ class CheckResult:
     flags: np.ndarray
     summary: dict[str, Any] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
+    values: np.ndarray | None = None  # the raw statistic the score ranks, for histograms
 
     def flagged(self) -> np.ndarray:
         """Rows flagged, worst first."""

@@ -76,6 +76,8 @@ def image_quality(
     for check in checks:
         table[f"{check.name}_score"] = check.scores.astype(np.float32)
         table[f"{check.name}_flag"] = check.flags
+        if check.values is not None:
+            table[f"{check.name}_value"] = check.values.astype(np.float32)
     run = RunRecord(
         kind="image-quality",
         dataset=name,

@@ -111,6 +111,8 @@ def _store(workspace: Workspace, report: QualityReport, label: str | None, seed:
     for check in report.checks:
         table[f"{check.name}_score"] = check.scores.astype(np.float32)
         table[f"{check.name}_flag"] = check.flags
+        if check.values is not None:
+            table[f"{check.name}_value"] = check.values.astype(np.float32)
     group = np.full(len(report.ids), -1, dtype=np.int32)
     for number, rows in enumerate(report.duplicate_groups):
         group[rows] = number

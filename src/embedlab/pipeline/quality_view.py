@@ -15,6 +15,14 @@ from embedlab.pipeline.image_quality import COLUMNS_NAME as IMAGE_QUALITY
 from embedlab.store.workspace import Workspace
 
 HISTOGRAM_BINS = 30
+VALUE_NAMES = {
+    "outlier": "log local outlier ratio",
+    "near_duplicate": "similarity to nearest",
+    "dark": "brightness",
+    "bright": "brightness",
+    "low_contrast": "contrast",
+    "blurry": "sharpness",
+}
 
 
 def stored_quality(workspace: Workspace, name: str, space: str) -> tuple[pa.Table, dict[str, Any]]:
@@ -51,15 +59,15 @@ def data_quality(
             check = column.removesuffix("_score")
             scores = columns.column(column).to_numpy().astype(np.float64)
             flags = columns.column(f"{check}_flag").to_numpy(zero_copy_only=False)
-            counts, edges = np.histogram(scores, bins=HISTOGRAM_BINS, range=(0.0, 1.0))
+            summary = summaries.get(check, {})
             order = np.argsort(scores, kind="stable")[:worst]
             checks.append(
                 {
                     "name": check,
                     "field": f"{'quality-' + space if source == 'quality' else source}:{column}",
-                    "summary": summaries.get(check, {}),
+                    "summary": summary,
                     "flagged": int(flags.sum()),
-                    "histogram": {"edges": edges.round(4).tolist(), "counts": counts.tolist()},
+                    "histogram": _histogram(columns, check, scores, summary),
                     "worst": [
                         {
                             "row": int(r),
@@ -123,6 +131,28 @@ def label_quality(
         "confusion": _confusion(given, suggested, rows),
         "per_class": _per_class(given, flags, classes),
         "corrections": len(corrections),
+    }
+
+
+def _histogram(
+    columns: pa.Table, check: str, scores: np.ndarray, summary: dict[str, Any]
+) -> dict[str, Any]:
+    """Counts of the check's raw statistic (with its flag threshold) where it was stored, else
+    of the score: a rank score is uniform by construction and says nothing by itself."""
+    if f"{check}_value" in columns.schema.names:
+        values = columns.column(f"{check}_value").to_numpy().astype(np.float64)
+        values = values[np.isfinite(values)]
+        threshold = summary.get("threshold", summary.get("threshold_log_ratio"))
+        statistic = VALUE_NAMES.get(check, "value")
+    else:
+        values, threshold, statistic = scores, None, "score (0 = worst)"
+    low, high = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
+    counts, edges = np.histogram(values, bins=HISTOGRAM_BINS, range=(low, max(high, low + 1e-9)))
+    return {
+        "statistic": statistic,
+        "edges": edges.round(6).tolist(),
+        "counts": counts.tolist(),
+        "threshold": threshold,
     }
 
 
