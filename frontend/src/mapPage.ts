@@ -14,7 +14,7 @@ import {
 import { $, clear, el, categoryColour, RAMP, status } from './dom';
 import { itemCard } from './items';
 import { Mode, ScatterView } from './scatter';
-import { field, fields, labelField, loadInfo, state } from './state';
+import { field, fields, forgetFields, labelField, loadInfo, state } from './state';
 
 const PAGE = 60;
 
@@ -50,8 +50,9 @@ export async function renderMap(root: HTMLElement): Promise<void> {
   }
   const searchBox = el('input', { id: 'search', type: 'search', placeholder: 'Search (text, or id with "id:")' });
   const searchForm = el('form', { id: 'search-form' }, searchBox, el('button', { type: 'submit', text: 'Search' }));
+  const clusterButton = el('button', { id: 'cluster', text: 'Cluster', title: 'k-means on the space, then colour by cluster' });
   const toolbar = el('div', { class: 'toolbar' },
-    el('label', {}, 'map ', projectionSelect), el('label', {}, 'colour ', colourSelect), modes, searchForm);
+    el('label', {}, 'map ', projectionSelect), el('label', {}, 'colour ', colourSelect), clusterButton, modes, searchForm);
   const mapBox = el('div', { id: 'map', class: 'map' });
   const legend = el('div', { id: 'legend', class: 'legend' });
   const tooltip = el('div', { id: 'tooltip', class: 'tooltip', hidden: true });
@@ -115,6 +116,19 @@ export async function renderMap(root: HTMLElement): Promise<void> {
     view.colour(chosen?.legend ?? null);
     await view.redraw(chosen?.values, chosen?.legend.kind);
     renderLegend(legend, chosen?.legend ?? null);
+  });
+  clusterButton.addEventListener('click', async () => {
+    status('Clustering…');
+    const made = await postJson<{ field: string; n_clusters: number }>(
+      datasetUrl(state.dataset, `/spaces/${encodeURIComponent(state.space)}/clusters`));
+    forgetFields();
+    await loadInfo();
+    if (![...colourSelect.options].some((o) => o.value === made.field)) {
+      colourSelect.append(el('option', { value: made.field, text: made.field }));
+    }
+    colourSelect.value = made.field;
+    colourSelect.dispatchEvent(new Event('change'));
+    status(`${made.n_clusters} clusters`);
   });
   searchForm.addEventListener('submit', (e) => {
     e.preventDefault();

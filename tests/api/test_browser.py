@@ -182,6 +182,19 @@ def test_box_selection_and_export(page) -> None:  # type: ignore[no-untyped-def]
     assert lines[0] == "id" and len(lines) == total + 1
 
 
+def test_cluster_button_colours_the_map_by_cluster(page) -> None:  # type: ignore[no-untyped-def]
+    open_map(page, "digits", "pixels-pca")
+    page.click("#cluster")
+    page.wait_for_function(
+        "document.querySelector('#colour').value === 'clusters-pixels-pca:cluster'"
+    )
+    page.wait_for_function(
+        "document.querySelector('#legend strong').textContent.includes('cluster')"
+    )
+    assert page.locator("#legend .key").count() >= 2
+    shot(page, "clusters-digits")
+
+
 def test_search_highlights_and_lists_results(page) -> None:  # type: ignore[no-untyped-def]
     open_map(page, "topics", "minilm")
     page.fill("#search", "rocket launch into orbit")
