@@ -4,7 +4,7 @@
 import { ApiError, ItemSummary, datasetUrl, getJson, postJson } from './api';
 import { clear, el, status } from './dom';
 import { itemCard } from './items';
-import { forgetFields, isImageDataset, loadInfo, state } from './state';
+import { forgetFields, loadInfo, state } from './state';
 
 interface Check {
   name: string;
@@ -12,7 +12,7 @@ interface Check {
   flagged: number;
   summary: Record<string, unknown>;
   histogram: Histogram;
-  worst: { row: number; id: string; score: number; flag: boolean }[];
+  worst: (ItemSummary & { score: number; flag: boolean })[];
 }
 
 interface Histogram {
@@ -25,12 +25,10 @@ interface Histogram {
 interface QualityPage {
   n_items: number;
   checks: Check[];
-  duplicate_groups: { group: number; rows: number[]; ids: string[]; score: number }[];
+  duplicate_groups: { group: number; rows: number[]; ids: string[]; score: number; items: ItemSummary[] }[];
 }
 
-interface LabelIssue {
-  row: number;
-  id: string;
+interface LabelIssue extends ItemSummary {
   given: string | null;
   suggested: string;
   score: number;
@@ -53,10 +51,6 @@ const spaceUrl = (rest: string) =>
 function jumpToMap(id: string): void {
   state.focusId = id;
   location.hash = '#/map';
-}
-
-function summary(id: string, row: number, score?: number): ItemSummary {
-  return { id, row, label: null, text: null, image: isImageDataset(), score };
 }
 
 async function withQuality<T>(root: HTMLElement, load: () => Promise<T>): Promise<T | null> {
@@ -86,11 +80,7 @@ export async function renderQuality(root: HTMLElement): Promise<void> {
   const cards = el('div', { class: 'checks' });
   for (const check of page.checks) {
     const worst = el('div', { class: 'grid strip' });
-    for (const w of check.worst.slice(0, 12)) {
-      const card = itemCard(summary(w.id, w.row, w.score), () => jumpToMap(w.id));
-      if (!isImageDataset()) card.append(el('p', { class: 'snippet', text: w.id }));
-      worst.append(card);
-    }
+    for (const w of check.worst.slice(0, 12)) worst.append(itemCard(w, () => jumpToMap(w.id)));
     cards.append(el('section', { class: 'check', 'data-check': check.name },
       el('h2', { text: check.name.replace(/_/g, ' ') }),
       el('p', { text: `${check.flagged.toLocaleString()} flagged of ${page.n_items.toLocaleString()}` }),
@@ -103,7 +93,7 @@ export async function renderQuality(root: HTMLElement): Promise<void> {
     el('h2', { text: `Near-duplicate groups (${page.duplicate_groups.length})` }));
   for (const g of page.duplicate_groups.slice(0, 30)) {
     const row = el('div', { class: 'grid strip dup-group' });
-    g.ids.slice(0, 8).forEach((id, i) => row.append(itemCard(summary(id, g.rows[i]), () => jumpToMap(id))));
+    g.items.forEach((item) => row.append(itemCard(item, () => jumpToMap(item.id))));
     groups.append(el('p', { text: `group ${g.group}: ${g.ids.length} items, similarity ≥ ${g.score.toFixed(4)}` }), row);
   }
   root.append(groups);
@@ -182,7 +172,7 @@ function issueRow(issue: LabelIssue): HTMLTableRowElement {
   };
   accept.addEventListener('click', () => void record(issue.suggested));
   save.addEventListener('click', () => input.value.trim() && void record(input.value.trim()));
-  const card = itemCard(summary(issue.id, issue.row), () => jumpToMap(issue.id));
+  const card = itemCard({ ...issue, label: null }, () => jumpToMap(issue.id));
   return el('tr', { 'data-id': issue.id },
     el('td', {}, card), el('td', { text: issue.id }), el('td', { class: 'given', text: issue.given ?? '' }),
     el('td', { class: 'suggested', text: issue.suggested }), el('td', { text: issue.score.toFixed(4) }),

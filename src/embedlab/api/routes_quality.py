@@ -4,19 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from fastapi import APIRouter, Query, Request
 
 from embedlab.api.routes_map import state
+from embedlab.pipeline.items_view import ItemIndex
 from embedlab.pipeline.quality import quality
 from embedlab.pipeline.quality_view import data_quality, label_quality
 
 router = APIRouter(tags=["quality"])
 
 
+def with_items(index: ItemIndex, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each record (which has a `row`) joined with what a card shows: text snippet, label,
+    whether there is an image."""
+    summaries = index.summaries(np.asarray([r["row"] for r in records], dtype=np.int64))
+    return [{**summary, **record} for summary, record in zip(summaries, records, strict=True)]
+
+
 @router.get("/datasets/{name}/spaces/{space}/quality")
 def quality_page(request: Request, name: str, space: str) -> dict[str, Any]:
-    """Histograms of every score, the worst items per check, duplicate groups."""
-    return data_quality(state(request).workspace, name, space)
+    """Histograms of every check's statistic, the worst items per check, duplicate groups."""
+    page = data_quality(state(request).workspace, name, space)
+    index = state(request).items(name)
+    for check in page["checks"]:
+        check["worst"] = with_items(index, check["worst"])
+    for group in page["duplicate_groups"]:
+        group["items"] = with_items(index, [{"row": r} for r in group["rows"][:8]])
+    return page
 
 
 @router.post("/datasets/{name}/spaces/{space}/quality")
@@ -38,4 +53,6 @@ def label_page(
     limit: int = Query(50, ge=1, le=500),
 ) -> dict[str, Any]:
     """Suspected label errors (given, suggested, score, correction), confusion, rates."""
-    return label_quality(state(request).workspace, name, space, offset=offset, limit=limit)
+    page = label_quality(state(request).workspace, name, space, offset=offset, limit=limit)
+    page["issues"] = with_items(state(request).items(name), page["issues"])
+    return page
