@@ -26,7 +26,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from embedlab import cli_serve, progress
+from embedlab import cli_serve, cli_words, progress
 from embedlab.errors import EmbedlabError, InvalidInputError
 from embedlab.store.workspace import Workspace, default_workspace_path
 
@@ -270,13 +270,25 @@ def embed(
 def neighbors(
     name: str,
     space: str,
+    word: Annotated[
+        str | None, typer.Argument(help="A word of a words dataset: list its nearest words")
+    ] = None,
     k: Annotated[int, typer.Option("-k", help="Neighbours per item")] = 15,
     method: Annotated[str, typer.Option(help="auto, exact or hnsw")] = "auto",
     force: Annotated[bool, typer.Option(help="Recompute even if stored")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Build (or show) the stored k-nearest-neighbour graph of a space."""
+    """Build (or show) the stored k-nearest-neighbour graph of a space; with WORD, the words
+    nearest to it."""
     from embedlab.pipeline.graph import neighbors as run_neighbors
+
+    if word is not None:
+        from embedlab.cli_words import print_similar_words
+        from embedlab.pipeline.words import similar_words
+
+        hits = similar_words(_workspace(), name, space, word, k=k)
+        print_similar_words(f"Nearest to '{word}' in {space}", hits, as_json)
+        return
 
     graph = run_neighbors(_workspace(), name, space, k=k, method=method, force=force)  # type: ignore[arg-type]
     info = {
@@ -450,10 +462,24 @@ def evaluate(
     ] = None,
     k: Annotated[int, typer.Option("-k", help="Neighbours for the kNN probe")] = 10,
     pixels: Annotated[bool, typer.Option(help="Add the raw-pixel baseline for images")] = True,
+    benchmark: Annotated[
+        str | None,
+        typer.Option(help="Word benchmarks instead, e.g. analogy,wordsim353,simlex999"),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Linear-probe and kNN accuracy of spaces predicting a label (downstream validation)."""
+    """Linear-probe and kNN accuracy of spaces predicting a label (downstream validation); with
+    --benchmark, intrinsic word-vector benchmarks of a words dataset."""
     from embedlab.pipeline.evaluate import evaluate as run_evaluate
+
+    if benchmark is not None:
+        from embedlab.cli_words import print_word_benchmarks
+        from embedlab.pipeline.words import evaluate_words
+
+        names = [b.strip() for b in benchmark.split(",") if b.strip()]
+        rows = evaluate_words(_workspace(), name, spaces or None, benchmarks=names)
+        print_word_benchmarks(name, rows, as_json)
+        return
 
     results = run_evaluate(
         _workspace(), name, spaces or None, label=label, k=k, pixels_baseline=pixels
@@ -707,6 +733,7 @@ def _print_demo(summary: Any, query_by: str) -> None:
 
 
 cli_serve.register(app)
+cli_words.register(app)
 
 
 def main() -> None:

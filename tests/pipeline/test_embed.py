@@ -94,8 +94,8 @@ def test_onehot_on_categorical_columns(topics: Workspace) -> None:
 
 
 def test_unknown_method_and_param(topics: Workspace) -> None:
-    with pytest.raises(NotFoundError, match="Unknown method 'word2vec'"):
-        embed(topics, "topics", "word2vec")
+    with pytest.raises(NotFoundError, match="Unknown method 'word2vek'"):
+        embed(topics, "topics", "word2vek")
     with pytest.raises(InvalidInputError, match="no parameter 'windw'"):
         embed(topics, "topics", "tfidf-svd", params={"windw": "3"})
 

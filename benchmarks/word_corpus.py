@@ -1,0 +1,86 @@
+"""Build the ~13M-token English corpus for the word-vector benchmarks from Debian packages.
+
+`apt-get download` fetches linux-doc-6.1 (reST sources), dict-gcide (the GNU dictionary),
+wordnet-base (glosses) and python3.11-doc (info manuals) into a cache folder, `dpkg-deb -x`
+unpacks them there (no root needed), and their text is written to one file, one line per
+non-empty source line. Nothing goes into the repository.
+
+    .venv/bin/python benchmarks/word_corpus.py [--cache ~/.cache/embedlab/word-corpus]
+
+Prints the path of the corpus file (`corpus.txt` in the cache folder). A second run reuses it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+PACKAGES = ("linux-doc-6.1", "dict-gcide", "wordnet-base", "python3.11-doc")
+DEFAULT_CACHE = Path("~/.cache/embedlab/word-corpus").expanduser()
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    return parser.parse_args()
+
+
+def fetch(cache: Path) -> Path:
+    """Download and unpack the packages (skipped for those already unpacked)."""
+    debs, root = cache / "debs", cache / "root"
+    debs.mkdir(parents=True, exist_ok=True)
+    root.mkdir(parents=True, exist_ok=True)
+    for package in PACKAGES:
+        if any(debs.glob(f"{package}_*.deb")):
+            continue
+        print(f"apt-get download {package}")
+        subprocess.run(["apt-get", "download", package], cwd=debs, check=True)
+    for deb in sorted(debs.glob("*.deb")):
+        stamp = root / f".{deb.name}.done"
+        if not stamp.exists():
+            subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
+            stamp.touch()
+    return root
+
+
+def source_files(root: Path) -> Iterator[Path]:
+    yield from sorted((root / "usr/share/doc/linux-doc-6.1/Documentation").rglob("*.rst"))
+    yield from sorted((root / "usr/share/dictd").glob("gcide.dict*"))
+    yield from sorted((root / "usr/share/wordnet").glob("data.*"))
+    yield from sorted((root / "usr/share/info").glob("python*.info*"))
+
+
+def read_text(path: Path) -> str:
+    raw = path.read_bytes()
+    if path.suffix == ".gz" or raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    if path.name.startswith("gcide.dict") and path.suffix == ".dz":
+        raw = gzip.decompress(path.read_bytes())  # dictzip is gzip-compatible
+    return raw.decode("utf-8", errors="replace")
+
+
+def build(cache: Path) -> Path:
+    corpus = cache / "corpus.txt"
+    if corpus.exists():
+        return corpus
+    root = fetch(cache)
+    tmp = corpus.with_suffix(".tmp")
+    lines = tokens = 0
+    with tmp.open("w", encoding="utf-8") as out:
+        for path in source_files(root):
+            for line in read_text(path).splitlines():
+                line = line.strip()
+                if line:
+                    out.write(line + "\n")
+                    lines += 1
+                    tokens += len(line.split())
+    tmp.rename(corpus)
+    print(f"{lines:,} lines, {tokens:,} whitespace tokens")
+    return corpus
+
+
+if __name__ == "__main__":
+    print(build(parse_args().cache.expanduser()))
