@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from embedlab.errors import NotFoundError, did_you_mean
+from embedlab.pipeline.annotate import label_corrections
 from embedlab.store.workspace import Dataset, Workspace, read_columns
 
 FieldKind = Literal["category", "number"]
@@ -118,8 +119,6 @@ def field_values(workspace: Workspace, name: str, field_name: str) -> FieldValue
 
 def corrected_labels(workspace: Workspace, dataset: Dataset) -> list[str | None]:
     """The label column with every correction made in the app applied (latest one wins)."""
-    from embedlab.pipeline.annotate import label_corrections
-
     labels = dataset.labels()
     if labels is None:
         raise NotFoundError(f"Dataset '{dataset.name}' has no label column to correct.")

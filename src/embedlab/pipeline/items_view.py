@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from embedlab.errors import InvalidInputError, NotFoundError
+from embedlab.pipeline.annotate import label_corrections
 from embedlab.pipeline.fields import MISSING, FieldValues, field_values
 from embedlab.pipeline.graph import neighbors
 from embedlab.store.workspace import Dataset, Workspace
@@ -133,8 +134,6 @@ class ItemIndex:
                 table = self.workspace.open_table(entry)
                 values = table.take_offsets([row]).to_arrow().to_pylist()[0]
                 derived[entry.name] = {k: v for k, v in values.items() if k != "id"}
-        from embedlab.pipeline.annotate import label_corrections
-
         return {
             "row": row,
             "id": item,
