@@ -76,15 +76,17 @@ export async function renderMap(root: HTMLElement): Promise<void> {
   const preferred = projections.find((p) => p.startsWith('umap')) ?? projections[0];
   projectionSelect.value = preferred;
   const [method] = preferred.split('-');
-  const coords = await projection(state.dataset, state.space, method, 2);
+  const colourName = state.colourField ?? labelField() ?? '';
+  colourSelect.value = colourName;
+  const [coords, coloured] = await Promise.all([  // both requests at once
+    projection(state.dataset, state.space, method, 2),
+    colourName ? field(colourName) : Promise.resolve(null),
+  ]);
   const n = coords.length / 2;
   mapModel.view?.destroy();
   const view = new ScatterView(mapBox, n > 200_000);
   mapModel.view = view;
   mapModel.projectionKey = `${state.dataset}/${state.space}/${preferred}`;
-  const colourName = state.colourField ?? labelField() ?? '';
-  colourSelect.value = colourName;
-  const coloured = colourName ? await field(colourName) : null;
   view.colour(coloured?.legend ?? null);
   await view.draw(coords, 2, coloured?.values, coloured?.legend.kind);
   renderLegend(legend, coloured?.legend ?? null);

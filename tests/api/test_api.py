@@ -215,6 +215,17 @@ def test_corrections_are_kept_apart_from_labels_and_survive_a_restart(
     assert rows[0] == ["id", "given", "corrected"] and ["7", str(given), "1"] in rows
     fields = [f["name"] for f in restarted.get("/api/datasets/digits/fields").json()]
     assert "corrected_label" in fields
+    legend = restarted.get("/api/datasets/digits/fields/corrected_label").json()
+    codes = np.frombuffer(
+        restarted.get("/api/datasets/digits/fields/corrected_label/values").content, "<u2"
+    )
+    assert legend["categories"][codes[7]] == "1"
+    restarted.post("/api/datasets/digits/corrections", json={"corrections": {"7": "2"}})
+    codes = np.frombuffer(  # the cached field must not hide the new correction
+        restarted.get("/api/datasets/digits/fields/corrected_label/values").content, "<u2"
+    )
+    legend = restarted.get("/api/datasets/digits/fields/corrected_label").json()
+    assert legend["categories"][codes[7]] == "2"
 
 
 def test_bad_corrections_record_nothing(client: TestClient) -> None:

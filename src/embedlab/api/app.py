@@ -9,7 +9,10 @@ functions the CLI calls.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, Response
@@ -25,14 +28,18 @@ from embedlab.store.workspace import Workspace
 
 STATIC = Path(__file__).resolve().parent.parent / "app" / "static"
 DEFAULT_MAX_BODY = 8 * 1024 * 1024  # a selection of 2M rows as uint32
+CACHE_ENTRIES = 16
 
 
 class AppState:
-    """The workspace and a cache of item indexes, one per dataset version."""
+    """The workspace and what the app reads again and again: item indexes (one per dataset
+    version), colour fields and scaled projections (keyed by the catalog's version, so any new
+    result or correction invalidates them)."""
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self._items: dict[str, ItemIndex] = {}
+        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
 
     def items(self, name: str) -> ItemIndex:
@@ -44,10 +51,35 @@ class AppState:
                 self._items[name] = index
             return index
 
+    def warm_items(self, name: str) -> None:
+        """Build the item index of `name` in the background (the first selection then needs
+        no wait)."""
+
+        def build() -> None:
+            index = self.items(name)
+            _ = (index.row_of, index.texts, index.labels)
+
+        threading.Thread(target=build, daemon=True).start()
+
+    def cached(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """`make()` once per key and catalog version; the 16 latest are kept."""
+        full_key = (self.workspace.catalog.version(), *key)
+        with self._lock:
+            if full_key in self._cache:
+                self._cache.move_to_end(full_key)
+                return self._cache[full_key]
+        value = make()
+        with self._lock:
+            self._cache[full_key] = value
+            while len(self._cache) > CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+        return value
+
     def forget(self, name: str) -> None:
-        """Drop cached item data of `name` (e.g. after a correction changed what it shows)."""
+        """Drop cached data of `name` (e.g. after a correction changed what it shows)."""
         with self._lock:
             self._items.pop(name, None)
+            self._cache.clear()
 
 
 def create_app(

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from embedlab.errors import NotFoundError
+from embedlab.pipeline.annotate import label_corrections
 from embedlab.pipeline.cluster import cluster, compare_spaces
-from embedlab.pipeline.fields import field_values, list_fields
+from embedlab.pipeline.fields import CORRECTED_LABEL, FieldValues, field_values, list_fields
 from embedlab.pipeline.inventory import describe_dataset, describe_workspace
 from embedlab.pipeline.project import project_space, stored_projection, to_unit_box
 from embedlab.pipeline.search import search
@@ -31,6 +32,19 @@ def binary(array: np.ndarray, **headers: Any) -> Response:
     info.update({f"X-Embedlab-{k.replace('_', '-').title()}": str(v) for k, v in headers.items()})
     return Response(
         data.astype(data.dtype.newbyteorder("<")).tobytes(), media_type=BINARY, headers=info
+    )
+
+
+def cached_field(request: Request, name: str, field: str) -> FieldValues:
+    """A field's values, computed once per catalog version (legend and values share them).
+    Corrections are not in the catalog: their count is part of the key."""
+    app_state = state(request)
+    corrections = (
+        len(label_corrections(app_state.workspace, name)) if field == CORRECTED_LABEL else 0
+    )
+    return app_state.cached(
+        ("field", name, field, corrections),
+        lambda: field_values(app_state.workspace, name, field),
     )
 
 
@@ -58,13 +72,13 @@ def fields(request: Request, name: str) -> list[dict[str, Any]]:
 @router.get("/datasets/{name}/fields/{field}")
 def field_legend(request: Request, name: str, field: str) -> dict[str, Any]:
     """The legend of one field: categories with counts, or the numeric range."""
-    return field_values(state(request).workspace, name, field).legend()
+    return cached_field(request, name, field).legend()
 
 
 @router.get("/datasets/{name}/fields/{field}/values")
 def field_array(request: Request, name: str, field: str) -> Response:
     """Per-item values in dataset order: uint16 category codes or float32 in [0, 1]."""
-    values = field_values(state(request).workspace, name, field)
+    values = cached_field(request, name, field)
     return binary(values.values, kind=values.info.kind, count=len(values.values))
 
 
@@ -77,14 +91,22 @@ def projection(
     dims: int = Query(2, ge=2, le=3),
 ) -> Response:
     """Stored coordinates scaled into [-0.95, 0.95], float32, interleaved (x, y[, z]) per item."""
-    stored = stored_projection(state(request).workspace, name, space, method, dims)
+    app_state = state(request)
+    app_state.warm_items(name)  # the map's first selection comes next
+    stored = app_state.cached(
+        ("projection", name, space, method, dims),
+        lambda: stored_projection(app_state.workspace, name, space, method, dims),
+    )
     if stored is None:
         raise NotFoundError(
             f"No {dims}-D {method} projection of space '{space}' of dataset '{name}'. Make it "
             f"with `embedlab project {name} {space} --method {method} --dims {dims}` or POST "
             "to this address."
         )
-    return binary(to_unit_box(stored.coords), count=len(stored.coords), dims=dims)
+    scaled = app_state.cached(
+        ("unit-box", name, space, method, dims), lambda: to_unit_box(stored.coords)
+    )
+    return binary(scaled, count=len(stored.coords), dims=dims)
 
 
 @router.post("/datasets/{name}/spaces/{space}/projection")

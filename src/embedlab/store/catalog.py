@@ -93,6 +93,11 @@ class Catalog:
         self._cache_version = table.version
         return self._cache
 
+    def version(self) -> int:
+        """Changes with every commit to the catalog (a cache key for anything derived)."""
+        self.current()
+        return self._cache_version if self._cache_version is not None else -1
+
     def get(self, kind: Kind, dataset: str, name: str) -> Entry | None:
         return self.current().get((kind, dataset, name))
 
