@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from embedlab.errors import NotFoundError
-from embedlab.pipeline.annotate import label_corrections
 from embedlab.pipeline.cluster import cluster, compare_spaces
 from embedlab.pipeline.fields import CORRECTED_LABEL, FieldValues, field_values, list_fields
 from embedlab.pipeline.inventory import describe_dataset, describe_workspace
@@ -39,8 +38,10 @@ def cached_field(request: Request, name: str, field: str) -> FieldValues:
     """A field's values, computed once per catalog version (legend and values share them).
     Corrections are not in the catalog: their count is part of the key."""
     app_state = state(request)
-    corrections = (
-        len(label_corrections(app_state.workspace, name)) if field == CORRECTED_LABEL else 0
+    corrections = (  # records, not corrected items: a second correction of one item counts
+        len(app_state.workspace.annotations.records(name, "correction"))
+        if field == CORRECTED_LABEL
+        else 0
     )
     return app_state.cached(
         ("field", name, field, corrections),
