@@ -215,7 +215,13 @@ def test_quality_report_json_and_export(run, tmp_path: Path) -> None:
     code, out, err = run("quality", "digits", "pca", "--json", "--export", str(export))
     assert code == 0, err
     report = json.loads(out)
-    assert set(report["checks"]) == {"outlier", "near_duplicate", "label_issue"}
+    assert set(report["checks"]) == {
+        "outlier",
+        "near_duplicate",
+        "non_iid",
+        "label_issue",
+        "class_imbalance",
+    }
     assert report["checks"]["label_issue"]["skipped_unlabelled"] == 0
     lines = export.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "id,issue,score,given,suggestion" and len(lines) > 1

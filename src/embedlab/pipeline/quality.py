@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from embedlab import progress
+from embedlab.analysis.distribution import find_class_imbalance, find_non_iid
 from embedlab.analysis.quality import (
     confusion_table,
     encode_labels,
@@ -83,17 +84,19 @@ def quality(
     duplicate_threshold: float | None = None,
     seed: int = 0,
 ) -> QualityReport:
-    """Outliers and near-duplicates of `space`, and label issues when there is a label."""
+    """Outliers, near-duplicates and non-IID order of `space`; label issues and class
+    imbalance when there is a label."""
     dataset = workspace.dataset(name)
     space_obj = workspace.space(name, space)
     graph = neighbors(workspace, name, space, k=k)
     checks = [find_outliers(graph)]
     duplicates, groups = find_near_duplicates(graph, threshold=duplicate_threshold)
-    checks.append(duplicates)
+    checks += [duplicates, find_non_iid(graph, seed=seed)]
     column = label or dataset.label_column
     labels = dataset.column(column) if column else None
     report = QualityReport(name, space, dataset.ids(), checks, groups, labels)
     if labels is not None:
+        checks.append(find_class_imbalance(labels))
         with progress.task("Label issues (cross-validated probe + neighbours)", total=None):
             issues, suggested, classes = find_label_issues(
                 space_obj.vectors(), labels, graph, seed=seed

@@ -22,6 +22,7 @@ VALUE_NAMES = {
     "bright": "brightness",
     "low_contrast": "contrast",
     "blurry": "sharpness",
+    "non_iid": "mean log distance in file order to neighbours",
 }
 
 
