@@ -30,11 +30,15 @@ export async function getJson<T>(url: string): Promise<T> {
   return (await check(await fetch(url))).json();
 }
 
+// Every write carries this header: the server refuses writes without it (a page of another
+// site cannot add it to a cross-site request).
+const WRITE_HEADER = { 'X-Embedlab': '1' };
+
 export async function postJson<T>(url: string, body?: unknown): Promise<T> {
-  const init: RequestInit = { method: 'POST' };
+  const init: RequestInit = { method: 'POST', headers: WRITE_HEADER };
   if (body !== undefined) {
     init.body = JSON.stringify(body);
-    init.headers = { 'content-type': 'application/json' };
+    init.headers = { ...WRITE_HEADER, 'content-type': 'application/json' };
   }
   return (await check(await fetch(url, init))).json();
 }
@@ -44,7 +48,7 @@ export async function postRows<T>(url: string, rows: Uint32Array, asText = false
     await fetch(url, {
       method: 'POST',
       body: rows as unknown as BodyInit,
-      headers: { 'content-type': 'application/octet-stream' },
+      headers: { ...WRITE_HEADER, 'content-type': 'application/octet-stream' },
     }),
   );
   return (asText ? response.text() : response.json()) as Promise<T>;
@@ -119,12 +123,15 @@ export async function projection(
 export async function fieldValues(
   dataset: string,
   field: string,
-): Promise<{ legend: Legend; values: Uint16Array | Float32Array }> {
+): Promise<{ legend: Legend; values: Uint16Array | Uint32Array | Float32Array }> {
   const [legend, data] = await Promise.all([
-    getJson<Legend>(datasetUrl(dataset, `/fields/${enc(field)}`)),
+    getJson<Legend>(datasetUrl(dataset, `/fields/${enc(field)}/legend`)),
     getBinary(datasetUrl(dataset, `/fields/${enc(field)}/values`)),
   ]);
+  const dtype = data.headers.get('X-Embedlab-Dtype');
   const values =
-    legend.kind === 'category' ? new Uint16Array(data.buffer) : new Float32Array(data.buffer);
+    dtype === '<u4' ? new Uint32Array(data.buffer)
+      : dtype === '<u2' ? new Uint16Array(data.buffer)
+        : new Float32Array(data.buffer);
   return { legend, values };
 }

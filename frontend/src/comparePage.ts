@@ -2,7 +2,7 @@
 // how much each item's neighbours agree between them.
 
 import { datasetUrl, postJson, projection } from './api';
-import { el, status } from './dom';
+import { el, guarded, status } from './dom';
 import { ScatterView } from './scatter';
 import { field, forgetFields, labelField, loadInfo, state } from './state';
 
@@ -47,7 +47,7 @@ export async function renderCompare(root: HTMLElement): Promise<void> {
     window.__embedlab.compareViews = views;
   };
   selects.forEach((s) => s.addEventListener('change', () => void draw(labelField())));
-  agreement.addEventListener('click', async () => {
+  agreement.addEventListener('click', () => void guarded(async () => {
     status('Comparing neighbours…');
     const result = await postJson<{ field: string; mean_jaccard: number }>(
       datasetUrl(state.dataset, `/compare?a=${encodeURIComponent(selects[0].value)}&b=${encodeURIComponent(selects[1].value)}`));
@@ -55,6 +55,6 @@ export async function renderCompare(root: HTMLElement): Promise<void> {
     await loadInfo();
     status(`Mean neighbour agreement (Jaccard) ${result.mean_jaccard.toFixed(3)}: dark = apart in one, together in the other`);
     await draw(result.field);
-  });
+  }));
   await draw(labelField());
 }

@@ -37,6 +37,15 @@ export function status(message: string, isError = false): void {
   node.className = isError ? 'error' : '';
 }
 
+/** Run a user action; a failure shows in the status line instead of leaving it hanging. */
+export async function guarded(action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    status((error as Error).message, true);
+  }
+}
+
 export const PALETTE = [
   '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7',
   '#9c755f', '#bab0ac', '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b',

@@ -11,7 +11,7 @@ import {
   postRows,
   projection,
 } from './api';
-import { $, clear, el, categoryColour, RAMP, status } from './dom';
+import { $, clear, el, categoryColour, guarded, RAMP, status } from './dom';
 import { itemCard } from './items';
 import { Mode, ScatterView } from './scatter';
 import { field, fields, forgetFields, labelField, loadInfo, state } from './state';
@@ -35,6 +35,7 @@ declare global {
 
 export async function renderMap(root: HTMLElement): Promise<void> {
   const started = performance.now();
+  hoverCache.clear();  // labels may have been corrected since
   const info = state.info!;
   const space = info.spaces.find((s) => s.name === state.space);
   const projections = (space?.projections ?? []).filter((p) => p.endsWith('-2d'));
@@ -64,13 +65,13 @@ export async function renderMap(root: HTMLElement): Promise<void> {
     mapBox.append(el('div', { class: 'empty' },
       el('p', { text: `Space '${state.space}' has no 2-D projection yet.` }),
       el('button', { id: 'make-projection', text: 'Make a PCA map now' })));
-    $('#make-projection').addEventListener('click', async () => {
+    $('#make-projection').addEventListener('click', () => void guarded(async () => {
       status('Projecting…');
       await postJson(datasetUrl(state.dataset, `/spaces/${encodeURIComponent(state.space)}/projection?method=pca&dims=2`));
       await loadInfo();
       clear(root);
       await renderMap(root);
-    });
+    }));
     return;
   }
   const preferred = projections.find((p) => p.startsWith('umap')) ?? projections[0];
@@ -119,7 +120,7 @@ export async function renderMap(root: HTMLElement): Promise<void> {
     await view.redraw(chosen?.values, chosen?.legend.kind);
     renderLegend(legend, chosen?.legend ?? null);
   });
-  clusterButton.addEventListener('click', async () => {
+  clusterButton.addEventListener('click', () => void guarded(async () => {
     status('Clustering…');
     const made = await postJson<{ field: string; n_clusters: number }>(
       datasetUrl(state.dataset, `/spaces/${encodeURIComponent(state.space)}/clusters`));
@@ -131,7 +132,7 @@ export async function renderMap(root: HTMLElement): Promise<void> {
     colourSelect.value = made.field;
     colourSelect.dispatchEvent(new Event('change'));
     status(`${made.n_clusters} clusters`);
-  });
+  }));
   searchForm.addEventListener('submit', (e) => {
     e.preventDefault();
     void runSearch(side, searchBox.value.trim());
@@ -166,14 +167,15 @@ function renderLegend(node: HTMLElement, legend: import('./api').Legend | null):
   }
 }
 
-const hoverCache = new Map<number, ItemSummary>();
+const hoverCache = new Map<string, ItemSummary>();  // dataset/row -> card; cleared with the map
 
 async function showTooltip(node: HTMLElement, row: number): Promise<void> {
-  let item = hoverCache.get(row);
+  const key = `${state.dataset}/${row}`;
+  let item = hoverCache.get(key);
   if (!item) {
     const page = await postRows<SelectionPage>(datasetUrl(state.dataset, '/selection?limit=1'), Uint32Array.of(row));
     item = page.items[0];
-    hoverCache.set(row, item);
+    hoverCache.set(key, item);
   }
   clear(node);
   node.append(itemCard(item));
@@ -206,10 +208,10 @@ function renderSelection(side: HTMLElement, page: SelectionPage | null): void {
     grid,
     pager,
   );
-  exportButton.addEventListener('click', async () => {
+  exportButton.addEventListener('click', () => void guarded(async () => {
     const text = await postRows<string>(datasetUrl(state.dataset, '/selection/ids.csv'), mapModel.selection, true);
     download(`${state.dataset}-selection.csv`, text);
-  });
+  }));
   tagButton.addEventListener('click', async () => {
     try {
       const result = await postJson<{ tagged: number }>(datasetUrl(state.dataset, '/tags'),

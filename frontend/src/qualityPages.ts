@@ -2,9 +2,9 @@
 // Quality page (suspected errors with given and suggested label, corrections, confusion table).
 
 import { ApiError, ItemSummary, datasetUrl, getJson, postJson } from './api';
-import { clear, el, status } from './dom';
+import { clear, el, guarded, status } from './dom';
 import { itemCard } from './items';
-import { forgetFields, loadInfo, state } from './state';
+import { forgetFields, labelField, loadInfo, state } from './state';
 
 interface Check {
   name: string;
@@ -60,15 +60,19 @@ async function withQuality<T>(root: HTMLElement, load: () => Promise<T>): Promis
     if (!(error instanceof ApiError) || error.status !== 404) throw error;
     const run = el('button', { id: 'run-quality', text: 'Run quality checks' });
     root.append(el('div', { class: 'empty' }, el('p', { text: error.message }), run));
-    run.addEventListener('click', async () => {
+    run.addEventListener('click', () => void guarded(async () => {
       status('Running quality checks…');
       run.setAttribute('disabled', '');
-      await postJson(spaceUrl('/quality'));
+      try {
+        await postJson(spaceUrl(`/quality${labelField() ? `?label=${encodeURIComponent(labelField()!)}` : ''}`));
+      } finally {
+        run.removeAttribute('disabled');
+      }
       forgetFields();
       await loadInfo();
       status('Quality checks done');
       location.reload();
-    });
+    }));
     return null;
   }
 }

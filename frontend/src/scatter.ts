@@ -36,7 +36,7 @@ export class ScatterView {
     });
   }
 
-  async draw(coords: Float32Array, dims: number, values?: Uint16Array | Float32Array, kind?: string) {
+  async draw(coords: Float32Array, dims: number, values?: Uint16Array | Uint32Array | Float32Array, kind?: string) {
     this.count = coords.length / dims;
     this.x = new Float32Array(this.count);
     this.y = new Float32Array(this.count);
@@ -50,7 +50,7 @@ export class ScatterView {
     await this.plot.zoomToArea({ x: -1, y: -1, width: 2, height: 2 }, { transition: false } as never);
   }
 
-  async redraw(values?: Uint16Array | Float32Array, kind?: string) {
+  async redraw(values?: Uint16Array | Uint32Array | Float32Array, kind?: string) {
     const points: { x: Float32Array; y: Float32Array; valueA?: Float32Array } = { x: this.x, y: this.y };
     if (values) points.valueA = Float32Array.from(values);
     await this.plot.draw(points as never, {

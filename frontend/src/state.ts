@@ -21,7 +21,7 @@ export const state: AppState = {
   colourField: null,
 };
 
-const fieldCache = new Map<string, { legend: Legend; values: Uint16Array | Float32Array }>();
+const fieldCache = new Map<string, { legend: Legend; values: Uint16Array | Uint32Array | Float32Array }>();
 
 export async function loadInfo(): Promise<DatasetInfo> {
   state.info = await getJson<DatasetInfo>(datasetUrl(state.dataset));

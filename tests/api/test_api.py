@@ -16,11 +16,14 @@ from embedlab.store.workspace import Workspace
 from tests.api.conftest import XSS_TEXT
 
 ERROR_KEYS = {"status", "type", "message"}
+WRITE_HEADER = {"X-Embedlab": "1"}  # what the web app sends with every write
 
 
 @pytest.fixture
 def client(explorer_workspace: Workspace) -> TestClient:
-    return TestClient(create_app(explorer_workspace), raise_server_exceptions=False)
+    return TestClient(
+        create_app(explorer_workspace), raise_server_exceptions=False, headers=WRITE_HEADER
+    )
 
 
 def rows_body(rows: list[int] | np.ndarray) -> bytes:
@@ -67,7 +70,7 @@ def test_missing_projection_is_a_404_with_the_command_to_make_it(client: TestCli
 
 
 def test_field_values_decode_to_the_labels(client: TestClient, explorer_workspace) -> None:
-    legend = client.get("/api/datasets/digits/fields/label").json()
+    legend = client.get("/api/datasets/digits/fields/label/legend").json()
     assert legend["kind"] == "category" and len(legend["categories"]) == 10
     codes = np.frombuffer(client.get("/api/datasets/digits/fields/label/values").content, "<u2")
     labels = explorer_workspace.dataset("digits").labels()
@@ -79,7 +82,7 @@ def test_field_values_decode_to_the_labels(client: TestClient, explorer_workspac
 
 
 def test_unknown_field_suggests_the_close_one(client: TestClient) -> None:
-    assert_error(client.get("/api/datasets/digits/fields/lable"), 404, "'label'")
+    assert_error(client.get("/api/datasets/digits/fields/lable/legend"), 404, "'label'")
 
 
 def test_selection_page_counts_labels_of_exactly_the_selected_rows(
@@ -204,18 +207,18 @@ def test_label_quality_page_matches_the_stored_flags(
 def test_corrections_are_kept_apart_from_labels_and_survive_a_restart(
     explorer_workspace: Workspace,
 ) -> None:
-    first = TestClient(create_app(explorer_workspace.path))
+    first = TestClient(create_app(explorer_workspace.path), headers=WRITE_HEADER)
     given = explorer_workspace.dataset("digits").labels()[7]
     response = first.post("/api/datasets/digits/corrections", json={"corrections": {"7": "1"}})
     assert response.json()["corrected"] == 1
-    restarted = TestClient(create_app(Workspace(explorer_workspace.path)))
+    restarted = TestClient(create_app(Workspace(explorer_workspace.path)), headers=WRITE_HEADER)
     assert restarted.get("/api/datasets/digits/corrections").json()["7"] == "1"
     assert Workspace(explorer_workspace.path).dataset("digits").labels()[7] == given
     rows = list(csv.reader(io.StringIO(restarted.get("/api/datasets/digits/corrections.csv").text)))
     assert rows[0] == ["id", "given", "corrected"] and ["7", str(given), "1"] in rows
     fields = [f["name"] for f in restarted.get("/api/datasets/digits/fields").json()]
     assert "corrected_label" in fields
-    legend = restarted.get("/api/datasets/digits/fields/corrected_label").json()
+    legend = restarted.get("/api/datasets/digits/fields/corrected_label/legend").json()
     codes = np.frombuffer(
         restarted.get("/api/datasets/digits/fields/corrected_label/values").content, "<u2"
     )
@@ -224,7 +227,7 @@ def test_corrections_are_kept_apart_from_labels_and_survive_a_restart(
     codes = np.frombuffer(  # the cached field must not hide the new correction
         restarted.get("/api/datasets/digits/fields/corrected_label/values").content, "<u2"
     )
-    legend = restarted.get("/api/datasets/digits/fields/corrected_label").json()
+    legend = restarted.get("/api/datasets/digits/fields/corrected_label/legend").json()
     assert legend["categories"][codes[7]] == "2"
 
 
@@ -253,7 +256,7 @@ def test_tags_save_rows_and_export(client: TestClient) -> None:
 def test_clusters_and_comparison_become_colour_fields(client: TestClient) -> None:
     made = client.post("/api/datasets/topics/spaces/minilm/clusters?n_clusters=3").json()
     assert made["n_clusters"] == 3 and sum(made["sizes"]) == 35
-    legend = client.get(f"/api/datasets/topics/fields/{made['field']}").json()
+    legend = client.get(f"/api/datasets/topics/fields/{made['field']}/legend").json()
     assert legend["categories"] == ["0", "1", "2"]
     assert_error(
         client.post("/api/datasets/topics/spaces/minilm/clusters?n_clusters=99"), 400, "n_clusters"
@@ -264,20 +267,79 @@ def test_token_is_required_when_set(explorer_workspace: Workspace) -> None:
     app = TestClient(create_app(explorer_workspace, token="s3cret"))
     assert_error(app.get("/api/datasets"), 401, "token")
     assert_error(app.get("/api/datasets", headers={"Authorization": "Bearer wrong"}), 401)
+    assert_error(app.get("/api/datasets?token=%C3%A9"), 401)  # non-ASCII: 401, not 500
     assert app.get("/api/datasets", headers={"Authorization": "Bearer s3cret"}).status_code == 200
     first = app.get("/?token=s3cret")
     assert "embedlab_token=s3cret" in first.headers["set-cookie"]
     assert app.get("/api/datasets").status_code == 200  # the cookie now carries it
 
 
+def test_a_new_token_in_the_url_beats_a_stale_cookie(explorer_workspace: Workspace) -> None:
+    app = TestClient(create_app(explorer_workspace, token="new-token"))
+    app.cookies.set("embedlab_token", "old-token")
+    response = app.get("/?token=new-token")
+    assert response.status_code == 200
+    assert "embedlab_token=new-token" in response.headers["set-cookie"]
+
+
+def test_writes_need_the_app_header(explorer_workspace: Workspace) -> None:
+    """A page of another site can send a simple POST, but not a custom header (CSRF)."""
+    bare = TestClient(create_app(explorer_workspace))
+    response = bare.post("/api/datasets/topics/spaces/minilm/clusters?n_clusters=2")
+    assert_error(response, 403, "x-embedlab: 1")
+    assert bare.get("/api/datasets").status_code == 200  # reads need nothing
+
+
+def test_loopback_server_answers_only_its_own_host_names(explorer_workspace: Workspace) -> None:
+    app = create_app(explorer_workspace, allowed_hosts={"127.0.0.1", "localhost", "::1"})
+    rebinding = TestClient(app, base_url="http://evil.example:5757")
+    assert_error(rebinding.get("/api/datasets"), 403, "evil.example")
+    local = TestClient(app, base_url="http://localhost:5757")
+    assert local.get("/api/datasets").status_code == 200
+
+
 def test_request_bodies_have_a_size_limit(explorer_workspace: Workspace) -> None:
-    app = TestClient(create_app(explorer_workspace, max_body_bytes=64))
+    app = TestClient(create_app(explorer_workspace, max_body_bytes=64), headers=WRITE_HEADER)
     response = app.post(
         "/api/datasets/digits/selection",
         content=rows_body(range(100)),
         headers={"content-type": "application/octet-stream"},
     )
     assert_error(response, 413, "400 bytes", "64 bytes")
+
+    def chunks():  # no Content-Length: the limit is counted as the body arrives
+        for _ in range(10):
+            yield b'{"tag": "x", "rows": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]}'
+
+    chunked = app.post(
+        "/api/datasets/digits/tags", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert_error(chunked, 413, "64 bytes")
+
+
+def test_neighbours_come_from_the_stored_graph_only(client: TestClient) -> None:
+    too_many = client.get(
+        "/api/datasets/topics/item/neighbors", params={"id": "food-1", "space": "minilm", "k": 99}
+    )
+    assert_error(too_many, 400, "k must be an int in [1, 15]")
+
+
+def test_json_selection_rows_must_be_ints(client: TestClient) -> None:
+    assert_error(
+        client.post("/api/datasets/digits/selection", json={"rows": [1, 2.5]}),
+        400,
+        "2.5 at position 1",
+    )
+    assert_error(client.post("/api/datasets/digits/selection", json={"rows": "1,2"}), 400)
+
+
+def test_comparison_is_a_colour_field(client: TestClient) -> None:
+    made = client.post("/api/datasets/digits/compare?a=pixels-pca&b=pca&k=5").json()
+    assert 0 <= made["mean_jaccard"] <= 1 and made["k"] == 5
+    values = np.frombuffer(
+        client.get(f"/api/datasets/digits/fields/{made['field']}/values").content, "<f4"
+    )
+    assert values.shape == (1797,)
 
 
 def test_openapi_docs(client: TestClient) -> None:

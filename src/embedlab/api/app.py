@@ -87,9 +87,11 @@ def create_app(
     *,
     token: str | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY,
+    allowed_hosts: set[str] | None = None,
 ) -> FastAPI:
     """The web app and its JSON API over `workspace`; `token`, when given, is required on
-    every request (header, cookie or ?token=)."""
+    every request (header, cookie or ?token=); `allowed_hosts`, when given, are the only Host
+    names answered (a loopback server's own names, against DNS rebinding)."""
     if not isinstance(workspace, Workspace):
         workspace = Workspace(workspace)
     app = FastAPI(
@@ -102,7 +104,9 @@ def create_app(
     app.include_router(map_router, prefix="/api")
     app.include_router(items_router, prefix="/api")
     app.include_router(quality_router, prefix="/api")
-    app.add_middleware(GuardMiddleware, token=token, max_body_bytes=max_body_bytes)
+    app.add_middleware(
+        GuardMiddleware, token=token, max_body_bytes=max_body_bytes, allowed_hosts=allowed_hosts
+    )
     if (STATIC / "assets").is_dir():
         app.mount("/assets", StaticFiles(directory=STATIC / "assets"), name="assets")
 

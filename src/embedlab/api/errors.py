@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -16,6 +18,7 @@ from embedlab.errors import (
     WorkspaceError,
 )
 
+LOG = logging.getLogger("embedlab.api")
 STATUS_OF = {
     NotFoundError: 404,
     InvalidInputError: 400,
@@ -45,7 +48,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        return error_response(error.status_code, "HTTPError", str(error.detail))
+        response = error_response(error.status_code, "HTTPError", str(error.detail))
+        response.headers.update(error.headers or {})  # e.g. Allow on a 405
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -55,5 +60,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "ValidationError", f"Invalid request: {problems}")
 
     @app.exception_handler(Exception)
-    async def unexpected_error(_: Request, error: Exception) -> JSONResponse:
-        return error_response(500, type(error).__name__, f"Internal error: {error}")
+    async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+        # The details (paths, data) stay in the server's log, not in a response to a client.
+        LOG.error("%s %s failed", request.method, request.url.path, exc_info=error)
+        return error_response(
+            500, "InternalError", f"Internal error ({type(error).__name__}); see the server log."
+        )

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from embedlab.api.routes_map import state
-from embedlab.errors import InvalidInputError
+from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
 from embedlab.pipeline.annotate import (
     correct_labels,
     corrections_csv,
@@ -31,9 +31,17 @@ async def selected_rows(request: Request) -> np.ndarray:
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             rows = json.loads(body or b"{}").get("rows", [])
-            return np.asarray(rows, dtype=np.int64)
-        except (ValueError, TypeError, AttributeError):
-            raise InvalidInputError('A JSON selection must be {"rows": [int, ...]}.') from None
+        except (ValueError, AttributeError):
+            rows = None
+        if not isinstance(rows, list):
+            raise InvalidInputError('A JSON selection must be {"rows": [int, ...]}.')
+        bad = next((r for r in rows if type(r) is not int), None)
+        if bad is not None:
+            raise InvalidInputError(
+                f"Selection rows must be ints (row numbers). Got {bad!r} at position "
+                f"{rows.index(bad)}."
+            )
+        return np.asarray(rows, dtype=np.int64)
     if len(body) % 4:
         raise InvalidInputError(
             f"A binary selection must be little-endian uint32 rows (a multiple of 4 bytes). "
@@ -112,7 +120,9 @@ def save_tag(request: Request, name: str, body: TagRequest) -> dict[str, Any]:
 def tag_csv(request: Request, name: str, tag: str) -> Response:
     members = tags(state(request).workspace, name)
     if tag not in members:
-        raise InvalidInputError(f"Dataset '{name}' has no tag '{tag}'.")
+        raise NotFoundError(
+            f"Dataset '{name}' has no tag '{tag}'. " + did_you_mean(tag, list(members))
+        )
     return _csv(ids_csv(members[tag]), f"{name}-{tag}.csv")
 
 

@@ -70,13 +70,13 @@ def fields(request: Request, name: str) -> list[dict[str, Any]]:
     return [f.to_dict() for f in list_fields(state(request).workspace, name)]
 
 
-@router.get("/datasets/{name}/fields/{field}")
+@router.get("/datasets/{name}/fields/{field:path}/legend")
 def field_legend(request: Request, name: str, field: str) -> dict[str, Any]:
     """The legend of one field: categories with counts, or the numeric range."""
     return cached_field(request, name, field).legend()
 
 
-@router.get("/datasets/{name}/fields/{field}/values")
+@router.get("/datasets/{name}/fields/{field:path}/values")
 def field_array(request: Request, name: str, field: str) -> Response:
     """Per-item values in dataset order: uint16 category codes or float32 in [0, 1]."""
     values = cached_field(request, name, field)

@@ -8,7 +8,7 @@ import sys
 import webbrowser
 from dataclasses import dataclass
 
-from embedlab.api.security import needs_token, new_token
+from embedlab.api.security import LOOPBACK_HOSTS, needs_token, new_token
 from embedlab.errors import InvalidInputError
 from embedlab.store.workspace import Workspace
 
@@ -54,7 +54,8 @@ def run_server(workspace: Workspace, settings: ServeSettings, *, open_browser: b
 
     from embedlab.api.app import create_app
 
-    app = create_app(workspace, token=settings.token)
+    hosts = None if needs_token(settings.host) else LOOPBACK_HOSTS
+    app = create_app(workspace, token=settings.token, allowed_hosts=hosts)
     if open_browser and has_display():
         webbrowser.open(settings.url)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

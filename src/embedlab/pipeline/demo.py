@@ -219,5 +219,5 @@ def run_demo(
         hits = search(workspace, ds.name, main, query, by=study.query_by, k=5)
         summary.queries.append((query, hits))
     elapsed = round(time.perf_counter() - start, 2)
-    stages.append(Stage("search", elapsed, False, f"{len(study.queries)} queries"))
+    stages.append(Stage("search", elapsed, False, f"{len(summary.queries)} queries"))
     return summary

@@ -42,7 +42,7 @@ class FieldInfo:
 @dataclass
 class FieldValues:
     info: FieldInfo
-    values: np.ndarray  # uint16 codes for a category, float32 in [0, 1] for a number
+    values: np.ndarray  # uint16 codes (uint32 past 65,535 categories), or float32 in [0, 1]
     categories: list[str] = field(default_factory=list)
     counts: list[int] = field(default_factory=list)
     minimum: float | None = None
@@ -162,11 +162,12 @@ def _categories(info: FieldInfo, column: pa.Array) -> FieldValues:
             str(names[i]),
         ),
     )
-    remap = np.empty(len(names), dtype=np.uint16)
-    remap[order] = np.arange(len(names), dtype=np.uint16)
+    code_type = np.uint16 if len(names) <= np.iinfo(np.uint16).max + 1 else np.uint32
+    remap = np.empty(len(names), dtype=code_type)
+    remap[order] = np.arange(len(names), dtype=code_type)
     return FieldValues(
         info,
-        remap[codes] if len(names) else codes.astype(np.uint16),
+        remap[codes] if len(names) else codes.astype(code_type),
         [str(names[i]) for i in order],
         [int(counts[i]) for i in order],
         missing=int(column.null_count),

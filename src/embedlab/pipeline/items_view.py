@@ -10,10 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from embedlab.errors import InvalidInputError, NotFoundError
+from embedlab.errors import InvalidInputError, NotFittedError, NotFoundError
 from embedlab.pipeline.annotate import label_corrections
 from embedlab.pipeline.fields import MISSING, FieldValues, field_values
-from embedlab.pipeline.graph import neighbors
 from embedlab.store.workspace import Dataset, Workspace
 
 SNIPPET_CHARS = 280
@@ -146,14 +145,24 @@ class ItemIndex:
         }
 
     def neighbours(self, item: str, space: str, k: int = 12) -> list[dict[str, Any]]:
-        """The item's nearest neighbours in `space`, from the stored graph."""
+        """The item's nearest neighbours in `space`: one row of the stored graph (never a
+        rebuild: a page view must not start an all-pairs computation)."""
         row = self.row(item)
-        if k < 1:
-            raise InvalidInputError(f"k must be an int >= 1. Got {k} instead.")
-        graph = neighbors(self.workspace, self.name, space, k=k)
-        rows = graph.indices[row, :k]
-        summaries = self.summaries(rows)
-        for summary, similarity in zip(summaries, graph.similarities[row, :k], strict=True):
+        space_run = self.workspace.space(self.name, space).entry.run_id
+        entry = self.workspace.result("neighbors", self.name, space)
+        if entry is None or entry.meta.get("space_run") != space_run:
+            raise NotFittedError(
+                f"Space '{space}' of dataset '{self.name}' has no neighbour graph yet: run "
+                f"`embedlab neighbors {self.name} {space}`."
+            )
+        if not 1 <= k <= entry.meta["k"]:
+            raise InvalidInputError(
+                f"k must be an int in [1, {entry.meta['k']}] (the stored graph's k). Got {k} "
+                f"instead; `embedlab neighbors {self.name} {space} -k {k}` stores more."
+            )
+        stored = entry_row(self.workspace.open_table(entry), row)
+        summaries = self.summaries(np.asarray(stored["indices"][:k], dtype=np.int64))
+        for summary, similarity in zip(summaries, stored["similarities"][:k], strict=True):
             summary["score"] = round(float(similarity), 6)
         return summaries
 
@@ -178,6 +187,10 @@ class ItemIndex:
         if not value:
             raise NotFoundError(f"Item '{item}' has no {kind}.")
         return value, media_type(value)
+
+
+def entry_row(table: Any, row: int) -> dict[str, Any]:
+    return table.take_offsets([row]).to_arrow().to_pylist()[0]
 
 
 def read_row(dataset: Dataset, row: int, column: str) -> Any:

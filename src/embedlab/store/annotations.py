@@ -9,6 +9,7 @@ do not take the workspace's write lock.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -17,6 +18,7 @@ import pyarrow as pa
 from embedlab.store.lance import table_exists
 
 ANNOTATIONS_TABLE = "_annotations"
+_CREATING = threading.Lock()
 AnnotationKind = Literal["correction", "tag"]
 ANNOTATIONS_SCHEMA = pa.schema(
     [
@@ -52,10 +54,10 @@ class Annotations:
         if not records:
             return
         rows = pa.Table.from_pylist([vars(r) for r in records], schema=ANNOTATIONS_SCHEMA)
-        if table_exists(self._db, ANNOTATIONS_TABLE):
-            self._db.open_table(ANNOTATIONS_TABLE).add(rows)
-        else:
-            self._db.create_table(ANNOTATIONS_TABLE, data=rows, schema=ANNOTATIONS_SCHEMA)
+        with _CREATING:  # two first corrections at once must not both create the table
+            if not table_exists(self._db, ANNOTATIONS_TABLE):
+                self._db.create_table(ANNOTATIONS_TABLE, schema=ANNOTATIONS_SCHEMA)
+        self._db.open_table(ANNOTATIONS_TABLE).add(rows)
 
     def records(
         self, dataset: str, kind: AnnotationKind, dataset_version: str | None = None

@@ -12,6 +12,7 @@ import fcntl
 import os
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -185,6 +186,7 @@ class Workspace:
         self._checked_writable = False
         self._lock_depth = 0
         self._lock_file: IO[str] | None = None
+        self._thread_lock = threading.RLock()  # one writer thread at a time (the app server)
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.path)!r})"
@@ -258,21 +260,22 @@ class Workspace:
         second one is refused with a clear message instead. Readers never need the lock.
         """
         self.ensure_writable()
-        if self._lock_depth == 0:
-            self._lock_file = _acquire_lock(self.path / LOCK_FILE, self.path)
-            try:
-                self.collect_garbage()
-            except BaseException:
-                _release_lock(self._lock_file)
-                raise
-        self._lock_depth += 1
-        try:
-            yield
-        finally:
-            self._lock_depth -= 1
+        with self._thread_lock:  # re-entrant for its own thread; other threads wait their turn
             if self._lock_depth == 0:
-                _release_lock(self._lock_file)
-                self._lock_file = None
+                self._lock_file = _acquire_lock(self.path / LOCK_FILE, self.path)
+                try:
+                    self.collect_garbage()
+                except BaseException:
+                    _release_lock(self._lock_file)
+                    raise
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+                if self._lock_depth == 0:
+                    _release_lock(self._lock_file)
+                    self._lock_file = None
 
     # -- reading -------------------------------------------------------------------------------
     def dataset_names(self) -> list[str]:
@@ -423,7 +426,7 @@ class Workspace:
                 for e in self.catalog.entries(dataset=dataset)
                 if (e.kind == "neighbors" and e.name == name)
                 or (e.kind == "projection" and e.name.split("/")[0] == name)
-                or (e.kind == "columns" and e.meta.get("space") == name)
+                or (e.kind == "columns" and name in (e.meta.get("space"), e.meta.get("other")))
             ]
         else:
             dependents = []
