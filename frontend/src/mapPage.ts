@@ -216,7 +216,13 @@ function renderSelection(side: HTMLElement, page: SelectionPage | null): void {
     try {
       const result = await postJson<{ tagged: number }>(datasetUrl(state.dataset, '/tags'),
         { tag: tagName.value.trim(), rows: Array.from(mapModel.selection) });
-      status(`Tagged ${result.tagged} items as '${tagName.value.trim()}'`);
+      const field = `tag:${tagName.value.trim()}`;
+      const colour = document.querySelector<HTMLSelectElement>('#colour');
+      if (colour && ![...colour.options].some((o) => o.value === field)) {
+        colour.append(el('option', { value: field, text: field }));
+      }
+      forgetFields();
+      status(`Tagged ${result.tagged} items as '${tagName.value.trim()}' (colour the map by ${field})`);
     } catch (error) {
       status((error as Error).message, true);
     }

@@ -249,6 +249,11 @@ def test_tags_save_rows_and_export(client: TestClient) -> None:
     assert client.get("/api/datasets/topics/tags").json()["sporty"] == 2
     csv_text = client.get("/api/datasets/topics/tags/sporty.csv").text
     assert csv_text.split() == ["id", "sport-0", "sport-1"]
+    legend = client.get("/api/datasets/topics/fields/tag:sporty/legend").json()
+    codes = np.frombuffer(
+        client.get("/api/datasets/topics/fields/tag:sporty/values").content, "<u2"
+    )
+    assert [legend["categories"][c] for c in codes[9:13]] == ["other", "tagged", "tagged", "other"]
     assert_error(client.post("/api/datasets/topics/tags", json={"tag": "a/b", "rows": [1]}), 400)
     assert_error(client.post("/api/datasets/topics/tags", json={"tag": "x", "rows": [99]}), 400)
 

@@ -11,7 +11,13 @@ from fastapi.responses import Response
 
 from embedlab.errors import NotFoundError
 from embedlab.pipeline.cluster import cluster, compare_spaces
-from embedlab.pipeline.fields import CORRECTED_LABEL, FieldValues, field_values, list_fields
+from embedlab.pipeline.fields import (
+    CORRECTED_LABEL,
+    TAG_PREFIX,
+    FieldValues,
+    field_values,
+    list_fields,
+)
 from embedlab.pipeline.inventory import describe_dataset, describe_workspace
 from embedlab.pipeline.project import project_space, stored_projection, to_unit_box
 from embedlab.pipeline.search import search
@@ -38,13 +44,18 @@ def cached_field(request: Request, name: str, field: str) -> FieldValues:
     """A field's values, computed once per catalog version (legend and values share them).
     Corrections are not in the catalog: their count is part of the key."""
     app_state = state(request)
-    corrections = (  # records, not corrected items: a second correction of one item counts
-        len(app_state.workspace.annotations.records(name, "correction"))
+    # Annotations are not in the catalog: the number of records is part of the key (records,
+    # not items: a second correction of one item counts).
+    kind = (
+        "correction"
         if field == CORRECTED_LABEL
-        else 0
+        else "tag"
+        if field.startswith(TAG_PREFIX)
+        else None
     )
+    annotations = len(app_state.workspace.annotations.records(name, kind)) if kind else 0
     return app_state.cached(
-        ("field", name, field, corrections),
+        ("field", name, field, annotations),
         lambda: field_values(app_state.workspace, name, field),
     )
 

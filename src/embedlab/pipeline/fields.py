@@ -1,6 +1,6 @@
 """Per-item fields a map can be coloured by: the label, low-cardinality payload columns, numeric
 columns, every stored derived column (quality, image quality, clusters, auto-labels) and the
-label with the app's corrections applied.
+label with the app's corrections applied, and every saved tag (tagged or not).
 
 A field is named `COLUMN` for a dataset column and `KEY:COLUMN` for a derived one (e.g.
 `quality-minilm:outlier_score`). Values come as category codes (uint16, with the category names)
@@ -17,13 +17,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from embedlab.errors import NotFoundError, did_you_mean
-from embedlab.pipeline.annotate import label_corrections
+from embedlab.pipeline.annotate import label_corrections, tags
 from embedlab.store.workspace import Dataset, Workspace, read_columns
 
 FieldKind = Literal["category", "number"]
 MAX_CATEGORIES = 60
 MAX_NUMERIC_COLUMNS = 30  # a payload column with more distinct values is not a colour
 CORRECTED_LABEL = "corrected_label"
+TAG_PREFIX = "tag:"
 NOT_COLOURS = {"id", "path", "image", "thumbnail", "content_hash"}
 MISSING = "(missing)"
 
@@ -32,7 +33,7 @@ MISSING = "(missing)"
 class FieldInfo:
     name: str
     kind: FieldKind
-    source: str  # "dataset", the derived columns' key, or "corrections"
+    source: str  # "dataset", the derived columns' key, "corrections" or "tags"
     space: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -79,6 +80,8 @@ def list_fields(workspace: Workspace, name: str) -> list[FieldInfo]:
         kind = _kind(schema.field(column).type)
         if kind == "number" or (kind == "category" and _few_values(dataset, column)):
             fields.append(FieldInfo(column, kind, "dataset"))
+    for tag in tags(workspace, name):
+        fields.append(FieldInfo(f"{TAG_PREFIX}{tag}", "category", "tags"))
     for entry in workspace.entries("columns", name):
         if entry.status != "complete":
             continue
@@ -104,6 +107,9 @@ def field_values(workspace: Workspace, name: str, field_name: str) -> FieldValue
     dataset = workspace.dataset(name)
     if info.source == "corrections":
         column = pa.array(corrected_labels(workspace, dataset), type=pa.string())
+    elif info.source == "tags":
+        members = set(tags(workspace, name)[field_name.removeprefix(TAG_PREFIX)])
+        column = pa.array(["tagged" if i in members else "other" for i in dataset.ids()])
     elif info.source == "dataset":
         column = dataset.to_arrow([field_name]).column(field_name).combine_chunks()
     else:
