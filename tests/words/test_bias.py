@@ -24,9 +24,14 @@ def test_weat_effect_size_and_exact_p_value_by_hand(tiny: WordVectors) -> None:
     # effect = (0.4 - -0.4) / population std of [1, -0.2, -1, 0.2] (sqrt 0.52)
     assert result.effect_size == pytest.approx(0.8 / np.sqrt(0.52), rel=1e-5)
     assert result.statistic == pytest.approx(1.6, rel=1e-5)
-    # the 6 splits give 1.6, 0, 2.4, -2.4, 0, -1.6: one is larger -> (1 + 1) / (6 + 1)
+    # the 6 splits of {1, -0.2, -1, 0.2} into two pairs, statistic = 2 sum(X_i) - 0:
+    # {x1 x2} 1.6 (observed), {x1 y1} 0, {x1 y2} 2.4, {x2 y1} -2.4, {x2 y2} 0, {y1 y2} -1.6;
+    # at least 1.6: the observed split and {x1 y2} -> 2 / 6 (no +1 correction: exact test)
     assert result.exact and result.permutations == 6
-    assert result.p_value == pytest.approx(2 / 7)
+    assert result.p_value == pytest.approx(2 / 6)
+    # X and Y swapped: observed -1.6, and every split but {x2 y1} (-2.4) is at least that
+    swapped = weat(tiny, ["y1", "y2"], ["x1", "x2"], ["a1", "a2"], ["b1", "b2"])
+    assert swapped.p_value == pytest.approx(5 / 6)
 
 
 def test_weat_sampled_p_value_is_seeded() -> None:

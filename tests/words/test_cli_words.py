@@ -127,6 +127,15 @@ def test_word_errors_are_clear(run, corpus_file: Path, tmp_path: Path) -> None:
         "words", "corpus", "--method", "glove", "--param", "min_count=100000", "--dataset", "big"
     )
     assert_clear_error(code, err, "No word occurs at least min_count=100000 times")
+    code, _, err = run("word-benchmarks", "corpus-words", "--analogy-method", "3cosmull")
+    assert_clear_error(
+        code,
+        err,
+        "The 'analogy_method' parameter of evaluate_words must be one of '3cosadd', '3cosmul'. "
+        "Got '3cosmull' instead.",
+    )
+    code, _, err = run("analogy", "corpus-words", "word2vec", "cat", "dog", "car", "--method", "x")
+    assert_clear_error(code, err, "The 'method' parameter of WordVectors.analogy must be one of")
     code, _, err = run("words", "corpus", "--method", "fasttext")
     assert_clear_error(code, err, "Unknown word method 'fasttext'", "'word2vec'")
     code, _, err = run("bias", "corpus-words", "word2vec", "--test", "weat-gender-career")

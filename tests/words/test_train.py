@@ -11,7 +11,7 @@ from embedlab.errors import InvalidInputError
 from embedlab.methods.word import GloVe, PretrainedWords, Word2Vec, WordOneHot
 from embedlab.preprocess.text import TextOptions
 from embedlab.words.corpus import prepare_corpus
-from embedlab.words.glove import count_cooccurrences, id_chunks, train_glove
+from embedlab.words.glove import _epoch, count_cooccurrences, id_chunks, train_glove
 from tests.words.conftest import GROUPS, mixed_context_corpus
 
 
@@ -55,6 +55,20 @@ def test_cooccurrence_without_distance_weighting(tmp_path: Path) -> None:
     np.testing.assert_allclose(X, [[0, 1, 1], [1, 0, 1], [1, 1, 0]])
 
 
+@pytest.mark.parametrize("dense_words", [0, 1])
+def test_cooccurrence_counts_past_2_to_the_21_keep_small_increments(dense_words: int) -> None:
+    # One word repeated: each token adds 1 + 1/2 + ... + 1/10 to (0, 0). The count passes
+    # 2^21 after ~716k tokens, where float32's spacing is 1/4: 1/3 would round to 1/4, 1/9 to 0.
+    window, n, n_chunks = 10, 100_000, 10
+    chunks = [(np.zeros(n, dtype=np.int32), np.array([n], dtype=np.int64)) for _ in range(n_chunks)]
+    X = count_cooccurrences(iter(chunks), 1, window=window, dense_words=dense_words)
+    harmonic = [sum(1 / k for k in range(1, m + 1)) for m in range(window + 1)]
+    per_chunk = (n - window) * harmonic[window] + sum(harmonic[:window])
+    assert X.dtype == np.float64 and per_chunk * n_chunks > 2**21
+    # the reference adds both directions of a word next to itself: the diagonal doubles
+    assert X.toarray()[0, 0] == pytest.approx(2 * per_chunk * n_chunks, rel=1e-9)
+
+
 def test_glove_loss_decreases_and_fits_log_counts() -> None:
     rng = np.random.default_rng(0)
     import scipy.sparse as sp
@@ -66,6 +80,64 @@ def test_glove_loss_decreases_and_fits_log_counts() -> None:
     assert vectors.shape == (30, 10) and vectors.dtype == np.float32
     assert losses[-1] < losses[0] / 5
     assert all(b <= a * 1.01 for a, b in zip(losses, losses[1:], strict=False))
+
+
+def _one_cell(W, C, b, log_x: float, weight: float, g=None, eta: float = 0.05):
+    """The state of a two-word problem after one AdaGrad epoch over the single cell (0, 1)."""
+    f32 = np.float32
+    W, C = np.array([W, [0, 0]], f32), np.array([[0, 0], C], f32)
+    bw, bc = np.array([b[0], 0], f32), np.array([0, b[1]], f32)
+    gW, gC, gbw, gbc = (np.ones_like(x) if g is None else g(x) for x in (W, C, bw, bc))
+    cell = (np.array([0], np.int32), np.array([1], np.int32))
+    logs, weights = np.array([log_x], f32), np.array([weight], f32)
+    cost = _epoch(*cell, logs, weights, W, C, bw, bc, gW, gC, gbw, gbc, f32(eta), 1)
+    return cost, W[0], C[1], bw[0], bc[1], gW[0], gC[1], gbw[0], gbc[1]
+
+
+def test_one_glove_adagrad_step_by_hand() -> None:
+    # w = (0.1, 0.2), c = (0.3, -0.1), biases 0.05 and -0.02, X = 50, x_max 100, alpha 0.75,
+    # every AdaGrad sum at 1, eta 0.05:
+    # diff = w.c + b + b~ - log X = 0.03 - 0.02 + 0.05 - 0.02 - 3.912023 = -3.872023
+    # f = 0.5^0.75 = 0.594604, fdiff = f diff = -2.302319, cost = fdiff diff / 2 = 4.457315
+    # w_d -= eta fdiff c_d / sqrt(1): w = (0.1 + 0.034535, 0.2 - 0.011512)
+    # c_d -= eta fdiff w_d (the old w): c = (0.3 + 0.011512, -0.1 + 0.023023)
+    # the AdaGrad sums grow by the squared steps; the biases step by fdiff itself (no eta)
+    log_x, f = np.log(50), 0.5**0.75
+    diff = 0.03 - 0.02 + 0.05 - 0.02 - log_x
+    fdiff = f * diff
+    assert diff == pytest.approx(-3.872023, abs=1e-6) and fdiff == pytest.approx(-2.302319, 1e-6)
+    step_w = 0.05 * fdiff * np.array([0.3, -0.1])
+    step_c = 0.05 * fdiff * np.array([0.1, 0.2])
+    got = _one_cell([0.1, 0.2], [0.3, -0.1], (0.05, -0.02), log_x, f)
+    cost, w, c, bw, bc, gw, gc, gbw, gbc = got
+    assert cost == pytest.approx(0.5 * fdiff * diff, rel=1e-5)
+    assert cost == pytest.approx(4.457315, rel=1e-5)
+    np.testing.assert_allclose(w, [0.1, 0.2] - step_w, rtol=1e-5)
+    np.testing.assert_allclose(w, [0.134535, 0.188488], rtol=1e-5)
+    np.testing.assert_allclose(c, [0.3, -0.1] - step_c, rtol=1e-5)
+    np.testing.assert_allclose(gw, 1 + step_w**2, rtol=1e-5)
+    np.testing.assert_allclose(gc, 1 + step_c**2, rtol=1e-5)
+    assert (bw, bc) == (pytest.approx(0.05 - fdiff, 1e-5), pytest.approx(-0.02 - fdiff, 1e-5))
+    assert gbw == pytest.approx(1 + fdiff**2, 1e-5) and gbc == pytest.approx(1 + fdiff**2, 1e-5)
+
+
+def test_glove_skips_updates_that_are_not_finite() -> None:
+    w0, c0, b0 = [0.1, 0.2], [0.3, -0.1], (0.05, -0.02)
+    # an error that is not finite: the cell is skipped altogether, as glove.c does
+    cost, w, c, bw, bc, gw, *_ = _one_cell(w0, c0, b0, np.inf, 1.0)
+    assert cost == 0 and np.allclose(w, w0) and np.allclose(c, c0) and (gw == 1).all()
+    assert np.isfinite([bw, bc]).all()
+
+    # an AdaGrad sum of 0 makes a step infinite: the vectors and biases keep their values
+    def zero_sums(x: np.ndarray) -> np.ndarray:
+        return np.zeros_like(x)
+
+    cost, w, c, bw, bc, gw, gc, gbw, gbc = _one_cell(w0, c0, b0, np.log(50), 1.0, g=zero_sums)
+    assert np.isfinite(cost) and cost > 0
+    np.testing.assert_allclose(w, w0, rtol=1e-6)
+    np.testing.assert_allclose(c, c0, rtol=1e-6)
+    assert (bw, bc) == (pytest.approx(0.05), pytest.approx(-0.02))
+    assert (gw > 0).all() and (gc > 0).all() and gbw > 0 and gbc > 0  # the sums still grow
 
 
 def test_glove_is_reproducible_with_a_seed() -> None:

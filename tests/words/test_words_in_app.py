@@ -23,7 +23,8 @@ def test_words_space_in_the_app(tmp_path: Path) -> None:
     params = {"vector_size": 16, "window": 3, "epochs": 20, "min_count": 1, "sample": 0.0}
     train_words(workspace, "corpus", "word2vec", params={**params, "remove_stopwords": True})
     project_space(workspace, "corpus-words", "word2vec", method="pca", dims=2)
-    client = TestClient(create_app(workspace))
+    # the app's header for requests that may change the workspace (a selection is a POST)
+    client = TestClient(create_app(workspace), headers={"X-Embedlab": "1"})
     listed = {d["name"]: d for d in client.get("/api/datasets").json()}
     assert listed["corpus-words"]["spaces"] == ["word2vec"]
     coords = client.get("/api/datasets/corpus-words/spaces/word2vec/projection?method=pca")

@@ -423,10 +423,10 @@ class GloVe(WordEmbedder):
 
         check_window(corpus, vocabulary, self.window)
         budget = self.memory_mb * 2**20
-        # A quarter of the budget for the dense block of frequent pairs (float32, D x D), a
-        # quarter for one chunk's spilled pairs (12 bytes each, up to window per token).
-        dense_words = int(np.sqrt(budget / 4 / 4))
-        chunk_tokens = max(10_000, budget // 4 // (12 * self.window))
+        # A quarter of the budget for the dense block of frequent pairs (float64, D x D), a
+        # quarter for one chunk's spilled pairs (16 bytes each, up to window per token).
+        dense_words = int(np.sqrt(budget / 4 / 8))
+        chunk_tokens = max(10_000, budget // 4 // (16 * self.window))
         kept = int(vocabulary.counts.sum())
         with progress.task("GloVe co-occurrences", total=kept) as bar:
             X = count_cooccurrences(

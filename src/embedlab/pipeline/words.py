@@ -9,7 +9,8 @@ trains, and stores
 Methods trained with the same vocabulary options (min_count, max_vocab, preprocessing) share
 one words dataset; a run that would change the vocabulary under other methods' spaces is
 refused unless `replace=True` (those spaces go) or another `words_dataset` name is given.
-Nothing is written until training has succeeded.
+A dataset of that name that is not a words dataset (its meta has no kind 'words') is never
+replaced. Nothing is written until training has succeeded.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from embedlab.words.bias import (
     word_sets,
 )
 from embedlab.words.evaluate import BENCHMARKS, evaluate_word_vectors
-from embedlab.words.vectors import AnalogyMethod, WordScore, WordVectors
+from embedlab.words.vectors import AnalogyMethod, WordScore, WordVectors, check_analogy_method
 
 #: `embedlab words --method NAME` -> registered method.
 WORD_METHODS = {
@@ -153,6 +154,8 @@ def train_words(
         "corpus_version": source.version,
     }
     existing = workspace.dataset(name) if workspace.has_dataset(name) else None
+    if existing is not None and existing.meta.get("kind") != "words":
+        _refuse_other_dataset(workspace, existing)
     same_vocabulary = existing is not None and existing.meta.get("vocabulary") == signature
     if same_vocabulary and not force:
         found = workspace.catalog.get("space", name, space)
@@ -206,6 +209,19 @@ def train_words(
         duration_s=time.time() - started,
         method_report=dict(estimator.report_),
         note=note,
+    )
+
+
+def _refuse_other_dataset(workspace: Workspace, existing: Dataset) -> None:
+    """A dataset of that name that `train_words` did not write is never replaced."""
+    spaces = workspace.space_names(existing.name)
+    held = f" and its spaces {', '.join(spaces)}" if spaces else ""
+    source = existing.meta.get("source")
+    origin = f" from '{source}'" if source else ""
+    raise InvalidInputError(
+        f"Dataset '{existing.name}' already exists and is not a words dataset (it holds "
+        f"{len(existing):,} items{origin}); storing the words under that name would replace "
+        f"it{held}. Pass --dataset NAME to store the words under another name."
     )
 
 
@@ -374,6 +390,7 @@ def evaluate_words(
     """One row per space: each benchmark's score, items used and out-of-vocabulary count.
     Spaces with one-hot vectors are scored too (they show what no notion of similarity gives).
     Recorded in the manifest."""
+    check_analogy_method(analogy_method, "evaluate_words", "analogy_method")
     names = spaces if spaces else workspace.space_names(dataset)
     if not names:
         raise NotFoundError(

@@ -3,10 +3,12 @@
 and hard de-biasing (neutralise and equalise, Bolukbasi et al., 2016).
 
 The formulas follow WEFE (Badilla et al.), so the figures can be checked against it: the effect
-size divides by the population standard deviation of s(w, A, B) over X and Y, and the one-sided
-p-value is (permutations with a larger test statistic + 1) / (permutations + 1); when the
-number of equal-size splits of X and Y is at most `permutations`, every split is counted once
-(exact test) instead of sampled.
+size divides by the population standard deviation of s(w, A, B) over X and Y. The one-sided
+p-value is the share of equal-size splits of X and Y whose test statistic is at least the
+observed one: when there are at most `permutations` splits, every split (the observed one
+included) is counted once (exact test, as Caliskan et al. define it); otherwise `permutations`
+random splits are drawn and the p-value is (b + 1) / (permutations + 1), b of them at least as
+large (Phipson & Smyth, 2010: a sampled p-value is never 0).
 """
 
 from __future__ import annotations
@@ -130,7 +132,9 @@ def _permutation_p_value(
         sums = s[picks].sum(axis=1)
         exact = False
     stats = 2 * sums - total
-    larger = int((stats > observed + 1e-12).sum())
+    larger = int((stats >= observed - 1e-12).sum())  # at least as large, rounding allowed
+    if exact:  # the observed split is among the counted ones
+        return larger / splits, splits, exact
     return (larger + 1) / (len(stats) + 1), len(stats), exact
 
 

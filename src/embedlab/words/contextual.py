@@ -4,6 +4,7 @@ vector from word2vec or GloVe ("I went to a play" / "I like to play")."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ class ContextComparison:
     word: str
     sentences: tuple[str, ...]
     contextual_cosine: float  # between the word's transformer vectors in the two sentences
-    static_cosine: float | None  # between its static vectors: always 1 (the same vector)
+    static_cosine: float | None  # between its static vectors in the two sentences: 1
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,6 +59,28 @@ def _word_at(sentence: str, start: int, end: int) -> str:
     return sentence[left:right].lower()
 
 
+def static_token_vector(sentence: str, word: str, static: Any) -> np.ndarray:
+    """The static vector of `word` as it occurs in `sentence`: the sentence is tokenized and
+    the token found there is looked up (`static` is WordVectors, or a fitted word method such
+    as Word2Vec whose `transform` of the token gives its vector). Nothing else of the sentence
+    goes in: a static model has one vector per word."""
+    target = word.lower()
+    if isinstance(static, WordVectors):
+        tokens = [sentence[m.start() : m.end()] for m in re.finditer(r"\w+", sentence)]
+    else:
+        tokens = static.tokens(sentence)
+    found = [t for t in tokens if t.lower() == target]
+    if not found:
+        raise InvalidInputError(f"The word '{word}' is not in the sentence {sentence!r}.")
+    if isinstance(static, WordVectors):
+        return static.vector(found[0])
+    if found[0] not in static.index():
+        raise InvalidInputError(
+            f"The word '{found[0]}' is not in the vocabulary of {type(static).__name__}."
+        )
+    return static.transform([found[0]])[0]
+
+
 def _cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12))
 
@@ -65,10 +88,11 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
 def compare_contexts(
     word: str = "play",
     sentences: tuple[str, ...] = DEFAULT_SENTENCES,
-    static: WordVectors | None = None,
+    static: Any | None = None,
 ) -> ContextComparison:
     """Cosine between `word`'s contextual vectors in the first two sentences, and between its
-    static vectors (looked up in `static`, the same row whatever the sentence)."""
+    static vectors there (`static`: WordVectors or a fitted word method; each sentence's token
+    looked up on its own, see `static_token_vector`)."""
     if len(sentences) < 2:
         raise InvalidInputError("Give two sentences that both contain the word.")
     from embedlab.methods.transformer import MiniLM
@@ -77,6 +101,6 @@ def compare_contexts(
     first, second = (contextual_token_vectors(s, word, model) for s in sentences[:2])
     static_cosine = None
     if static is not None:
-        vector = static.vector(word)  # no sentence goes in: one vector per word
-        static_cosine = _cosine(vector, static.vector(word))
+        first_static, second_static = (static_token_vector(s, word, static) for s in sentences[:2])
+        static_cosine = _cosine(first_static, second_static)
     return ContextComparison(word, tuple(sentences[:2]), _cosine(first, second), static_cosine)

@@ -15,7 +15,12 @@ import numpy as np
 
 from embedlab import progress
 from embedlab.errors import InvalidInputError, did_you_mean
-from embedlab.words.vectors import AnalogyMethod, WordVectors
+from embedlab.words.vectors import (
+    AnalogyMethod,
+    WordVectors,
+    analogy_scores,
+    check_analogy_method,
+)
 
 Benchmark = Literal["analogy", "wordsim353", "simlex999"]
 BENCHMARKS: tuple[Benchmark, ...] = ("analogy", "wordsim353", "simlex999")
@@ -25,6 +30,9 @@ FILES = {
     "simlex999": "simlex999.txt",
 }
 RESTRICT_VOCAB = 300_000  # gensim's default: answers among the 300k most frequent words
+SCORE_BYTES = 256 * 2**20  # one batch of analogy questions' score matrices stays under this
+#: float32 (questions x vocabulary) matrices alive at once while scoring a batch
+SCORE_MATRICES = {"3cosadd": 2, "3cosmul": 6}
 
 
 @dataclass
@@ -76,10 +84,12 @@ def analogy_accuracy(
     *,
     method: AnalogyMethod = "3cosadd",
     restrict_vocab: int = RESTRICT_VOCAB,
-    batch: int = 512,
+    batch: int | None = None,
 ) -> BenchmarkScore:
     """Share of analogy questions 'a b c d' (a is to b as c is to d) whose best answer to
-    b - a + c among the first `restrict_vocab` words, a, b and c excluded, is d."""
+    b - a + c among the first `restrict_vocab` words, a, b and c excluded, is d. Questions are
+    scored `batch` at a time (default: as many as keep the score matrices under 256 MB)."""
+    check_analogy_method(method, "analogy_accuracy")
     path = path or benchmark_path("analogy")
     sections = read_analogies(path, lowercase=_lowercase(vectors))
     limit = min(restrict_vocab, len(vectors))
@@ -95,16 +105,14 @@ def analogy_accuracy(
         return BenchmarkScore("analogy", float("nan"), 0, oov, {"method": method})
     q = np.asarray(questions, dtype=np.int64)
     unit = np.ascontiguousarray(vectors.unit[:limit])
+    if batch is None:
+        batch = max(1, SCORE_BYTES // (SCORE_MATRICES[method] * 4 * limit))
     correct = np.zeros(len(q), dtype=bool)
     with progress.task("Analogy questions", total=len(q)) as bar:
         for start in range(0, len(q), batch):
             part = q[start : start + batch]
             a, b, c, d = part.T
-            if method == "3cosadd":
-                scores = (unit[b] - unit[a] + unit[c]) @ unit.T
-            else:
-                cos = [(unit[x] @ unit.T + 1.0) / 2.0 for x in (a, b, c)]
-                scores = cos[1] * cos[2] / (cos[0] + 1e-3)
+            scores = analogy_scores(unit, b, a, c, method)  # b - a + c
             rows = np.arange(len(part))
             for x in (a, b, c):
                 scores[rows, x] = -np.inf
@@ -169,6 +177,7 @@ def evaluate_word_vectors(
 ) -> list[BenchmarkScore]:
     """The named benchmarks ('analogy', 'wordsim353', 'simlex999') on one set of vectors."""
     scores = []
+    check_analogy_method(analogy_method, "evaluate_word_vectors", "analogy_method")
     for name in benchmarks:
         benchmark_path(name)  # a typo fails before any work
     for name in benchmarks:

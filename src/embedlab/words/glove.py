@@ -11,7 +11,10 @@ majority of all pairs by Zipf's law, land in a dense upper-triangular block over
 involving a rarer word are spilled, one chunk of the corpus at a time, into a scipy sparse
 matrix that sums duplicates, and the chunk matrices are added up. Peak memory is the dense
 block plus one chunk of spilled pairs plus the distinct rare pairs of the corpus (which
-training needs anyway); it does not grow with the corpus length.
+training needs anyway); it does not grow with the corpus length. Counts are summed in float64
+throughout, as cooccur.c sums them in double: in float32 a count past 2^21 would no longer
+grow by the 1/k of a pair k words apart (its spacing there is 1/4), and the counts of the most
+frequent pairs would stall.
 
 Training. The non-zero cells, shuffled once (shuffle.c), are split into one contiguous block
 per thread, and the threads update the shared vectors without locks ("Hogwild", as glove.c):
@@ -100,15 +103,17 @@ def count_cooccurrences(
     dense_words: int = 4096,
     on_chunk: Callable[[int], None] | None = None,
 ) -> sp.coo_matrix:
-    """The symmetric co-occurrence matrix X (n_words x n_words, float32) of the id chunks."""
+    """The symmetric co-occurrence matrix X (n_words x n_words, float64) of the id chunks.
+    The dense block takes dense_words^2 x 8 bytes (128 MiB at the default 4096); each spilled
+    pair 16 bytes (two int32 ids and a float64 weight)."""
     n_dense = min(dense_words, n_words)
-    dense = np.zeros((n_dense, n_dense), dtype=np.float32)
-    rare = sp.csr_matrix((n_words, n_words), dtype=np.float32)
+    dense = np.zeros((n_dense, n_dense), dtype=np.float64)
+    rare = sp.csr_matrix((n_words, n_words), dtype=np.float64)
     for ids, ends in chunks:
         capacity = len(ids) * window
         rows = np.empty(capacity, dtype=np.int32)
         cols = np.empty(capacity, dtype=np.int32)
-        vals = np.empty(capacity, dtype=np.float32)
+        vals = np.empty(capacity, dtype=np.float64)
         n = _count_chunk(ids, ends, window, distance_weighting, dense, rows, cols, vals)
         if n:
             chunk = sp.coo_matrix((vals[:n], (rows[:n], cols[:n])), shape=(n_words, n_words))
@@ -120,7 +125,7 @@ def count_cooccurrences(
     dense_rows, dense_cols = np.nonzero(dense)
     rows = np.concatenate([upper.row.astype(np.int32), dense_rows.astype(np.int32)])
     cols = np.concatenate([upper.col.astype(np.int32), dense_cols.astype(np.int32)])
-    vals = np.concatenate([upper.data, dense[dense_rows, dense_cols]]).astype(np.float32)
+    vals = np.concatenate([upper.data, dense[dense_rows, dense_cols]])
     return _symmetric(rows, cols, vals, n_words)
 
 
@@ -130,7 +135,7 @@ def _symmetric(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n: int) -> 
     off = rows != cols
     all_rows = np.concatenate([rows, cols[off]])
     all_cols = np.concatenate([cols, rows[off]])
-    all_vals = np.concatenate([np.where(off, vals, 2 * vals), vals[off]]).astype(np.float32)
+    all_vals = np.concatenate([np.where(off, vals, 2 * vals), vals[off]])
     return sp.coo_matrix((all_vals, (all_rows, all_cols)), shape=(n, n))
 
 
@@ -147,7 +152,11 @@ def _shuffle(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, seed: int) ->
         vals[i], vals[j] = vals[j], vals[i]
 
 
-@numba.njit(parallel=True, fastmath=True, cache=True)
+# fastmath without 'nnan' and 'ninf': the finiteness checks below must not be compiled away
+FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
+
+
+@numba.njit(parallel=True, fastmath=FASTMATH, cache=True)
 def _epoch(
     rows: np.ndarray,
     cols: np.ndarray,
@@ -165,12 +174,17 @@ def _epoch(
     n_blocks: int,
 ) -> float:
     """One pass of AdaGrad over all cells (glove.c's glove_thread, one block per thread).
-    Returns the summed weighted squared error J = sum f(X) (w.c + b + b~ - log X)^2 / 2."""
+    Returns the summed weighted squared error J = sum f(X) (w.c + b + b~ - log X)^2 / 2.
+    As glove.c guards against divergence: a cell whose error is not finite is skipped, the
+    vector updates of a cell are dropped when either sums to NaN or infinity (the AdaGrad sums
+    still grow), and so is a bias update that is not finite (check_nan)."""
     n = rows.shape[0]
     dim = W.shape[1]
     costs = np.zeros(n_blocks)
     for t in numba.prange(n_blocks):
         cost = 0.0
+        update_w = np.empty(dim, dtype=W.dtype)
+        update_c = np.empty(dim, dtype=C.dtype)
         for e in range(n * t // n_blocks, n * (t + 1) // n_blocks):
             i = rows[e]
             j = cols[e]
@@ -178,18 +192,32 @@ def _epoch(
             for d in range(dim):
                 diff += W[i, d] * C[j, d]
             fdiff = weights[e] * diff  # f(X) = min(1, (X / x_max) ** alpha), precomputed
+            if not (np.isfinite(diff) and np.isfinite(fdiff)):
+                continue
             cost += 0.5 * fdiff * diff
+            sum_w = 0.0
+            sum_c = 0.0
             for d in range(dim):
                 # as glove.c: clip the gradient, then scale by the learning rate
                 g1 = min(max(fdiff * C[j, d], -GRAD_CLIP), GRAD_CLIP) * eta
                 g2 = min(max(fdiff * W[i, d], -GRAD_CLIP), GRAD_CLIP) * eta
-                W[i, d] -= g1 / np.sqrt(gW[i, d])
-                C[j, d] -= g2 / np.sqrt(gC[j, d])
+                update_w[d] = g1 / np.sqrt(gW[i, d])
+                update_c[d] = g2 / np.sqrt(gC[j, d])
+                sum_w += update_w[d]
+                sum_c += update_c[d]
                 gW[i, d] += g1 * g1
                 gC[j, d] += g2 * g2
+            if np.isfinite(sum_w) and np.isfinite(sum_c):
+                for d in range(dim):
+                    W[i, d] -= update_w[d]
+                    C[j, d] -= update_c[d]
             # glove.c updates the biases with the unscaled gradient (no learning rate)
-            bw[i] -= fdiff / np.sqrt(gbw[i])
-            bc[j] -= fdiff / np.sqrt(gbc[j])
+            step_w = fdiff / np.sqrt(gbw[i])
+            step_c = fdiff / np.sqrt(gbc[j])
+            if np.isfinite(step_w):
+                bw[i] -= step_w
+            if np.isfinite(step_c):
+                bc[j] -= step_c
             gbw[i] += fdiff * fdiff
             gbc[j] += fdiff * fdiff
         costs[t] = cost
@@ -210,14 +238,15 @@ def train_glove(
     copy: bool = True,
 ) -> tuple[np.ndarray, list[float]]:
     """Word vectors W + W~ (glove.c's -model 2) and the mean cost of each epoch. With
-    `copy=False` the cells of X are shuffled in place (saves 12 bytes per cell)."""
+    `copy=False` the cells of a float64 X are shuffled in place (saves 16 bytes per cell).
+    Training itself runs on float32 log counts and weights."""
     n_words = X.shape[0]
     take = np.array if copy else np.ascontiguousarray
     rows = take(X.row, dtype=np.int32)
     cols = take(X.col, dtype=np.int32)
-    vals = take(X.data, dtype=np.float32)
+    vals = take(X.data, dtype=np.float64)
     _shuffle(rows, cols, vals, seed)
-    log_vals = np.log(vals)
+    log_vals = np.log(vals).astype(np.float32)
     weights = np.minimum(1.0, (vals / x_max) ** alpha).astype(np.float32)
     del vals
     rng = np.random.default_rng(seed)

@@ -19,6 +19,7 @@ import numpy as np
 from embedlab.errors import InvalidInputError, MissingDependencyError, NotFoundError
 
 AnalogyMethod = Literal["3cosadd", "3cosmul"]
+ANALOGY_METHODS: tuple[AnalogyMethod, ...] = ("3cosadd", "3cosmul")
 COSMUL_EPSILON = 1e-3  # Levy & Goldberg (2014)
 GLOVE_6B = "glove-6b-50d"
 
@@ -131,6 +132,7 @@ class WordVectors:
         """`a - b + c` ('king man woman' -> queen: b is to a as c is to ?), the three question
         words excluded. 3CosAdd ranks cos(x,a) - cos(x,b) + cos(x,c); 3CosMul (Levy & Goldberg
         2014) ranks cos'(x,a) cos'(x,c) / (cos'(x,b) + 0.001) with cos' = (cos + 1) / 2."""
+        check_analogy_method(method, "WordVectors.analogy")
         rows = [self.row(w) for w in (a, b, c)]
         return self._top(analogy_scores(self.unit, *rows, method=method), rows, k)
 
@@ -147,14 +149,29 @@ class WordVectors:
         return str(words[int(np.argmin(unit @ mean))])
 
 
-def analogy_scores(unit: np.ndarray, a: int, b: int, c: int, method: AnalogyMethod) -> np.ndarray:
-    """Scores of every word as the answer to a - b + c (rows of unit-length vectors)."""
+def check_analogy_method(method: object, where: str, parameter: str = "method") -> None:
+    """scikit-learn's wording for an analogy method that is neither 3cosadd nor 3cosmul."""
+    if method not in ANALOGY_METHODS:
+        raise InvalidInputError(
+            f"The '{parameter}' parameter of {where} must be one of "
+            f"{', '.join(repr(m) for m in ANALOGY_METHODS)}. Got {method!r} instead."
+        )
+
+
+def analogy_scores(
+    unit: np.ndarray,
+    a: int | np.ndarray,
+    b: int | np.ndarray,
+    c: int | np.ndarray,
+    method: AnalogyMethod,
+) -> np.ndarray:
+    """Scores of every word as the answer to a - b + c (rows of unit-length vectors): one row
+    of len(unit) scores for a question, or one per question when a, b, c are arrays of rows."""
+    check_analogy_method(method, "analogy_scores")
     if method == "3cosadd":
-        return unit @ (unit[a] - unit[b] + unit[c])
-    if method == "3cosmul":
-        cos = (unit @ np.stack([unit[a], unit[b], unit[c]], axis=1) + 1.0) / 2.0
-        return cos[:, 0] * cos[:, 2] / (cos[:, 1] + COSMUL_EPSILON)
-    raise InvalidInputError(f"Unknown analogy method {method!r}; use '3cosadd' or '3cosmul'.")
+        return (unit[a] - unit[b] + unit[c]) @ unit.T
+    cos_a, cos_b, cos_c = ((unit[x] @ unit.T + 1.0) / 2.0 for x in (a, b, c))
+    return cos_a * cos_c / (cos_b + COSMUL_EPSILON)
 
 
 def close_words(word: str, vocabulary: np.ndarray | Sequence[str], n: int = 3) -> list[str]:
