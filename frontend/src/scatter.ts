@@ -4,6 +4,7 @@
 import createScatterplot from 'regl-scatterplot';
 import { Legend } from './api';
 import { PALETTE, RAMP } from './dom';
+import { LassoOverlay, screenToPointMap } from './lassoOverlay';
 
 export type Mode = 'panZoom' | 'lasso' | 'box';
 type Scatterplot = ReturnType<typeof createScatterplot>;
@@ -11,6 +12,7 @@ type Scatterplot = ReturnType<typeof createScatterplot>;
 export class ScatterView {
   readonly canvas: HTMLCanvasElement;
   readonly plot: Scatterplot;
+  readonly lasso: LassoOverlay;
   count = 0;
   private x = new Float32Array(0);
   private y = new Float32Array(0);
@@ -34,6 +36,35 @@ export class ScatterView {
       lassoMinDelay: 5,
       lassoMinDist: 2,
     });
+    this.lasso = new LassoOverlay(container, {
+      canvas: this.canvas,
+      screenToPoint: (px, py) => this.screenToPoint(px, py),
+      select: (vertices) => this.plot.lassoSelect(vertices, { isGl: true }),
+    });
+  }
+
+  /** Point coordinates under a screen position (canvas pixels), through the camera's
+   * affine map seen on three drawn points far apart. */
+  screenToPoint(px: number, py: number): [number, number] | null {
+    if (this.count < 3) return null;
+    const rows = [0, 0, 0, 0];
+    for (let i = 1; i < this.count; i++) {
+      if (this.x[i] < this.x[rows[0]]) rows[0] = i;
+      if (this.x[i] > this.x[rows[1]]) rows[1] = i;
+      if (this.y[i] > this.y[rows[2]]) rows[2] = i;
+      if (this.y[i] < this.y[rows[3]]) rows[3] = i;
+    }
+    for (const third of [rows[2], rows[3]]) {
+      const chosen = [rows[0], rows[1], third];
+      const screen = chosen.map((r) => this.screenPosition(r));
+      if (screen.some((p) => !p)) return null;
+      const map = screenToPointMap(
+        screen as [[number, number], [number, number], [number, number]],
+        chosen.map((r) => [this.x[r], this.y[r]]) as [[number, number], [number, number], [number, number]],
+      );
+      if (map) return map(px, py);
+    }
+    return null;
   }
 
   async draw(coords: Float32Array, dims: number, values?: Uint16Array | Uint32Array | Float32Array, kind?: string) {
@@ -70,25 +101,13 @@ export class ScatterView {
   }
 
   setMode(mode: Mode) {
-    if (mode === 'panZoom') this.plot.set({ mouseMode: 'panZoom' } as never);
-    else this.plot.set({ mouseMode: 'lasso', lassoType: mode === 'box' ? 'rectangle' : 'freeform' } as never);
+    // the scatter always pans and zooms; lasso and box are drawn on the overlay
+    this.plot.set({ mouseMode: 'panZoom' } as never);
+    this.lasso.shape = mode === 'panZoom' ? null : mode;
   }
 
   onSelect(handler: (rows: Uint32Array) => void) {
-    // A lasso released where it started also reaches regl-scatterplot as a click, which then
-    // replaces the lasso's selection by the one point under the cursor: keep the lasso's.
-    let lassoEndedAt = -Infinity;
-    let lassoRows: number[] = [];
-    this.plot.subscribe('lassoEnd', () => (lassoEndedAt = performance.now()));
-    this.plot.subscribe('select', ({ points }: { points: number[] }) => {
-      const clickAfterLasso = points.length === 1 && performance.now() - lassoEndedAt < 400;
-      if (clickAfterLasso && lassoRows.length > 1) {
-        this.plot.select(lassoRows, { preventEvent: true });
-        return;
-      }
-      lassoRows = points;
-      handler(Uint32Array.from(points));
-    });
+    this.plot.subscribe('select', ({ points }: { points: number[] }) => handler(Uint32Array.from(points)));
     this.plot.subscribe('deselect', () => handler(new Uint32Array(0)));
   }
 
@@ -114,6 +133,7 @@ export class ScatterView {
   }
 
   destroy() {
+    this.lasso.destroy();
     this.plot.destroy();
     this.canvas.remove();
   }

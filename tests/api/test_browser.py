@@ -87,7 +87,7 @@ def open_map(page, dataset: str, space: str) -> None:  # type: ignore[no-untyped
 
 
 def canvas_box(page) -> dict:  # type: ignore[no-untyped-def]
-    return page.locator("#map canvas").bounding_box()
+    return page.locator("#map canvas.scatter").bounding_box()
 
 
 INSIDE_JS = """(polygon) => {
@@ -260,7 +260,7 @@ def test_accepted_label_suggestion_survives_a_reload(page) -> None:  # type: ign
 def test_compare_links_selection_across_spaces(page) -> None:  # type: ignore[no-untyped-def]
     page.goto("/?dataset=digits&space=pixels-pca#/compare")
     page.wait_for_function("(window.__embedlab.compareViews || []).length === 2")
-    box = page.locator(".map.half canvas").first.bounding_box()
+    box = page.locator(".map.half canvas.scatter").first.bounding_box()
     page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.3 * box["height"])
     page.mouse.down()
     for fx, fy in [(0.7, 0.3), (0.7, 0.7), (0.3, 0.7), (0.3, 0.3)]:
