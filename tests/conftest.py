@@ -83,3 +83,21 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 
 
 EMBEDLAB = [sys.executable, "-m", "embedlab.cli"]
+
+
+@pytest.fixture
+def run(capsys, monkeypatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Invoke the CLI in-process on a fresh workspace: (exit code, stdout, stderr)."""
+    from embedlab.cli import main
+
+    workspace = tmp_path / "ws"
+
+    def invoke(*args: str, ws: Path | None = None) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["embedlab", "--workspace", str(ws or workspace), *args])
+        with pytest.raises(SystemExit) as exit_info:
+            main()
+        captured = capsys.readouterr()
+        return int(exit_info.value.code or 0), captured.out, captured.err
+
+    invoke.workspace = workspace  # type: ignore[attr-defined]
+    return invoke

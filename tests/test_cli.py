@@ -4,28 +4,9 @@ paragraph on stderr with exit code 2 and the workspace left as it was."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-import pytest
-
-from embedlab.cli import main
 from embedlab.store.workspace import Workspace
-
-
-@pytest.fixture
-def run(capsys, monkeypatch, tmp_path: Path):
-    workspace = tmp_path / "ws"
-
-    def invoke(*args: str, ws: Path | None = None) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["embedlab", "--workspace", str(ws or workspace), *args])
-        with pytest.raises(SystemExit) as exit_info:
-            main()
-        captured = capsys.readouterr()
-        return int(exit_info.value.code or 0), captured.out, captured.err
-
-    invoke.workspace = workspace  # type: ignore[attr-defined]
-    return invoke
 
 
 def assert_clear_error(code: int, err: str, *fragments: str) -> None:

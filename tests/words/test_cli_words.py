@@ -3,41 +3,17 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
 from embedlab import cli, cli_words
-from embedlab.cli import main
 from embedlab.store.workspace import Workspace
+from tests.test_cli import assert_clear_error
 from tests.words.conftest import GROUPS, mixed_context_corpus
 
 if not any(c.callback is cli_words.words for c in cli.app.registered_commands):
     cli_words.register(cli.app)  # until embedlab.cli registers the word commands itself
-
-
-@pytest.fixture
-def run(capsys, monkeypatch, tmp_path: Path):
-    workspace = tmp_path / "ws"
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["embedlab", "--workspace", str(workspace), *args])
-        with pytest.raises(SystemExit) as exit_info:
-            main()
-        captured = capsys.readouterr()
-        return int(exit_info.value.code or 0), captured.out, captured.err
-
-    invoke.workspace = workspace  # type: ignore[attr-defined]
-    return invoke
-
-
-def assert_clear_error(code: int, err: str, *fragments: str) -> None:
-    assert code == 2, err
-    assert "Traceback" not in err and err.strip().startswith("Error:")
-    flat = " ".join(err.split())
-    for fragment in fragments:
-        assert fragment in flat, f"{fragment!r} not in {flat!r}"
 
 
 @pytest.fixture

@@ -226,6 +226,22 @@ def _fm_read(folder: Path | None, splits: tuple[str, ...] = ("train", "test")) -
     return pd.concat(parts, ignore_index=True)
 
 
+def _fashion_mnist(name: str, description: str, splits: tuple[str, ...]) -> SandboxDataset:
+    return SandboxDataset(
+        name=name,
+        description=description,
+        n_items=60_000 * ("train" in splits) + 10_000 * ("test" in splits),
+        source=f"Debian package {_FM_PACKAGE}",
+        license="MIT (Zalando Research)",
+        text_column=None,
+        label_column="label",
+        locate=_fm_locate,
+        fetch_files=_fm_fetch,
+        read=lambda folder: _fm_read(folder, splits),
+        image_column="image",
+    )
+
+
 SANDBOX: dict[str, SandboxDataset] = {
     "rotten-tomatoes": SandboxDataset(
         name="rotten-tomatoes",
@@ -252,31 +268,15 @@ SANDBOX: dict[str, SandboxDataset] = {
         read=_digits_read,
         image_column="image",
     ),
-    "fashion-mnist": SandboxDataset(
-        name="fashion-mnist",
-        description="28x28 grey images of clothes in 10 classes (60,000 train + 10,000 test)",
-        n_items=70_000,
-        source=f"Debian package {_FM_PACKAGE}",
-        license="MIT (Zalando Research)",
-        text_column=None,
-        label_column="label",
-        locate=_fm_locate,
-        fetch_files=_fm_fetch,
-        read=_fm_read,
-        image_column="image",
+    "fashion-mnist": _fashion_mnist(
+        "fashion-mnist",
+        "28x28 grey images of clothes in 10 classes (60,000 train + 10,000 test)",
+        ("train", "test"),
     ),
-    "fashion-mnist-test": SandboxDataset(
-        name="fashion-mnist-test",
-        description="Fashion-MNIST's 10,000-image test split alone (same files)",
-        n_items=10_000,
-        source=f"Debian package {_FM_PACKAGE}",
-        license="MIT (Zalando Research)",
-        text_column=None,
-        label_column="label",
-        locate=_fm_locate,
-        fetch_files=_fm_fetch,
-        read=lambda folder: _fm_read(folder, ("test",)),
-        image_column="image",
+    "fashion-mnist-test": _fashion_mnist(
+        "fashion-mnist-test",
+        "Fashion-MNIST's 10,000-image test split alone (same files)",
+        ("test",),
     ),
 }
 

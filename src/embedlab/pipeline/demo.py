@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -39,23 +39,17 @@ class CaseStudy:
     images: bool
 
 
+FASHION = CaseStudy(
+    sandbox="fashion-mnist-test",
+    dataset="fashion",
+    spaces=("efficientnet-lite0", "pixels-pca"),
+    queries=(),  # the first three items: a sample may not hold any fixed id
+    query_by="id",
+    images=True,
+)
 CASES: dict[str, CaseStudy] = {
-    "fashion": CaseStudy(
-        sandbox="fashion-mnist-test",
-        dataset="fashion",
-        spaces=("efficientnet-lite0", "pixels-pca"),
-        queries=(),  # the first three items: a sample may not hold any fixed id
-        query_by="id",
-        images=True,
-    ),
-    "fashion-full": CaseStudy(
-        sandbox="fashion-mnist",
-        dataset="fashion",
-        spaces=("efficientnet-lite0", "pixels-pca"),
-        queries=(),  # the first three items: a sample may not hold any fixed id
-        query_by="id",
-        images=True,
-    ),
+    "fashion": FASHION,
+    "fashion-full": replace(FASHION, sandbox="fashion-mnist"),
     "reviews": CaseStudy(
         sandbox="rotten-tomatoes",
         dataset="rotten-tomatoes",
