@@ -81,6 +81,8 @@ def test_weat_and_hard_debias_on_glove_6b(glove_workspace: Workspace) -> None:
     assert "pretrained-debiased" in glove_workspace.space_names("bias-words")
     kinds = [r.kind for r in glove_workspace.manifest.runs("bias-words")]
     assert "bias" in kinds
+    train_words(glove_workspace, "bias", "pretrained", params={"min_count": 1}, force=True)
+    assert "pretrained-debiased" not in glove_workspace.space_names("bias-words")  # stale: gone
 
 
 def test_evaluation_table_counts_oov(glove_workspace: Workspace) -> None:

@@ -427,6 +427,7 @@ class Workspace:
                 if (e.kind == "neighbors" and e.name == name)
                 or (e.kind == "projection" and e.name.split("/")[0] == name)
                 or (e.kind == "columns" and name in (e.meta.get("space"), e.meta.get("other")))
+                or (e.kind == "space" and e.meta.get("debiased_from") == name)
             ]
         else:
             dependents = []
