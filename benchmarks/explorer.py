@@ -435,7 +435,7 @@ def measure_embedlab_load(page: Any, base: str) -> dict[str, Any]:
 def draw_lasso(page: Any, polygon: list[list[float]], steps: int = 8) -> dict[str, float]:
     """Press, move along `polygon` (`steps` moves an edge), arm the timers, release; how long
     the moves took and the animation frames meanwhile."""
-    box = page.locator("#map canvas").bounding_box()
+    box = page.locator("#map canvas.scatter").bounding_box()
     page.mouse.move(box["x"] + polygon[0][0], box["y"] + polygon[0][1])
     page.evaluate(RECORD_FRAMES_JS)
     start = time.perf_counter()

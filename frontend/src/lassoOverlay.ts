@@ -50,6 +50,7 @@ export class LassoOverlay {
     const start = this.local(event);
     this.path = [start];
     const move = (e: MouseEvent) => {
+      e.stopPropagation(); // no hover on the scatter while drawing: each would redraw every point
       const point = this.local(e);
       if (shape === 'box') {
         this.path = [start, [point[0], start[1]], point, [start[0], point[1]]];
@@ -60,13 +61,14 @@ export class LassoOverlay {
       this.paint();
     };
     const up = (e: MouseEvent) => {
-      window.removeEventListener('mousemove', move);
-      window.removeEventListener('mouseup', up);
+      window.removeEventListener('mousemove', move, true);
+      window.removeEventListener('mouseup', up, true);
       move(e);
       this.finish();
     };
-    window.addEventListener('mousemove', move);
-    window.addEventListener('mouseup', up);
+    // capture on the window: these run before anything under the mouse sees the event
+    window.addEventListener('mousemove', move, true);
+    window.addEventListener('mouseup', up, true);
   };
 
   private swallowClick = (event: MouseEvent): void => {
