@@ -70,40 +70,49 @@ def list_fields(workspace: Workspace, name: str) -> list[FieldInfo]:
         fields.append(FieldInfo(label, "category", "dataset"))
         if workspace.annotations.records(name, "correction", dataset.version):
             fields.append(FieldInfo(CORRECTED_LABEL, "category", "corrections"))
-    schema = dataset.table.schema
-    numeric = [c for c in schema.names if _kind(schema.field(c).type) == "number"]
-    for column in schema.names:
-        if column in numeric and len(numeric) > MAX_NUMERIC_COLUMNS:
-            continue  # e.g. one column per pixel: not colours a person picks from a list
-        if column in NOT_COLOURS or column in (label, dataset.text_column):
-            continue
-        kind = _kind(schema.field(column).type)
-        if kind == "number" or (kind == "category" and _few_values(dataset, column)):
-            fields.append(FieldInfo(column, kind, "dataset"))
+    for column in dataset.table.schema.names:
+        if column != label and (info := _dataset_field(dataset, column)) is not None:
+            fields.append(info)
     for tag in tags(workspace, name):
         fields.append(FieldInfo(f"{TAG_PREFIX}{tag}", "category", "tags"))
     for entry in workspace.entries("columns", name):
-        if entry.status != "complete":
-            continue
-        table = workspace.open_table(entry)
-        for column in table.schema.names:
-            kind = "category" if column == "cluster" else _kind(table.schema.field(column).type)
-            if column != "id" and not column.endswith("_group") and kind is not None:
-                fields.append(
-                    FieldInfo(f"{entry.name}:{column}", kind, entry.name, entry.meta.get("space"))
-                )
+        if entry.status == "complete":
+            fields.extend(_derived_fields(workspace, entry))
     return fields
+
+
+def find_field(workspace: Workspace, name: str, field_name: str) -> FieldInfo:
+    """One field, looked up where its name says it lives (listing them all reads every derived
+    table and counts the distinct values of every text column)."""
+    dataset = workspace.dataset(name)
+    info = None
+    if field_name in dataset.table.schema.names:
+        info = _dataset_field(dataset, field_name)
+    elif field_name == CORRECTED_LABEL:
+        if dataset.label_column and workspace.annotations.records(
+            name, "correction", dataset.version
+        ):
+            info = FieldInfo(CORRECTED_LABEL, "category", "corrections")
+    elif field_name.startswith(TAG_PREFIX):
+        if field_name.removeprefix(TAG_PREFIX) in tags(workspace, name):
+            info = FieldInfo(field_name, "category", "tags")
+    elif ":" in field_name:
+        entry = workspace.result("columns", name, field_name.split(":", 1)[0])
+        if entry is not None:
+            info = next(
+                (f for f in _derived_fields(workspace, entry) if f.name == field_name), None
+            )
+    if info is None:
+        raise NotFoundError(
+            f"Dataset '{name}' has no field '{field_name}' to colour by. "
+            + did_you_mean(field_name, [f.name for f in list_fields(workspace, name)])
+        )
+    return info
 
 
 def field_values(workspace: Workspace, name: str, field_name: str) -> FieldValues:
     """The values of one field for every item, in dataset order."""
-    fields = {f.name: f for f in list_fields(workspace, name)}
-    info = fields.get(field_name)
-    if info is None:
-        raise NotFoundError(
-            f"Dataset '{name}' has no field '{field_name}' to colour by. "
-            + did_you_mean(field_name, list(fields))
-        )
+    info = find_field(workspace, name, field_name)
     dataset = workspace.dataset(name)
     if info.source == "corrections":
         column = pa.array(corrected_labels(workspace, dataset), type=pa.string())
@@ -121,6 +130,35 @@ def field_values(workspace: Workspace, name: str, field_name: str) -> FieldValue
     if info.kind == "number":
         return _numbers(info, column)
     return _categories(info, column)
+
+
+def _dataset_field(dataset: Dataset, column: str) -> FieldInfo | None:
+    """A payload column as a colour, or None: the label always; ids, texts, media, columns of
+    too many distinct strings and wide numeric tables (one column per pixel) never."""
+    if column == dataset.label_column:
+        return FieldInfo(column, "category", "dataset")
+    if column in NOT_COLOURS or column == dataset.text_column:
+        return None
+    schema = dataset.table.schema
+    kind = _kind(schema.field(column).type)
+    if kind == "number":
+        numeric = sum(_kind(schema.field(c).type) == "number" for c in schema.names)
+        return FieldInfo(column, kind, "dataset") if numeric <= MAX_NUMERIC_COLUMNS else None
+    if kind == "category" and _few_values(dataset, column):
+        return FieldInfo(column, kind, "dataset")
+    return None
+
+
+def _derived_fields(workspace: Workspace, entry: Any) -> list[FieldInfo]:
+    table = workspace.open_table(entry)
+    fields = []
+    for column in table.schema.names:
+        kind = "category" if column == "cluster" else _kind(table.schema.field(column).type)
+        if column != "id" and not column.endswith("_group") and kind is not None:
+            fields.append(
+                FieldInfo(f"{entry.name}:{column}", kind, entry.name, entry.meta.get("space"))
+            )
+    return fields
 
 
 def corrected_labels(workspace: Workspace, dataset: Dataset) -> list[str | None]:
