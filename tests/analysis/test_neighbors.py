@@ -98,20 +98,22 @@ def test_symmetric_tiles_match_the_row_wise_search() -> None:
 
 def test_hnsw_raises_its_query_breadth_until_the_recall_target() -> None:
     """Round clusters in 128-d: neighbours are nearly equidistant, the default ef misses many.
-    A tiny M makes the index sparse on purpose; the tuning must still reach the target."""
+    A small M makes the index sparse on purpose; the tuning must still reach the target
+    before the cap (ef 512 here, deterministic with one build thread)."""
     from embedlab.analysis.neighbors import hnsw_neighbors
 
     rng = np.random.default_rng(3)
     centres = rng.normal(size=(5, 128))
     data = centres[rng.integers(0, 5, 6000)] * 0.05 + rng.normal(size=(6000, 128))
     unit = normalize_rows(data.astype(np.float32))
-    default_idx, _, _ = hnsw_neighbors(unit, 10, m=4, ef=64)
-    tuned_idx, _, params = hnsw_neighbors(unit, 10, m=4)
+    # one build thread: hnswlib's parallel inserts make the index depend on thread timing
+    default_idx, _, _ = hnsw_neighbors(unit, 10, m=6, ef=64, build_threads=1)
+    tuned_idx, _, params = hnsw_neighbors(unit, 10, m=6, build_threads=1)
     exact = build_neighbor_graph(unit, k=10, method="exact")
     default_recall = measure_recall(unit, default_idx, sample=6000)
     overall = np.mean(
         [len(set(a) & set(b)) / 10 for a, b in zip(tuned_idx, exact.indices, strict=True)]
     )
     assert default_recall < 0.9  # the case the tuning is for
-    assert params["ef"] > 64 and params["tuning_recall"] >= 0.95
+    assert 64 < params["ef"] < 1024 and params["tuning_recall"] >= 0.95
     assert overall >= 0.93  # a held-out check: the whole graph, not the tuning sample

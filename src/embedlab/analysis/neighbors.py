@@ -201,23 +201,28 @@ def hnsw_neighbors(
     target_recall: float = TARGET_RECALL,
     tune_sample: int = 500,
     seed: int = 0,
+    build_threads: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """An HNSW k-NN graph. With `ef` 0, the query breadth is tuned before the full query:
     doubled from max(2(k+1), 64) until the recall on a sample of rows, checked against exact
     search, reaches `target_recall` (or ef reaches MAX_EF). Clustered data whose clusters are
-    round (neighbours nearly equidistant) need a much larger ef than the default."""
+    round (neighbours nearly equidistant) need a much larger ef than the default.
+
+    hnswlib inserts in parallel, so the index (and the graph) depends on thread timing unless
+    `build_threads` is 1; queries are independent of the thread count."""
     import hnswlib
 
     n, dim = unit.shape
     threads = os.cpu_count() or 1
     index = hnswlib.Index(space="ip", dim=dim)
     index.init_index(max_elements=n, ef_construction=ef_construction, M=m, random_seed=seed)
-    index.set_num_threads(threads)
+    index.set_num_threads(build_threads or threads)
     chunk = 20_000
     with progress.task("HNSW index", total=-(-n // chunk)) as bar:
         for start in range(0, n, chunk):
             index.add_items(unit[start : start + chunk], np.arange(start, min(start + chunk, n)))
             bar.advance(1)
+    index.set_num_threads(threads)
     tuned = None
     if not ef:
         ef, tuned = _tune_ef(index, unit, k, target_recall, tune_sample, seed)
