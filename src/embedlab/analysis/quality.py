@@ -145,6 +145,26 @@ def neighbour_label_probabilities(
     return counts / counts.sum(axis=1, keepdims=True)
 
 
+def check_labels_usable(labels: list[Any] | np.ndarray, *, folds: int = 5) -> np.ndarray:
+    """Refuse labels the label check cannot use (before anything is computed or stored);
+    returns the count of labelled items per class."""
+    codes, classes, labelled = encode_labels(labels)
+    counts = np.bincount(codes[labelled], minlength=len(classes))
+    if len(classes) < 2:
+        raise InvalidInputError(
+            f"Label issues need at least 2 classes; the {int(labelled.sum())} labelled items "
+            f"have {len(classes)}."
+        )
+    tiny = [classes[i] for i in np.flatnonzero(counts < folds)]
+    if tiny:
+        raise InvalidInputError(
+            f"Every class needs at least {folds} labelled items for {folds}-fold "
+            f"cross-validation; these have fewer: {', '.join(tiny[:10])} "
+            f"(counts {[int(counts[classes.index(c)]) for c in tiny[:10]]})."
+        )
+    return counts
+
+
 def find_label_issues(
     vectors: np.ndarray,
     labels: list[Any] | np.ndarray,
@@ -161,19 +181,7 @@ def find_label_issues(
     from cleanlab.filter import find_label_issues as confident_learning
 
     codes, classes, labelled = encode_labels(labels)
-    counts = np.bincount(codes[labelled], minlength=len(classes))
-    if len(classes) < 2:
-        raise InvalidInputError(
-            f"Label issues need at least 2 classes; the {int(labelled.sum())} labelled items "
-            f"have {len(classes)}."
-        )
-    tiny = [classes[i] for i in np.flatnonzero(counts < folds)]
-    if tiny:
-        raise InvalidInputError(
-            f"Every class needs at least {folds} labelled items for {folds}-fold "
-            f"cross-validation; these have fewer: {', '.join(tiny[:10])} "
-            f"(counts {[int(counts[classes.index(c)]) for c in tiny[:10]]})."
-        )
+    counts = check_labels_usable(labels, folds=folds)
     rows = np.flatnonzero(labelled)
     model = out_of_sample_probabilities(
         vectors[rows], codes[rows], len(classes), folds=folds, seed=seed

@@ -51,7 +51,8 @@ def autolabel(
     codes, classes, labelled = encode_labels(dataset.column(column))
     if len(classes) < 2:
         raise InvalidInputError(f"Auto-labelling needs at least 2 classes; found {len(classes)}.")
-    graph = neighbors(workspace, name, space, k=k)
+    space_obj = workspace.space(dataset, space)
+    graph = neighbors(workspace, name, space_obj, k=k)
     if known is not None:
         keep = sample_known(np.where(labelled, codes, -1), known, seed)
         seeds = np.full(len(codes), -1)
@@ -70,7 +71,6 @@ def autolabel(
         method="label-spreading",
         params={"label": column, "known": known, "k": k},
         seed=seed,
-        input_version=workspace.space(name, space).entry.run_id,
     )
     run.report = {"accuracy": accuracy, "known": int((seeds >= 0).sum())}
     table = pa.table(
@@ -81,7 +81,10 @@ def autolabel(
             "label_known": seeds >= 0,
         }
     )
-    workspace.store_columns(name, f"autolabel-{space}", table, {"space": space, **run.report}, run)
+    meta = {"space": space, **run.report}
+    workspace.save_result(
+        "columns", name, f"autolabel-{space}", table, run=run, inputs=[space_obj], meta=meta
+    )
     return AutolabelReport(
         name,
         space,

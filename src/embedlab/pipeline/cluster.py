@@ -30,11 +30,13 @@ def cluster(
         method="minibatch-kmeans",
         params={"n_clusters": int(len(sizes))},
         seed=seed,
-        input_version=space_obj.entry.run_id,
     )
     run.report = {"n_clusters": int(len(sizes)), "sizes": sizes.tolist()}
     table = pa.table({"id": space_obj.ids(), "cluster": labels})
-    workspace.store_columns(name, f"clusters-{space}", table, {"space": space, **run.report}, run)
+    meta = {"space": space, **run.report}
+    workspace.save_result(
+        "columns", name, f"clusters-{space}", table, run=run, inputs=[space_obj], meta=meta
+    )
     return {"dataset": name, "space": space, **run.report}
 
 
@@ -42,8 +44,10 @@ def compare_spaces(
     workspace: Workspace, name: str, first: str, second: str, *, k: int = 10
 ) -> dict[str, Any]:
     """Neighbour agreement of two spaces of dataset `name`, per item, stored as columns."""
-    graph_a = neighbors(workspace, name, first, k=k)
-    graph_b = neighbors(workspace, name, second, k=k)
+    dataset = workspace.dataset(name)
+    space_a, space_b = workspace.space(dataset, first), workspace.space(dataset, second)
+    graph_a = neighbors(workspace, name, space_a, k=k)
+    graph_b = neighbors(workspace, name, space_b, k=k)
     result = neighbour_agreement(graph_a, graph_b, k=k)
     run = RunRecord(
         kind="compare",
@@ -51,19 +55,20 @@ def compare_spaces(
         space=first,
         method="neighbour-agreement",
         params={"other": second, "k": k},
-        input_version=workspace.space(name, first).entry.run_id,
     )
     run.report = result.summary
     table = pa.table(
         {
-            "id": workspace.dataset(name).ids(),
+            "id": dataset.ids(),
             "agreement_score": result.scores.astype(np.float32),
             "agreement_flag": result.flags,
         }
     )
     key = f"compare-{first}-{second}"
     meta = {"space": first, "other": second, **result.summary}
-    workspace.store_columns(name, key, table, meta, run)
+    workspace.save_result(
+        "columns", name, key, table, run=run, inputs=[space_a, space_b], meta=meta
+    )
     return {
         "dataset": name,
         "spaces": [first, second],

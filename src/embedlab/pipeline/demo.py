@@ -147,7 +147,7 @@ def _map(workspace: Workspace, dataset: str, space: str, dims: int) -> tuple[Pro
 
 def _quality(workspace: Workspace, dataset: str, space: str) -> tuple[dict[str, int], bool, str]:
     entry = workspace.result("columns", dataset, f"quality-{space}")
-    if entry is not None and entry.meta.get("input_version") == workspace.dataset(dataset).version:
+    if entry is not None:
         flagged = {k: v.get("flagged", 0) for k, v in entry.meta.get("checks", {}).items()}
         return flagged, True, _flagged_text(flagged)
     report = quality(workspace, dataset, space)

@@ -196,16 +196,16 @@ def _numeric_matrix(frame: pd.DataFrame, columns: list[str], dataset: str) -> np
 def _signature(
     method: str, estimator: Embedder, columns: list[str], dataset: Dataset
 ) -> dict[str, Any]:
-    return {
-        "method": method,
-        "params": estimator.get_params(),
-        "columns": columns,
-        "input_version": dataset.version,
-    }
+    return {"method": method, "params": estimator.get_params(), "columns": columns}
 
 
-def _matches(entry: Entry | None, signature: dict[str, Any]) -> bool:
-    return entry is not None and all(entry.meta.get(k) == v for k, v in signature.items())
+def _matches(workspace: Workspace, entry: Entry | None, signature: dict[str, Any]) -> bool:
+    """Same method, parameters and columns, computed from the current dataset."""
+    return (
+        entry is not None
+        and all(entry.meta.get(k) == v for k, v in signature.items())
+        and workspace.is_fresh(entry)
+    )
 
 
 def _processing_order(inputs: Any, estimator: Embedder) -> np.ndarray:
@@ -268,17 +268,19 @@ def embed(
     signature = _signature(method, estimator, used_columns, dataset)
     complete = workspace.catalog.get("space", name, space)
     partial = workspace.catalog.get("space", name, space + PARTIAL_SUFFIX)
-    if _matches(complete, signature) and not force and partial is None:
+    if _matches(workspace, complete, signature) and not force and partial is None:
         return _reused(workspace, name, space, started)
     with workspace.writing():
         complete = workspace.catalog.get("space", name, space)
         partial = workspace.catalog.get("space", name, space + PARTIAL_SUFFIX)
         if partial is not None and (
-            force or not _matches(partial, signature) or _matches(complete, signature)
+            force
+            or not _matches(workspace, partial, signature)
+            or _matches(workspace, complete, signature)
         ):
             workspace.delete("space", name, space + PARTIAL_SUFFIX)
             partial = None
-        if _matches(complete, signature) and not force:
+        if _matches(workspace, complete, signature) and not force:
             return _reused(workspace, name, space, started)
         run = RunRecord(
             kind="embed",
@@ -287,12 +289,11 @@ def embed(
             method=method,
             params=signature["params"],
             seed=signature["params"].get("seed"),
-            input_version=dataset.version,
         )
         if partial is not None:
             state = _resume(workspace, estimator, partial, run)
         else:
-            state = _start(workspace, estimator, inputs, signature, run, name, space)
+            state = _start(workspace, estimator, inputs, signature, run, dataset, space)
         order = _processing_order(inputs, estimator)
         remaining = order[~np.isin(order, state.done)]
         ids = np.asarray(dataset.ids(), dtype=object)
@@ -329,7 +330,7 @@ def _start(
     inputs: Any,
     signature: dict[str, Any],
     run: RunRecord,
-    name: str,
+    dataset: Dataset,
     space: str,
 ) -> _Progress:
     """Fit (nothing is written if fitting fails), save the fitted state, open the partial table."""
@@ -338,11 +339,14 @@ def _start(
         estimator.fit(inputs if size is None else _take(inputs, np.arange(min(size, len(inputs)))))
     workspace.save_model_state(run.run_id, estimator.get_state())
     dim = int(estimator.dimension_)
+    name = dataset.name
     table_name = workspace.table_name("space", name, space, run.run_id, suffix=".partial")
     table = workspace.create_empty_table(table_name, _space_schema(dim))
     fit_report = dict(getattr(estimator, "report_", {}))
     meta = {**signature, "dim": dim, "fit_report": fit_report}
-    workspace.commit("space", name, space + PARTIAL_SUFFIX, table_name, meta, run, status="partial")
+    workspace.commit(
+        "space", name, space + PARTIAL_SUFFIX, table_name, meta, run, "partial", inputs=[dataset]
+    )
     return _Progress(table, dim, np.empty(0, dtype=np.int64), fit_report)
 
 
@@ -396,8 +400,6 @@ def _finish(
     }
     ordered = data.select(["row", "id", "vector"])
     ordered = ordered.take(pc.sort_indices(ordered, sort_keys=[("row", "ascending")]))
-    table_name = workspace.table_name("space", dataset.name, space, run.run_id)
-    workspace.write_table(table_name, ordered)
     meta = {
         **signature,
         "dim": state.dim,
@@ -408,9 +410,11 @@ def _finish(
         "method_report": method_report,
     }
     run.report = {"n_items": len(dataset), "dim": state.dim, **method_report}
-    workspace.commit("space", dataset.name, space, table_name, meta, run)
+    workspace.save_result(
+        "space", dataset.name, space, ordered, run=run, inputs=[dataset], meta=meta
+    )
     workspace.delete("space", dataset.name, space + PARTIAL_SUFFIX)
-    return workspace.space(dataset.name, space)
+    return workspace.space(dataset, space)
 
 
 def _sum_counts(batches: list[str]) -> dict[str, int | float]:

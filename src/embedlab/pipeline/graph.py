@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 
 from embedlab.analysis.neighbors import GraphMethod, NeighborGraph, build_neighbor_graph
+from embedlab.store.handles import Space
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Workspace, arrow_to_matrix, matrix_to_arrow, read_columns
 
@@ -15,19 +16,19 @@ DEFAULT_K = 15
 def neighbors(
     workspace: Workspace,
     name: str,
-    space: str,
+    space: str | Space,
     *,
     k: int = DEFAULT_K,
     method: GraphMethod = "auto",
     force: bool = False,
 ) -> NeighborGraph:
-    """The stored graph of `space` if it has at least k neighbours per item, else a new one."""
-    space_obj = workspace.space(name, space)
-    entry = workspace.result("neighbors", name, space)
+    """The stored graph of `space` (a name or a resolved handle) if it is current and has at
+    least k neighbours per item, else a new one, stored."""
+    space_obj = space if isinstance(space, Space) else workspace.space(name, space)
+    entry = workspace.result("neighbors", name, space_obj.name)
     if (
         entry is not None
         and not force
-        and entry.meta.get("space_run") == space_obj.entry.run_id
         and entry.meta["k"] >= k
         and method in ("auto", entry.meta["method"])
     ):
@@ -41,12 +42,7 @@ def neighbors(
         )
     with workspace.writing():
         run = RunRecord(
-            kind="neighbors",
-            dataset=name,
-            space=space,
-            method=method,
-            params={"k": k},
-            input_version=space_obj.entry.run_id,
+            kind="neighbors", dataset=name, space=space_obj.name, method=method, params={"k": k}
         )
         graph = build_neighbor_graph(space_obj.vectors(), k=k, method=method)
         table = pa.table(
@@ -55,15 +51,10 @@ def neighbors(
                 "similarities": matrix_to_arrow(graph.similarities, np.float32),
             }
         )
-        table_name = workspace.table_name("neighbors", name, space, run.run_id)
-        workspace.write_table(table_name, table)
-        meta = {
-            "k": k,
-            "method": graph.method,
-            "params": graph.params,
-            "recall": graph.recall,
-            "space_run": space_obj.entry.run_id,
-        }
+        meta = {"k": k, "method": graph.method, "params": graph.params, "recall": graph.recall}
+        run.params = {"k": k, "method": method, **graph.params}
         run.report = {"method": graph.method, "recall": graph.recall}
-        workspace.commit("neighbors", name, space, table_name, meta, run)
+        workspace.save_result(
+            "neighbors", name, space_obj.name, table, run=run, inputs=[space_obj], meta=meta
+        )
     return graph

@@ -83,11 +83,11 @@ def image_quality(
         dataset=name,
         method="image-quality",
         params={"thresholds": thresholds or {}, "fence": fence},
-        input_version=dataset.version,
     )
     run.report = {c.name: c.summary for c in checks}
-    workspace.store_columns(
-        name, COLUMNS_NAME, pa.table(table), {"checks": run.report, **run.params}, run
+    meta = {"checks": run.report, **run.params}
+    workspace.save_result(
+        "columns", name, COLUMNS_NAME, pa.table(table), run=run, inputs=[dataset], meta=meta
     )
     return ImageQualityReport(name, ids, checks, stats)
 
@@ -100,7 +100,8 @@ def _advancing(images: ImageSequence, bar: progress.ProgressTask) -> Any:
 
 def stored_image_quality(workspace: Workspace, name: str) -> pa.Table | None:
     """The stored `image-quality` columns of a dataset (id first), or None."""
+    workspace.dataset(name)  # a clear error for an unknown dataset
     entry = workspace.result("columns", name, COLUMNS_NAME)
-    if entry is None or entry.meta.get("input_version") != workspace.dataset(name).version:
+    if entry is None:
         return None
     return workspace.open_table(entry).to_arrow()

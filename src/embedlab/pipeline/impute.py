@@ -20,7 +20,8 @@ def impute(
     """Estimates for the missing values of `column`, and an evaluation on hidden known ones."""
     dataset = workspace.dataset(name)
     values = dataset.column(column)
-    graph = neighbors(workspace, name, space, k=k)
+    space_obj = workspace.space(dataset, space)
+    graph = neighbors(workspace, name, space_obj, k=k)
     estimates = estimate_missing(graph, values)
     evaluation = evaluate_estimates(graph, values, seed=seed)
     missing_rows = np.flatnonzero(missing_mask(values)).tolist()
@@ -45,12 +46,11 @@ def impute(
         method="neighbour-estimate",
         params={"column": column, "k": k},
         seed=seed,
-        input_version=workspace.space(name, space).entry.run_id,
     )
     run.report = {"missing": len(missing_rows), **evaluation}
-    workspace.store_columns(
-        name, f"impute-{space}-{column}", table, {"space": space, **run.report}, run
-    )
+    meta = {"space": space, **run.report}
+    key = f"impute-{space}-{column}"
+    workspace.save_result("columns", name, key, table, run=run, inputs=[space_obj], meta=meta)
     return {
         "dataset": name,
         "space": space,

@@ -89,11 +89,9 @@ def ingest(
             method="ingest",
             params={"source": source_text, "text": text, "label": label, "id": id, "limit": limit},
         )
-        table_name = workspace.table_name("dataset", name, "items", run.run_id)
-        workspace.write_table(table_name, prepared.table)
         meta = {**prepared.meta(source_text), "limit": limit}
         run.report = {k: meta[k] for k in ("n_items", "skipped_empty_text")}
-        workspace.commit("dataset", name, name, table_name, meta, run)
+        workspace.save_result("dataset", name, name, prepared.table, run=run, inputs=[], meta=meta)
     return IngestReport(
         dataset=workspace.dataset(name),
         n_items=prepared.table.num_rows,

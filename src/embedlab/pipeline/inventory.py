@@ -37,7 +37,7 @@ def describe_dataset(workspace: Workspace, name: str) -> dict[str, Any]:
             {
                 "name": space,
                 "status": entry.status,
-                "stale": entry.meta.get("input_version") != dataset.version,
+                "stale": not workspace.is_fresh(entry),
                 "method": entry.meta.get("method"),
                 "dim": entry.meta.get("dim"),
                 "params": entry.meta.get("params", {}),

@@ -148,9 +148,9 @@ class ItemIndex:
         """The item's nearest neighbours in `space`: one row of the stored graph (never a
         rebuild: a page view must not start an all-pairs computation)."""
         row = self.row(item)
-        space_run = self.workspace.space(self.name, space).entry.run_id
+        self.workspace.space(self.dataset, space)  # a clear error for an unknown space
         entry = self.workspace.result("neighbors", self.name, space)
-        if entry is None or entry.meta.get("space_run") != space_run:
+        if entry is None:
             raise NotFittedError(
                 f"Space '{space}' of dataset '{self.name}' has no neighbour graph yet: run "
                 f"`embedlab neighbors {self.name} {space}`."

@@ -15,6 +15,7 @@ from embedlab.analysis.projection import (
     project,
 )
 from embedlab.pipeline.graph import neighbors
+from embedlab.store.handles import Space
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Workspace, read_columns
 
@@ -39,7 +40,7 @@ def projection_key(space: str, method: str, dims: int) -> str:
 def project_space(
     workspace: Workspace,
     name: str,
-    space: str,
+    space: str | Space,
     *,
     method: ProjectionMethod = "umap",
     dims: int = 2,
@@ -47,55 +48,45 @@ def project_space(
     force: bool = False,
 ) -> Projection:
     """Coordinates of `space` by `method`, reused when the same seed already made them."""
-    space_obj = workspace.space(name, space)
+    space_obj = space if isinstance(space, Space) else workspace.space(name, space)
     n_items = int(space_obj.meta["n_items"])
     check_projection(method, dims, n_items)
-    key = projection_key(space, method, dims)
-    stored = stored_projection(workspace, name, space, method, dims)
+    key = projection_key(space_obj.name, method, dims)
+    stored = stored_projection(workspace, name, space_obj, method, dims)
     if stored is not None and not force and stored.meta.get("seed") == seed:
         return stored
     with workspace.writing():
         graph = None
-        if method in (
-            "umap",
-            "tsne",
-        ):  # the stored graph, grown once if t-SNE needs more neighbours
-            graph = neighbors(workspace, name, space, k=neighbours_needed(method, n_items))
+        if method in ("umap", "tsne"):  # the stored graph, grown once if t-SNE needs more
+            graph = neighbors(workspace, name, space_obj, k=neighbours_needed(method, n_items))
         run = RunRecord(
             kind="project",
             dataset=name,
-            space=space,
+            space=space_obj.name,
             method=method,
-            params={"dims": dims},
+            params={"dims": dims, "graph_k": graph.k if graph else None},
             seed=seed,
-            input_version=space_obj.entry.run_id,
         )
         coords = project(space_obj.vectors(), method, dims, graph=graph, seed=seed)
         table = pa.table({axis: coords[:, i] for i, axis in enumerate(AXES[:dims])})
-        table_name = workspace.table_name("projection", name, key, run.run_id)
-        workspace.write_table(table_name, table)
-        meta = {
-            "method": method,
-            "dims": dims,
-            "seed": seed,
-            "space_run": space_obj.entry.run_id,
-            "graph_k": graph.k if graph else None,
-        }
-        workspace.commit("projection", name, key, table_name, meta, run)
-    return Projection(name, space, method, dims, coords, meta, False)
+        meta = {"method": method, "dims": dims, "seed": seed, "graph_k": graph.k if graph else None}
+        entry = workspace.save_result(
+            "projection", name, key, table, run=run, inputs=[space_obj], meta=meta
+        )
+    return Projection(name, space_obj.name, method, dims, coords, entry.meta, False)
 
 
 def stored_projection(
-    workspace: Workspace, name: str, space: str, method: str, dims: int
+    workspace: Workspace, name: str, space: str | Space, method: str, dims: int
 ) -> Projection | None:
     """The stored coordinates of `space` by `method` in `dims` dimensions, if current."""
-    space_obj = workspace.space(name, space)
-    entry = workspace.result("projection", name, projection_key(space, method, dims))
-    if entry is None or entry.meta.get("space_run") != space_obj.entry.run_id:
+    space_name = space.name if isinstance(space, Space) else workspace.space(name, space).name
+    entry = workspace.result("projection", name, projection_key(space_name, method, dims))
+    if entry is None:
         return None
     data = read_columns(workspace.open_table(entry), list(AXES[:dims]))
     coords = np.column_stack([data.column(a).to_numpy() for a in AXES[:dims]])
-    return Projection(name, space, method, dims, coords.astype(np.float32), entry.meta, True)
+    return Projection(name, space_name, method, dims, coords.astype(np.float32), entry.meta, True)
 
 
 def to_unit_box(coords: np.ndarray, margin: float = 0.95) -> np.ndarray:

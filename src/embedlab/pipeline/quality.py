@@ -18,6 +18,7 @@ import pyarrow as pa
 from embedlab import progress
 from embedlab.analysis.distribution import find_class_imbalance, find_non_iid
 from embedlab.analysis.quality import (
+    check_labels_usable,
     confusion_table,
     encode_labels,
     find_label_issues,
@@ -28,7 +29,7 @@ from embedlab.analysis.results import CheckResult
 from embedlab.errors import WorkspaceError
 from embedlab.pipeline.graph import DEFAULT_K, neighbors
 from embedlab.store.manifest import RunRecord
-from embedlab.store.workspace import Workspace
+from embedlab.store.workspace import Space, Workspace
 
 
 @dataclass
@@ -85,15 +86,17 @@ def quality(
     seed: int = 0,
 ) -> QualityReport:
     """Outliers, near-duplicates and non-IID order of `space`; label issues and class
-    imbalance when there is a label."""
+    imbalance when there is a label. Inputs are checked before anything is computed."""
     dataset = workspace.dataset(name)
-    space_obj = workspace.space(name, space)
-    graph = neighbors(workspace, name, space, k=k)
+    space_obj = workspace.space(dataset, space)
+    column = label or dataset.label_column
+    labels = dataset.column(column) if column else None
+    if labels is not None:
+        check_labels_usable(labels)
+    graph = neighbors(workspace, name, space_obj, k=k)
     checks = [find_outliers(graph)]
     duplicates, groups = find_near_duplicates(graph, threshold=duplicate_threshold)
     checks += [duplicates, find_non_iid(graph, seed=seed)]
-    column = label or dataset.label_column
-    labels = dataset.column(column) if column else None
     report = QualityReport(name, space, dataset.ids(), checks, groups, labels)
     if labels is not None:
         checks.append(find_class_imbalance(labels))
@@ -105,11 +108,16 @@ def quality(
         report.suggestions = [classes[s] for s in suggested]
         codes, _, _ = encode_labels(labels)
         report.confusion = confusion_table(codes, suggested, issues.flags, classes)
-    _store(workspace, report, column, seed)
+    params = {"label": column, "k": k, "duplicate_threshold": duplicate_threshold, "seed": seed}
+    _store(workspace, report, space_obj, params)
     return report
 
 
-def _store(workspace: Workspace, report: QualityReport, label: str | None, seed: int) -> None:
+def _store(
+    workspace: Workspace, report: QualityReport, space: Space, params: dict[str, Any]
+) -> None:
+    """The checks' scores, flags and raw values as the dataset's `quality-SPACE` columns; the
+    run keeps every parameter, including the thresholds each check chose from the data."""
     table: dict[str, Any] = {"id": report.ids}
     for check in report.checks:
         table[f"{check.name}_score"] = check.scores.astype(np.float32)
@@ -127,18 +135,14 @@ def _store(workspace: Workspace, report: QualityReport, label: str | None, seed:
         dataset=report.dataset,
         space=report.space,
         method="quality",
-        params={"label": label},
-        seed=seed,
-        input_version=workspace.space(report.dataset, report.space).entry.run_id,
+        params={**params, "checks": {c.name: c.params for c in report.checks}},
+        seed=params["seed"],
     )
     run.report = {c.name: c.summary for c in report.checks}
+    meta = {"space": report.space, "label": params["label"], "checks": run.report}
     key = f"quality-{report.space}"
-    workspace.store_columns(
-        report.dataset,
-        key,
-        pa.table(table),
-        {"space": report.space, "label": label, "checks": run.report},
-        run,
+    workspace.save_result(
+        "columns", report.dataset, key, pa.table(table), run=run, inputs=[space], meta=meta
     )
 
 

@@ -28,10 +28,9 @@ VALUE_NAMES = {
 
 def stored_quality(workspace: Workspace, name: str, space: str) -> tuple[pa.Table, dict[str, Any]]:
     """The `quality-SPACE` columns of dataset `name` and their metadata."""
-    dataset = workspace.dataset(name)
-    workspace.space(name, space)  # a clear error for an unknown space
+    workspace.space(name, space)  # a clear error for an unknown dataset or space
     entry = workspace.result("columns", name, f"quality-{space}")
-    if entry is None or entry.meta.get("input_version") != dataset.version:
+    if entry is None:
         raise NotFoundError(
             f"No quality results for space '{space}' of dataset '{name}'. Run "
             f"`embedlab quality {name} {space}` (or press 'Run quality checks' in the app)."
@@ -46,9 +45,7 @@ def data_quality(
     table, meta = stored_quality(workspace, name, space)
     tables = [("quality", table, meta.get("checks", {}))]
     image_entry = workspace.result("columns", name, IMAGE_QUALITY)
-    if image_entry is not None and image_entry.meta.get("input_version") == meta.get(
-        "input_version"
-    ):
+    if image_entry is not None:
         image_table = workspace.open_table(image_entry).to_arrow()
         tables.append(("image-quality", image_table, image_entry.meta.get("checks", {})))
     ids = table.column("id").to_pylist()

@@ -163,6 +163,7 @@ def train_words(
             found is not None
             and found.status == "complete"
             and all(found.meta.get(k) == v for k, v in space_signature.items())
+            and workspace.is_fresh(found)
         ):
             return _reused(workspace, name, corpus, space, started)
     others = (
@@ -189,7 +190,6 @@ def train_words(
             method=estimator.name,
             params=estimator.get_params(),
             seed=getattr(estimator, "seed", None),
-            input_version=source.version,
         )
         written = not same_vocabulary or _words_differ(workspace.dataset(name), estimator)
         if written:
@@ -271,8 +271,6 @@ def _store_words_dataset(
             "count": pa.array(estimator.counts_, pa.int64()),
         }
     )
-    table_name = workspace.table_name("dataset", name, "items", run.run_id)
-    workspace.write_table(table_name, table)
     meta = {
         "source": f"words of dataset '{source.name}'",
         "n_items": len(words),
@@ -293,10 +291,11 @@ def _store_words_dataset(
         dataset=name,
         method=estimator.name,
         params=signature,
-        input_version=source.version,
         report={"n_items": len(words), "tokens": estimator.report_.get("tokens")},
     )
-    workspace.commit("dataset", name, name, table_name, meta, vocabulary_run)
+    workspace.save_result(
+        "dataset", name, name, table, run=vocabulary_run, inputs=[source], meta=meta
+    )
 
 
 def _store_space(
@@ -334,11 +333,8 @@ def _store_space(
             "vector": vectors_to_arrow(vectors),
         }
     )
-    table_name = workspace.table_name("space", name, space, run.run_id)
-    workspace.write_table(table_name, table)
     meta = {
         **space_signature,
-        "input_version": dataset.version,
         "dim": int(vectors.shape[1]),
         "n_items": len(dataset),
         "modality": estimator.modality,
@@ -347,8 +343,8 @@ def _store_space(
         "method_report": dict(estimator.report_),
     }
     run.report = {"n_items": len(dataset), "dim": int(vectors.shape[1]), **estimator.report_}
-    workspace.commit("space", name, space, table_name, meta, run)
-    return workspace.space(name, space), ""
+    workspace.save_result("space", name, space, table, run=run, inputs=[dataset], meta=meta)
+    return workspace.space(dataset, space), ""
 
 
 # -- using them ------------------------------------------------------------------------------
@@ -478,7 +474,7 @@ def measure_bias(
         method="weat+hard-debias" if debias else "weat",
         params={"test": test, "debias": debias, "permutations": permutations},
         seed=seed,
-        input_version=workspace.space(dataset, space).entry.run_id,
+        input_version=workspace.space(dataset, space).version,
     )
     if debias == "hard":
         fixed = hard_debias(vectors, direction)
@@ -516,8 +512,6 @@ def _store_debiased(
                 "vector": vectors_to_arrow(fixed.vectors),
             }
         )
-        table_name = workspace.table_name("space", dataset, name, run.run_id)
-        workspace.write_table(table_name, table)
         meta = {
             **original.meta,
             "state_run": run.run_id,
@@ -525,5 +519,5 @@ def _store_debiased(
             "method_report": {"debias": "hard", "from_space": space},
         }
         run.report = {"debiased_from": space}
-        workspace.commit("space", dataset, name, table_name, meta, run)
+        workspace.save_result("space", dataset, name, table, run=run, inputs=[original], meta=meta)
     return name

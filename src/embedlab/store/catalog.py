@@ -49,6 +49,21 @@ class Entry:
     meta: dict[str, Any] = field(default_factory=dict)
     at: float = 0.0
 
+    @property
+    def ref(self) -> str:
+        """The key results computed from this one record it under, with its run id."""
+        return result_ref(self.kind, self.dataset, self.name)
+
+
+def result_ref(kind: str, dataset: str, name: str) -> str:
+    return f"{kind}:{dataset}:{name}"
+
+
+def parse_ref(ref: str) -> tuple[Kind, str, str]:
+    """`result_ref`'s inverse (names hold no ':', so the split is unambiguous)."""
+    kind, dataset, name = ref.split(":", 2)
+    return kind, dataset, name  # type: ignore[return-value]
+
 
 class Catalog:
     """Reads and appends catalog records in one LanceDB connection."""

@@ -31,6 +31,7 @@ RUNS_SCHEMA = pa.schema(
         ("seed", pa.int64()),
         ("versions", pa.string()),
         ("input_version", pa.string()),
+        ("inputs", pa.string()),
         ("started_at", pa.float64()),
         ("duration_s", pa.float64()),
         ("report", pa.string()),
@@ -68,6 +69,9 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
 
 
+_JSON_FIELDS = ("params", "report", "versions", "inputs")
+
+
 @dataclass
 class RunRecord:
     """What a run did; filled in as the run goes and appended when it succeeds."""
@@ -79,6 +83,7 @@ class RunRecord:
     params: dict[str, Any] = field(default_factory=dict)
     seed: int | None = None
     input_version: str = ""
+    inputs: dict[str, str] = field(default_factory=dict)  # ref -> version, set by the store
     run_id: str = field(default_factory=new_run_id)
     started_at: float = field(default_factory=time.time)
     duration_s: float = 0.0
@@ -87,14 +92,15 @@ class RunRecord:
 
     def to_row(self) -> dict[str, Any]:
         row = asdict(self)
-        for key in ("params", "report", "versions"):
+        for key in _JSON_FIELDS:
             row[key] = json.dumps(row[key], sort_keys=True, default=str)
         return row
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> RunRecord:
         values = dict(row)
-        for key in ("params", "report", "versions"):
+        values.setdefault("inputs", "{}")  # runs recorded before inputs were
+        for key in _JSON_FIELDS:
             values[key] = json.loads(values[key])
         return cls(**values)
 
@@ -108,6 +114,8 @@ class Manifest:
     def record(self, run: RunRecord) -> None:
         if table_exists(self._db, RUNS_TABLE):
             table = self._db.open_table(RUNS_TABLE)
+            if "inputs" not in table.schema.names:  # a manifest written before inputs were
+                table.add_columns({"inputs": "'{}'"})
         else:
             table = self._db.create_table(RUNS_TABLE, schema=RUNS_SCHEMA)
         table.add(pa.Table.from_pylist([run.to_row()], schema=RUNS_SCHEMA))

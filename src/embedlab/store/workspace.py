@@ -14,8 +14,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -25,8 +24,37 @@ import pyarrow as pa
 from embedlab.errors import NotFoundError, WorkspaceError, did_you_mean
 from embedlab.store.annotations import ANNOTATIONS_TABLE, Annotations
 from embedlab.store.catalog import CATALOG_TABLE, Catalog, Entry, Kind
+from embedlab.store.handles import (
+    Dataset,
+    Space,
+    arrow_to_matrix,
+    arrow_to_vectors,
+    matrix_to_arrow,
+    read_columns,
+    vectors_to_arrow,
+)
 from embedlab.store.lance import list_tables, table_exists
 from embedlab.store.manifest import RUNS_TABLE, Manifest, RunRecord
+from embedlab.store.provenance import (
+    Versioned,
+    dependents,
+    input_versions,
+    is_fresh,
+    stale_inputs,
+)
+
+__all__ = [
+    "Dataset",
+    "Space",
+    "Workspace",
+    "arrow_to_matrix",
+    "arrow_to_vectors",
+    "default_workspace_path",
+    "matrix_to_arrow",
+    "read_columns",
+    "validate_name",
+    "vectors_to_arrow",
+]
 
 LOCK_FILE = ".write-lock"
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -46,131 +74,6 @@ def validate_name(name: str, what: str) -> str:
 def default_workspace_path() -> Path:
     """`$EMBEDLAB_WORKSPACE` or `./embedlab-workspace`."""
     return Path(os.environ.get("EMBEDLAB_WORKSPACE", "embedlab-workspace"))
-
-
-def matrix_to_arrow(matrix: np.ndarray, dtype: type = np.float32) -> pa.FixedSizeListArray:
-    """(n, d) array as an Arrow fixed-size-list column without copying."""
-    flat = np.ascontiguousarray(matrix, dtype=dtype).reshape(-1)
-    return pa.FixedSizeListArray.from_arrays(pa.array(flat), matrix.shape[1])
-
-
-def arrow_to_matrix(column: pa.ChunkedArray | pa.Array, dtype: type = np.float32) -> np.ndarray:
-    """A fixed-size-list column back to a C-contiguous (n, d) array."""
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    dim = array.type.list_size
-    values = array.flatten().to_numpy(zero_copy_only=False)
-    return np.ascontiguousarray(values.reshape(-1, dim), dtype=dtype)
-
-
-def vectors_to_arrow(vectors: np.ndarray) -> pa.FixedSizeListArray:
-    return matrix_to_arrow(vectors, np.float32)
-
-
-def arrow_to_vectors(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    return arrow_to_matrix(column, np.float32)
-
-
-def read_columns(table: Any, columns: list[str] | None = None) -> pa.Table:
-    """Some or all columns of a Lance table, in stored row order."""
-    if columns is None:
-        return table.to_arrow()
-    return table.search().select(columns).limit(None).to_arrow()
-
-
-@dataclass
-class Dataset:
-    """A stored dataset: `id` (unique strings), payload columns, optional `label` and `split`."""
-
-    name: str
-    entry: Entry
-    table: Any
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        return self.entry.meta
-
-    @property
-    def version(self) -> str:
-        """Changes whenever the dataset is ingested again; spaces record it as input version."""
-        return self.entry.run_id
-
-    @property
-    def text_column(self) -> str | None:
-        return self.meta.get("text_column")
-
-    @property
-    def label_column(self) -> str | None:
-        return self.meta.get("label_column")
-
-    @property
-    def columns(self) -> list[str]:
-        return list(self.table.schema.names)
-
-    def __len__(self) -> int:
-        return int(self.meta["n_items"])
-
-    def to_arrow(self, columns: list[str] | None = None) -> pa.Table:
-        return read_columns(self.table, columns)
-
-    def column(self, name: str) -> list[Any]:
-        if name not in self.columns:
-            raise NotFoundError(
-                f"Dataset '{self.name}' has no column '{name}'. {did_you_mean(name, self.columns)}"
-            )
-        return self.to_arrow([name]).column(name).to_pylist()
-
-    def ids(self) -> list[str]:
-        return self.column("id")
-
-    def texts(self) -> list[str]:
-        if not self.text_column:
-            raise NotFoundError(
-                f"Dataset '{self.name}' has no text column; ingest it with --text COLUMN."
-            )
-        return self.column(self.text_column)
-
-    def labels(self) -> list[Any] | None:
-        return self.column(self.label_column) if self.label_column else None
-
-
-@dataclass
-class Space:
-    """Float32 vectors of one dataset by one method, row i belonging to dataset row i."""
-
-    dataset: str
-    name: str
-    entry: Entry
-    table: Any
-    _vectors: np.ndarray | None = None
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        return self.entry.meta
-
-    @property
-    def method(self) -> str:
-        return self.meta["method"]
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return self.meta.get("params", {})
-
-    @property
-    def dim(self) -> int:
-        return int(self.meta["dim"])
-
-    @property
-    def input_version(self) -> str:
-        return self.meta.get("input_version", "")
-
-    def vectors(self) -> np.ndarray:
-        """(n, dim) float32, read once and kept."""
-        if self._vectors is None:
-            self._vectors = arrow_to_vectors(read_columns(self.table, ["vector"]).column("vector"))
-        return self._vectors
-
-    def ids(self) -> list[str]:
-        return read_columns(self.table, ["id"]).column("id").to_pylist()
 
 
 class Workspace:
@@ -305,30 +208,40 @@ class Workspace:
     def space_names(self, dataset: str) -> list[str]:
         return [e.name for e in self.entries("space", dataset) if e.status == "complete"]
 
-    def space(self, dataset: str, name: str) -> Space:
-        ds = self.dataset(dataset)
-        entry = self.catalog.get("space", dataset, name)
+    def space(self, dataset: str | Dataset, name: str) -> Space:
+        """The current space `name` of a dataset (given by name or as a resolved handle)."""
+        ds = dataset if isinstance(dataset, Dataset) else self.dataset(dataset)
+        entry = self.catalog.get("space", ds.name, name)
         if entry is None or entry.status != "complete":
             state = " (only partly computed: rerun `embedlab embed` to finish it)" if entry else ""
             raise NotFoundError(
-                f"No space '{name}' in dataset '{dataset}'{state}. "
-                + did_you_mean(name, self.space_names(dataset))
-                + f" Make one with `embedlab embed {dataset} --method METHOD`."
+                f"No space '{name}' in dataset '{ds.name}'{state}. "
+                + did_you_mean(name, self.space_names(ds.name))
+                + f" Make one with `embedlab embed {ds.name} --method METHOD`."
             )
-        if entry.meta.get("input_version") != ds.version:
+        if not self.is_fresh(entry):
             raise NotFoundError(
-                f"Space '{name}' of dataset '{dataset}' was computed from an older version of "
-                f"the dataset; embed it again with `embedlab embed {dataset} --method "
-                f"{entry.meta.get('method')} --space {name}`."
+                f"Space '{name}' of dataset '{ds.name}' was computed from an older version of "
+                f"{', '.join(stale_inputs(self.catalog, entry))}; embed it again with "
+                f"`embedlab embed {ds.name} --method {entry.meta.get('method')} --space {name}`."
             )
-        return Space(dataset=dataset, name=name, entry=entry, table=self.open_table(entry))
+        return Space(
+            dataset=ds.name, name=name, entry=entry, table=self.open_table(entry), source=ds
+        )
 
     def result(self, kind: Kind, dataset: str, name: str) -> Entry | None:
-        """The complete entry of a derived result, or None."""
+        """The current entry of a derived result: complete and computed from inputs that are
+        still current (the one freshness check), else None."""
         if not self._exists():
             return None
         entry = self.catalog.get(kind, dataset, name)
-        return entry if entry is not None and entry.status == "complete" else None
+        if entry is None or entry.status != "complete" or not self.is_fresh(entry):
+            return None
+        return entry
+
+    def is_fresh(self, entry: Entry) -> bool:
+        """Whether every input `entry` was computed from is still current."""
+        return is_fresh(self.catalog, entry)
 
     def open_table(self, entry: Entry) -> Any:
         return self._connect().open_table(entry.table)
@@ -362,8 +275,18 @@ class Workspace:
         meta: dict[str, Any],
         run: RunRecord | None,
         status: str = "complete",
+        *,
+        inputs: Sequence[Versioned | Entry] = (),
     ) -> Entry:
-        """Point the catalog at `table_name` (one atomic append), then tidy what it replaced."""
+        """Point the catalog at `table_name` (one atomic append) with the inputs it was computed
+        from and their versions, record the run, then drop what it replaced and what was
+        computed from that."""
+        versions = input_versions(inputs)
+        self._check_inputs_current(versions, f"{kind} '{name}' of dataset '{dataset}'")
+        meta = {**meta, "inputs": versions}
+        if run is not None:
+            run.inputs = versions
+            run.input_version = run.input_version or next(iter(versions.values()), "")
         previous = self.catalog.get(kind, dataset, name)
         entry = Entry(
             kind=kind,
@@ -379,21 +302,39 @@ class Workspace:
             if run is not None:
                 run.duration_s = time.time() - run.started_at
                 self.manifest.record(run)
-            self._delete_dependents(kind, dataset, name)
+            self._delete_dependents(entry)
         if previous is not None and previous.table != table_name:
             self._drop_table(previous.table)
         return entry
 
-    def store_columns(
-        self, dataset: str, key: str, columns: pa.Table, meta: dict[str, Any], run: RunRecord
+    def save_result(
+        self,
+        kind: Kind,
+        dataset: str,
+        name: str,
+        data: pa.Table,
+        *,
+        run: RunRecord,
+        inputs: Sequence[Versioned | Entry],
+        meta: dict[str, Any] | None = None,
     ) -> Entry:
-        """Derived per-item columns (an `id` column first, rows in dataset order) stored under
-        `key`, replacing the previous ones atomically; `meta["space"]` ties them to a space."""
+        """Store a result in full, then make it current in one atomic commit that records its
+        provenance (inputs with versions, the run's parameters, report and library versions);
+        what it replaces, and what was computed from that, is dropped."""
         with self.writing():
-            table_name = self.table_name("columns", dataset, key, run.run_id)
-            self.write_table(table_name, columns)
-            meta = {"input_version": self.dataset(dataset).version, **meta}
-            return self.commit("columns", dataset, key, table_name, meta, run)
+            table_name = self.table_name(kind, dataset, name, run.run_id)
+            self.write_table(table_name, data)
+            return self.commit(kind, dataset, name, table_name, meta or {}, run, inputs=inputs)
+
+    def _check_inputs_current(self, versions: dict[str, str], what: str) -> None:
+        """A run whose inputs were replaced meanwhile (by another run) must not be committed."""
+        current = {e.ref: e.run_id for e in self.catalog.entries()}
+        changed = [ref for ref, version in versions.items() if current.get(ref) != version]
+        if changed:
+            raise WorkspaceError(
+                f"Cannot store {what}: its input {', '.join(changed)} changed while it ran. "
+                "Run the command again."
+            )
 
     def delete(self, kind: Kind, dataset: str, name: str) -> None:
         """Remove a stored result and what was computed from it."""
@@ -412,26 +353,11 @@ class Workspace:
             )
         )
         self._drop_table(entry.table)
-        self._delete_dependents(kind, dataset, name)
+        self._delete_dependents(entry)
 
-    def _delete_dependents(self, kind: Kind, dataset: str, name: str) -> None:
-        """A new dataset drops everything computed from it; a new space drops its graph,
-        projections and the quality columns computed from it."""
-        dependents: Iterable[Entry]
-        if kind == "dataset":
-            dependents = [e for e in self.catalog.entries(dataset=dataset) if e.kind != "dataset"]
-        elif kind == "space":
-            dependents = [
-                e
-                for e in self.catalog.entries(dataset=dataset)
-                if (e.kind == "neighbors" and e.name == name)
-                or (e.kind == "projection" and e.name.split("/")[0] == name)
-                or (e.kind == "columns" and name in (e.meta.get("space"), e.meta.get("other")))
-                or (e.kind == "space" and e.meta.get("debiased_from") == name)
-            ]
-        else:
-            dependents = []
-        for dep in dependents:
+    def _delete_dependents(self, entry: Entry) -> None:
+        """Drop every result computed from `entry` (recursively, through `delete`)."""
+        for dep in dependents(self.catalog, entry):
             self.delete(dep.kind, dep.dataset, dep.name)
 
     def _drop_table(self, table_name: str) -> None:
