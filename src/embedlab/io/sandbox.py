@@ -20,13 +20,10 @@ import numpy as np
 import pandas as pd
 
 from embedlab import progress
+from embedlab.config import cache_dir
 from embedlab.errors import EmbedlabError, NotFoundError, did_you_mean
 from embedlab.io.images import images_from_array, read_idx
 from embedlab.io.readers import read_source, read_zip_member
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("EMBEDLAB_CACHE", Path.home() / ".cache" / "embedlab")).expanduser()
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from embedlab.config import models_cache_dir
 from embedlab.errors import MissingDependencyError
-from embedlab.io.sandbox import cache_dir
 from embedlab.methods.base import Embedder, register
 from embedlab.methods.image import check_images
 from embedlab.preprocess.image import resize_center_crop
@@ -83,7 +83,7 @@ def onnx_model_path(resolution: int) -> Path:
     import torch
 
     version = torch.__version__.split("+")[0]
-    return cache_dir() / "models" / f"efficientnet-lite0-{resolution}px-torch{version}.onnx"
+    return models_cache_dir() / f"efficientnet-lite0-{resolution}px-torch{version}.onnx"
 
 
 def export_onnx(resolution: int) -> Path:
