@@ -87,11 +87,11 @@ def test_k_must_fit_the_data(k: int) -> None:
 
 
 def test_symmetric_tiles_match_the_row_wise_search() -> None:
-    from embedlab.analysis.neighbors import SYMMETRIC_MIN_DIM, _drop_self, exact_neighbors
+    from embedlab.analysis.exact_search import SYMMETRIC_MIN_DIM, drop_self, exact_neighbors
 
     unit = normalize_rows(clustered(900, dim=SYMMETRIC_MIN_DIM + 8))
     indices, sims = exact_neighbors(unit, 7, tile=128)  # 8 x 8 tiles, the upper half merged
-    expected, expected_sims = _drop_self(*top_k_cosine(unit, unit, 8), 7)
+    expected, expected_sims = drop_self(*top_k_cosine(unit, unit, 8), 7)
     assert np.mean([set(a) == set(b) for a, b in zip(indices, expected, strict=True)]) > 0.999
     np.testing.assert_allclose(sims, expected_sims, atol=1e-6)
 

@@ -132,3 +132,24 @@ def test_tfidf_with_a_single_term_is_a_clear_error(ws: Workspace, tmp_path: Path
     ingest(ws, "same", path)
     with pytest.raises(InvalidInputError, match="only 1 distinct term"):
         embed(ws, "same", "tfidf-svd", params={"min_df": 1})
+
+
+def test_search_by_id_reads_the_stored_graph(topics: Workspace, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """With a current graph of at least k neighbours, an id query is one row of it (the same
+    answer as a scan), and the space's vectors are never read."""
+    from embedlab.pipeline.graph import neighbors
+    from embedlab.store.handles import Space
+
+    embed(topics, "topics", "tfidf-svd", params=LSA)
+    scanned = search(topics, "topics", "tfidf-svd", "space-0", by="id", k=4)
+    neighbors(topics, "topics", "tfidf-svd", k=5)
+
+    def no_scan(self: Space) -> np.ndarray:
+        raise AssertionError("an id query with a stored graph must not read every vector")
+
+    monkeypatch.setattr(Space, "vectors", no_scan)
+    from_graph = search(topics, "topics", "tfidf-svd", "space-0", by="id", k=4)
+    assert [h.id for h in from_graph] == [h.id for h in scanned]
+    assert [h.score for h in from_graph] == pytest.approx([h.score for h in scanned], abs=1e-5)
+    with pytest.raises(AssertionError, match="must not read"):  # k beyond the graph: a scan
+        search(topics, "topics", "tfidf-svd", "space-0", by="id", k=6)

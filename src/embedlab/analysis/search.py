@@ -1,9 +1,10 @@
-"""Nearest items to a query vector by cosine similarity."""
+"""Nearest items to a query vector by cosine similarity, through a neighbour index."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from embedlab.analysis.index import NeighborIndex
 from embedlab.errors import InvalidInputError
 
 
@@ -25,16 +26,17 @@ def check_query_vector(vector: object, dim: int, space: str) -> np.ndarray:
 
 
 def nearest(
-    unit: np.ndarray, query: np.ndarray, k: int, exclude: int | None = None
+    index: NeighborIndex, query: np.ndarray, k: int, exclude: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of unit-norm `unit` most similar to `query`, best first, with their similarities."""
-    if k < 1:
-        raise InvalidInputError(f"k must be an int >= 1; got {k}.")
+    """Rows of the index most similar to `query` (any length: it is normalised), best first,
+    with their similarities; `exclude` (the query's own row) is left out."""
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        raise InvalidInputError(f"k must be an int >= 1; got {k!r}.")
     norm = float(np.linalg.norm(query))
-    scores = unit @ (query / norm if norm > 0 else query)
-    if exclude is not None:
-        scores[exclude] = -np.inf
-    k = min(k, unit.shape[0] - (exclude is not None))
-    top = np.argpartition(-scores, k - 1)[:k] if k < scores.shape[0] else np.arange(scores.shape[0])
-    top = top[np.argsort(-scores[top], kind="stable")]
-    return top, scores[top]
+    unit_query = np.asarray(query / norm if norm > 0 else query, dtype=np.float32)
+    n = index.size
+    wanted = min(int(k) + (exclude is not None), n)
+    rows, scores = index.query(unit_query[None, :], wanted)
+    rows, scores = rows[0], scores[0]
+    keep = rows >= 0 if exclude is None else (rows >= 0) & (rows != exclude)
+    return rows[keep][:k], scores[keep][:k]

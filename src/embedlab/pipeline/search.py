@@ -8,11 +8,12 @@ from typing import Any, Literal
 import numpy as np
 
 from embedlab import methods
+from embedlab.analysis.index import ExactIndex
 from embedlab.analysis.neighbors import normalize_rows
 from embedlab.analysis.search import check_query_vector, nearest
 from embedlab.errors import InvalidInputError, NotFoundError
 from embedlab.pipeline.embed import load_estimator
-from embedlab.store.workspace import Workspace
+from embedlab.store.workspace import Dataset, Space, Workspace
 
 QueryKind = Literal["text", "id", "vector"]
 
@@ -46,27 +47,51 @@ def search(
         return search(
             workspace, name, _text_space_for(workspace, name, space_obj), query, by=by, k=k
         )
-    dataset = workspace.dataset(name)
-    unit = normalize_rows(space_obj.vectors(), f"vectors of space '{space}'")
+    dataset = space_obj.source
     exclude = None
+    if by == "id":
+        exclude = _row_of(space_obj, str(query))
+        stored = _stored_neighbours(workspace, space_obj, exclude, k)
+        if stored is not None:  # the graph already holds the answer: no scan of the space
+            return _hits(dataset, space, *stored)
+    unit = normalize_rows(space_obj.vectors(), f"vectors of space '{space}'")
     if by == "text":
         estimator = load_estimator(workspace, space_obj)
         embed_text = getattr(estimator, "embed_text", estimator.transform)
         vector = embed_text([str(query)])[0]
     elif by == "id":
-        ids = space_obj.ids()
-        try:
-            exclude = ids.index(str(query))
-        except ValueError:
-            raise NotFoundError(
-                f"No item with id '{query}' in dataset '{name}' ({len(ids)} items)."
-            ) from None
         vector = unit[exclude]
     elif by == "vector":
         vector = check_query_vector(query, space_obj.dim, space)
     else:
         raise InvalidInputError(f"Search by {by!r} is not supported; use 'text', 'id' or 'vector'.")
-    rows, scores = nearest(unit, np.asarray(vector, dtype=np.float32), k, exclude=exclude)
+    index = ExactIndex().build(unit)
+    rows, scores = nearest(index, np.asarray(vector, dtype=np.float32), k, exclude=exclude)
+    return _hits(dataset, space, rows, scores)
+
+
+def _row_of(space: Space, item: str) -> int:
+    ids = space.ids()
+    try:
+        return ids.index(item)
+    except ValueError:
+        raise NotFoundError(
+            f"No item with id '{item}' in dataset '{space.dataset}' ({len(ids)} items)."
+        ) from None
+
+
+def _stored_neighbours(
+    workspace: Workspace, space: Space, row: int, k: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """A row's neighbours read from the space's current graph when it holds k of them."""
+    entry = workspace.result("neighbors", space.dataset, space.name)
+    if entry is None or not isinstance(k, int) or not 1 <= k <= entry.meta["k"]:
+        return None
+    stored = workspace.open_table(entry).take_offsets([row]).to_arrow().to_pylist()[0]
+    return np.asarray(stored["indices"][:k]), np.asarray(stored["similarities"][:k])
+
+
+def _hits(dataset: Dataset, space: str, rows: np.ndarray, scores: np.ndarray) -> list[SearchHit]:
     columns = ["id"] + [c for c in (dataset.text_column, dataset.label_column) if c]
     payload = dataset.to_arrow(columns).take(rows).to_pylist()
     return [
