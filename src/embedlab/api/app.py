@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from embedlab.api.errors import install_error_handlers
+from embedlab.api.media import ERROR_RESPONSES
 from embedlab.api.routes_items import router as items_router
 from embedlab.api.routes_map import router as map_router
 from embedlab.api.routes_quality import router as quality_router
@@ -101,9 +102,8 @@ def create_app(
     )
     app.state.embedlab = AppState(workspace)
     install_error_handlers(app)
-    app.include_router(map_router, prefix="/api")
-    app.include_router(items_router, prefix="/api")
-    app.include_router(quality_router, prefix="/api")
+    for router in (map_router, items_router, quality_router):
+        app.include_router(router, prefix="/api", responses=ERROR_RESPONSES)
     app.add_middleware(
         GuardMiddleware, token=token, max_body_bytes=max_body_bytes, allowed_hosts=allowed_hosts
     )

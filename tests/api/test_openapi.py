@@ -1,0 +1,89 @@
+"""The typed API: every response in /openapi.json has a schema (JSON ones typed all the way
+down)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from embedlab.api.openapi import openapi_schema
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    return openapi_schema()
+
+
+def untyped_parts(node: Any, components: dict[str, Any], where: str, seen: set[str]) -> list[str]:
+    """Where `node` (a JSON schema) is empty or an object with no properties or value type."""
+    if not isinstance(node, dict):
+        return []
+    if "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[1]
+        if name in seen:
+            return []
+        return untyped_parts(components[name], components, name, seen | {name})
+    if not node:
+        return [f"{where}: empty schema (any value)"]
+    found = []
+    if node.get("type") == "object" and not node.get("properties"):
+        extra = node.get("additionalProperties")
+        if not isinstance(extra, dict) or not extra:
+            found.append(f"{where}: object with no properties and untyped values")
+    for key in ("items", "additionalProperties"):
+        found += untyped_parts(node.get(key), components, f"{where}.{key}", seen)
+    for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+        for i, part in enumerate(node.get(key, [])):
+            found += untyped_parts(part, components, f"{where}.{key}[{i}]", seen)
+    for name, part in node.get("properties", {}).items():
+        found += untyped_parts(part, components, f"{where}.{name}", seen)
+    return found
+
+
+def operations(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (f"{method.upper()} {path}", operation)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+    ]
+
+
+def test_every_success_response_has_a_typed_schema(schema: dict[str, Any]) -> None:
+    components = schema.get("components", {}).get("schemas", {})
+    problems = []
+    for name, operation in operations(schema):
+        success = {s: r for s, r in operation["responses"].items() if str(s).startswith("2")}
+        assert success, f"{name} describes no success response"
+        for status, response in success.items():
+            content = response.get("content", {})
+            if not content:
+                problems.append(f"{name} {status}: no content")
+            for media_type, body in content.items():
+                if "schema" not in body:
+                    problems.append(f"{name} {status} {media_type}: no schema")
+                elif "json" in media_type:
+                    found = untyped_parts(body["schema"], components, f"{name} {status}", set())
+                    problems += found
+    assert not problems, "\n".join(problems)
+
+
+def test_every_refusal_is_the_one_error_body(schema: dict[str, Any]) -> None:
+    for name, operation in operations(schema):
+        error = operation["responses"].get("4XX", {})
+        ref = error.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref")
+        assert ref == "#/components/schemas/ErrorBody", name
+
+
+def test_binary_and_csv_routes_declare_their_media_type(schema: dict[str, Any]) -> None:
+    def media_types(path: str, method: str) -> set[str]:
+        return set(schema["paths"][path][method]["responses"]["200"]["content"])
+
+    assert media_types("/api/datasets/{name}/spaces/{space}/projection", "get") == {
+        "application/octet-stream"
+    }
+    assert media_types("/api/datasets/{name}/fields/{field}/values", "get") == {
+        "application/octet-stream"
+    }
+    assert media_types("/api/datasets/{name}/tags/{tag}.csv", "get") == {"text/csv"}
+    assert "image/png" in media_types("/api/datasets/{name}/media/{kind}", "get")
