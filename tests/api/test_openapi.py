@@ -1,13 +1,17 @@
 """The typed API: every response in /openapi.json has a schema (JSON ones typed all the way
-down)."""
+down); /docs runs offline."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from embedlab.api import create_app
 from embedlab.api.openapi import openapi_schema
+from embedlab.store.workspace import Workspace
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +91,17 @@ def test_binary_and_csv_routes_declare_their_media_type(schema: dict[str, Any]) 
     }
     assert media_types("/api/datasets/{name}/tags/{tag}.csv", "get") == {"text/csv"}
     assert "image/png" in media_types("/api/datasets/{name}/media/{kind}", "get")
+
+
+def test_docs_run_offline(explorer_workspace: Workspace) -> None:
+    client = TestClient(create_app(explorer_workspace))
+    page = client.get("/docs")
+    assert page.status_code == 200
+    outside = [u for u in re.findall(r"https?://[^\s'\"<>]+", page.text)]
+    assert not outside, outside
+    assets = re.findall(r'(?:href|src)="(/[^"]+)"', page.text)
+    assert len(assets) == 3, assets
+    for url in assets:
+        assert client.get(url).status_code == 200, url
+    assert client.get("/openapi.json").status_code == 200
+    assert client.get("/redoc").status_code == 404  # its default loads a CDN script

@@ -1,5 +1,5 @@
 """Inputs that used to end in a 500 are 4xx with the one error body, naming what was wrong and
-what is valid."""
+what is valid; every response carries the headers that keep other sites from framing the app."""
 
 from __future__ import annotations
 
@@ -56,3 +56,22 @@ def test_seeds_outside_numpys_range_are_refused(client: TestClient, path: str, s
 def test_the_largest_seed_is_taken(client: TestClient) -> None:
     made = client.post(f"/api/datasets/topics/spaces/minilm/clusters?n_clusters=2&seed={2**32 - 1}")
     assert made.status_code == 200, made.text
+
+
+def test_no_page_can_be_framed(explorer_workspace: Workspace) -> None:
+    bare = TestClient(create_app(explorer_workspace), raise_server_exceptions=False)
+    responses = {
+        "app": bare.get("/"),
+        "json": bare.get("/api/datasets"),
+        "binary": bare.get("/api/datasets/digits/spaces/pixels-pca/projection?method=pca"),
+        "error": bare.get("/api/datasets/nope"),
+        "refused write": bare.post("/api/datasets/topics/tags", json={"tag": "x"}),
+        "docs": bare.get("/docs"),
+        "asset": bare.get("/docs/assets/swagger-ui.css"),
+    }
+    assert responses["refused write"].status_code == 403
+    for name, response in responses.items():
+        assert response.headers["x-frame-options"] == "DENY", name
+        policy = response.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in policy and "default-src 'self'" in policy, name
+        assert response.headers["x-content-type-options"] == "nosniff", name
