@@ -313,5 +313,6 @@ def test_api_docs_run_offline_under_the_policy(page, server: str) -> None:  # ty
     page.goto("/docs")
     page.wait_for_selector(".opblock-summary-path")
     assert page.locator(".opblock").count() >= 25
+    assert "/api/datasets/{name}/spaces/{space}/autolabel" in page.content()
     shot(page, "api-docs")
     assert not outside, outside

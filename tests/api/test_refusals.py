@@ -46,10 +46,14 @@ def test_deeply_nested_json_is_refused(client: TestClient, path: str) -> None:
     [
         "/api/datasets/topics/spaces/minilm/clusters?n_clusters=2",
         "/api/datasets/topics/spaces/minilm/projection?method=pca",
+        "/api/datasets/topics/spaces/minilm/autolabel",
     ],
 )
 def test_seeds_outside_numpys_range_are_refused(client: TestClient, path: str, seed: int) -> None:
-    response = client.post(f"{path}&seed={seed}")
+    if path.endswith("autolabel"):
+        response = client.post(path, json={"seed": seed})
+    else:
+        response = client.post(f"{path}&seed={seed}")
     assert_error(response, 422, "seed", "[0, 4294967295]", str(seed))
 
 

@@ -22,6 +22,7 @@ from embedlab.api.docs import install_docs
 from embedlab.api.errors import install_error_handlers
 from embedlab.api.headers import APP_POLICY, SecurityHeadersMiddleware
 from embedlab.api.media import ERROR_RESPONSES
+from embedlab.api.routes_analysis import router as analysis_router
 from embedlab.api.routes_items import router as items_router
 from embedlab.api.routes_map import router as map_router
 from embedlab.api.routes_quality import router as quality_router
@@ -106,7 +107,7 @@ def create_app(
     )
     app.state.embedlab = AppState(workspace)
     install_error_handlers(app)
-    for router in (map_router, items_router, quality_router):
+    for router in (map_router, items_router, quality_router, analysis_router):
         app.include_router(router, prefix="/api", responses=ERROR_RESPONSES)
     install_docs(app)
     app.add_middleware(
