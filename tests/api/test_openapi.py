@@ -1,9 +1,11 @@
 """The typed API: every response in /openapi.json has a schema (JSON ones typed all the way
-down); /docs runs offline."""
+down), the committed schema and generated TypeScript types match the app, /docs runs offline."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +14,12 @@ from fastapi.testclient import TestClient
 from embedlab.api import create_app
 from embedlab.api.openapi import openapi_schema
 from embedlab.store.workspace import Workspace
+
+FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
+REGENERATE = (
+    "regenerate it: python -m embedlab.api.openapi frontend/openapi.json && npm --prefix "
+    "frontend run api-types (both run by `make frontend`)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +99,19 @@ def test_binary_and_csv_routes_declare_their_media_type(schema: dict[str, Any]) 
     }
     assert media_types("/api/datasets/{name}/tags/{tag}.csv", "get") == {"text/csv"}
     assert "image/png" in media_types("/api/datasets/{name}/media/{kind}", "get")
+
+
+def test_committed_schema_is_what_the_app_serves(schema: dict[str, Any]) -> None:
+    committed = json.loads((FRONTEND / "openapi.json").read_text(encoding="utf-8"))
+    assert committed == schema, f"frontend/openapi.json is out of date; {REGENERATE}"
+
+
+def test_generated_types_cover_every_route(schema: dict[str, Any]) -> None:
+    types = (FRONTEND / "src" / "api-types.ts").read_text(encoding="utf-8")
+    generated = set(re.findall(r'^    "(/[^"]*)": \{', types, flags=re.MULTILINE))
+    assert generated == set(schema["paths"]), f"frontend/src/api-types.ts is stale; {REGENERATE}"
+    for model in schema["components"]["schemas"]:
+        assert f"        {model}: {{" in types or f"        {model}:" in types, model
 
 
 def test_docs_run_offline(explorer_workspace: Workspace) -> None:
