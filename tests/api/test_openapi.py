@@ -111,7 +111,7 @@ def test_generated_types_cover_every_route(schema: dict[str, Any]) -> None:
     generated = set(re.findall(r'^    "(/[^"]*)": \{', types, flags=re.MULTILINE))
     assert generated == set(schema["paths"]), f"frontend/src/api-types.ts is stale; {REGENERATE}"
     for model in schema["components"]["schemas"]:
-        assert f"        {model}: {{" in types or f"        {model}:" in types, model
+        assert f"\n        {model}: " in types, f"{model} is not in api-types.ts; {REGENERATE}"
 
 
 def test_docs_run_offline(explorer_workspace: Workspace) -> None:
