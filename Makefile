@@ -61,7 +61,9 @@ lint: install
 clean:
 	rm -rf $(VENV) .venv-bench embedlab-workspace .pytest_cache
 
-# Rebuild the web app into src/embedlab/app/static (committed, so installs need no Node).
-frontend:
+# Rebuild the web app into src/embedlab/app/static (committed, so installs need no Node): the
+# API's schema first (frontend/openapi.json), from which the build generates src/api-types.ts.
+frontend: install
+	$(BIN)/python -m embedlab.api.openapi frontend/openapi.json
 	npm --prefix frontend ci --no-audit --no-fund
 	npm --prefix frontend run build

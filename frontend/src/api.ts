@@ -1,5 +1,7 @@
 // Thin client of the embedlab JSON API. Coordinates and colour values arrive as binary arrays.
 
+import type { components } from './api-types';
+
 export class ApiError extends Error {
   constructor(public status: number, message: string) {
     super(message);
@@ -59,52 +61,33 @@ export async function getBinary(url: string): Promise<{ buffer: ArrayBuffer; hea
   return { buffer: await response.arrayBuffer(), headers: response.headers };
 }
 
-export interface SpaceInfo {
-  name: string;
-  status: string;
-  method: string;
-  dim: number;
-  graph: string | null;
-  projections: string[];
-}
+// The API's types, generated from its OpenAPI schema (`npm run api-types`, run by `make
+// frontend`): a change of a route's model shows up here as a type error, not a blank page.
+export type Schemas = components['schemas'];
+export type JsonValue = Schemas['JsonValue'];
+export type DatasetSummary = Schemas['DatasetSummary'];
+export type SpaceInfo = Schemas['SpaceInfo'];
+export type FieldInfo = Schemas['FieldInfo'];
+export type DatasetInfo = Schemas['DatasetInfo'];
+export type Legend = Schemas['Legend'];
+export type SelectionPage = Schemas['SelectionPage'];
+export type ItemDetails = Schemas['ItemDetails'];
+export type Neighbour = Schemas['Neighbour'];
+export type SearchResult = Schemas['SearchResult'];
+export type ClustersMade = Schemas['ClustersMade'];
+export type Comparison = Schemas['Comparison'];
+export type TagRequest = Schemas['TagRequest'];
+export type TagSaved = Schemas['TagSaved'];
+export type CorrectionRequest = Schemas['CorrectionRequest'];
+export type CorrectionsSaved = Schemas['CorrectionsSaved'];
+export type DataQualityPage = Schemas['DataQualityPage'];
+export type QualityRun = Schemas['QualityRun'];
+export type Histogram = Schemas['Histogram'];
+export type LabelQualityPage = Schemas['LabelQualityPage'];
+export type LabelIssue = Schemas['LabelIssue'];
 
-export interface FieldInfo {
-  name: string;
-  kind: 'category' | 'number';
-  source: string;
-  space: string | null;
-}
-
-export interface DatasetInfo {
-  name: string;
-  n_items: number;
-  meta: { text_column: string | null; label_column: string | null; image_column?: string };
-  spaces: SpaceInfo[];
-  fields: FieldInfo[];
-}
-
-export interface Legend extends FieldInfo {
-  categories: string[];
-  counts: number[];
-  min: number | null;
-  max: number | null;
-}
-
-export interface ItemSummary {
-  row: number;
-  id: string;
-  label: string | null;
-  text: string | null;
-  image: boolean;
-  score?: number;
-}
-
-export interface SelectionPage {
-  total: number;
-  offset: number;
-  counts: { label: string; count: number }[];
-  items: ItemSummary[];
-}
+/** What an item card shows: an item, with a score where it has one (neighbours, hits). */
+export type ItemSummary = Schemas['ItemSummary'] & { score?: number };
 
 export function mediaUrl(dataset: string, kind: 'thumbnail' | 'image', id: string): string {
   return `${datasetUrl(dataset, `/media/${kind}`)}?id=${enc(id)}`;

@@ -1,7 +1,7 @@
 // Compare: two spaces of one dataset side by side with linked selection, and a colouring by
 // how much each item's neighbours agree between them.
 
-import { datasetUrl, postJson, projection } from './api';
+import { Comparison, datasetUrl, postJson, projection } from './api';
 import { el, guarded, status } from './dom';
 import { ScatterView } from './scatter';
 import { field, forgetFields, labelField, loadInfo, state } from './state';
@@ -49,7 +49,7 @@ export async function renderCompare(root: HTMLElement): Promise<void> {
   selects.forEach((s) => s.addEventListener('change', () => void draw(labelField())));
   agreement.addEventListener('click', () => void guarded(async () => {
     status('Comparing neighbours…');
-    const result = await postJson<{ field: string; mean_jaccard: number }>(
+    const result = await postJson<Comparison>(
       datasetUrl(state.dataset, `/compare?a=${encodeURIComponent(selects[0].value)}&b=${encodeURIComponent(selects[1].value)}`));
     forgetFields();
     await loadInfo();

@@ -1,6 +1,6 @@
 // The app shell: header (dataset, space, pages), hash routing, error display.
 
-import { DatasetInfo, getJson } from './api';
+import { DatasetInfo, DatasetSummary, getJson } from './api';
 import { $, clear, el, status } from './dom';
 import { renderCompare } from './comparePage';
 import { renderMap } from './mapPage';
@@ -67,7 +67,7 @@ async function chooseDataset(name: string): Promise<void> {
 
 async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);
-  state.datasets = await getJson(`/api/datasets`);
+  state.datasets = await getJson<DatasetSummary[]>(`/api/datasets`);
   const datasetSelect = $('#dataset') as HTMLSelectElement;
   state.datasets.forEach((d) => datasetSelect.append(el('option', { value: d.name, text: d.name })));
   const wanted = params.get('dataset') ?? localStorage.getItem('embedlab.dataset');

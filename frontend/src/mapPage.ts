@@ -3,8 +3,15 @@
 // search, CSV export and named tags.
 
 import {
+  ClustersMade,
   ItemSummary,
+  ItemDetails,
+  Legend,
+  Neighbour,
+  SearchResult,
   SelectionPage,
+  TagRequest,
+  TagSaved,
   datasetUrl,
   getJson,
   postJson,
@@ -122,7 +129,7 @@ export async function renderMap(root: HTMLElement): Promise<void> {
   });
   clusterButton.addEventListener('click', () => void guarded(async () => {
     status('Clustering…');
-    const made = await postJson<{ field: string; n_clusters: number }>(
+    const made = await postJson<ClustersMade>(
       datasetUrl(state.dataset, `/spaces/${encodeURIComponent(state.space)}/clusters`));
     forgetFields();
     await loadInfo();
@@ -152,7 +159,7 @@ function setMode(mode: Mode): void {
     b.classList.toggle('active', (b as HTMLElement).dataset.mode === mode));
 }
 
-function renderLegend(node: HTMLElement, legend: import('./api').Legend | null): void {
+function renderLegend(node: HTMLElement, legend: Legend | null): void {
   clear(node);
   if (!legend) return;
   node.append(el('strong', { text: legend.name }));
@@ -214,8 +221,8 @@ function renderSelection(side: HTMLElement, page: SelectionPage | null): void {
   }));
   tagButton.addEventListener('click', async () => {
     try {
-      const result = await postJson<{ tagged: number }>(datasetUrl(state.dataset, '/tags'),
-        { tag: tagName.value.trim(), rows: Array.from(mapModel.selection) });
+      const body: TagRequest = { tag: tagName.value.trim(), rows: Array.from(mapModel.selection) };
+      const result = await postJson<TagSaved>(datasetUrl(state.dataset, '/tags'), body);
       const field = `tag:${tagName.value.trim()}`;
       const colour = document.querySelector<HTMLSelectElement>('#colour');
       if (colour && ![...colour.options].some((o) => o.value === field)) {
@@ -245,15 +252,15 @@ export async function showSelection(side: HTMLElement): Promise<void> {
 }
 
 async function showItem(side: HTMLElement, id: string): Promise<void> {
-  const item = await getJson<Record<string, any>>(datasetUrl(state.dataset, `/item?id=${encodeURIComponent(id)}`));
-  const neighbours = await getJson<ItemSummary[]>(
+  const item = await getJson<ItemDetails>(datasetUrl(state.dataset, `/item?id=${encodeURIComponent(id)}`));
+  const neighbours = await getJson<Neighbour[]>(
     datasetUrl(state.dataset, `/item/neighbors?id=${encodeURIComponent(id)}&space=${encodeURIComponent(state.space)}&k=12`));
   const details = el('dl', { class: 'details' });
   for (const [key, value] of Object.entries(item.values)) {
     details.append(el('dt', { text: key }), el('dd', { text: value === null ? '' : String(value) }));
   }
   if (item.corrected_label) details.append(el('dt', { text: 'corrected label' }), el('dd', { text: item.corrected_label }));
-  for (const [key, values] of Object.entries(item.derived as Record<string, Record<string, unknown>>)) {
+  for (const [key, values] of Object.entries(item.derived)) {
     const shown = Object.entries(values).filter(([, v]) => v !== null).slice(0, 8)
       .map(([k, v]) => `${k}: ${typeof v === 'number' ? Number(v).toPrecision(3) : String(v)}`).join(' · ');
     details.append(el('dt', { text: key }), el('dd', { text: shown }));
@@ -262,8 +269,12 @@ async function showItem(side: HTMLElement, id: string): Promise<void> {
   for (const n of neighbours) grid.append(itemCard(n, (it) => void showItem(side, it.id)));
   const back = el('button', { id: 'back-to-selection', text: '‹ back to selection' });
   back.addEventListener('click', () => void showSelection(side));
-  const card = itemCard({ row: item.row, id: item.id, label: item.values[item.label_column] ?? null,
-    text: item.text_column ? item.values[item.text_column] : null, image: item.image });
+  const shown = (column: string | null) => {
+    const value = column ? item.values[column] : null;
+    return value === null || value === undefined ? null : String(value);
+  };
+  const card = itemCard({ row: item.row, id: item.id, label: shown(item.label_column),
+    text: shown(item.text_column), image: item.image });
   card.classList.add('large');
   clear(side);
   side.append(back, el('h2', { id: 'item-title', text: `Item ${id}` }), card, details,
@@ -278,11 +289,13 @@ async function runSearch(side: HTMLElement, query: string): Promise<void> {
   const byId = query.startsWith('id:');
   const q = byId ? query.slice(3).trim() : query;
   try {
-    const result = await getJson<{ hits: (ItemSummary & { score: number; space: string })[]; space: string }>(
+    const result = await getJson<SearchResult>(
       datasetUrl(state.dataset, `/spaces/${encodeURIComponent(state.space)}/search?q=${encodeURIComponent(q)}&by=${byId ? 'id' : 'text'}&k=50`));
     const grid = el('div', { id: 'search-results', class: 'grid' });
     for (const hit of result.hits) {
-      grid.append(itemCard({ ...hit, image: Boolean(state.info?.meta.image_column) }, (it) => void showItem(side, it.id)));
+      const label = hit.label === null ? null : String(hit.label);
+      const card = { ...hit, label, image: Boolean(state.info?.meta.image_column) };
+      grid.append(itemCard(card, (it) => void showItem(side, it.id)));
     }
     clear(side);
     side.append(el('h2', { text: `${result.hits.length} results for “${q}”` }),

@@ -1,49 +1,22 @@
 // The Data Quality page (histograms, worst items per check, duplicate groups) and the Label
 // Quality page (suspected errors with given and suggested label, corrections, confusion table).
 
-import { ApiError, ItemSummary, datasetUrl, getJson, postJson } from './api';
+import {
+  ApiError,
+  CorrectionRequest,
+  CorrectionsSaved,
+  DataQualityPage,
+  Histogram,
+  LabelIssue,
+  LabelQualityPage,
+  QualityRun,
+  datasetUrl,
+  getJson,
+  postJson,
+} from './api';
 import { clear, el, guarded, status } from './dom';
 import { itemCard } from './items';
 import { forgetFields, labelField, loadInfo, state } from './state';
-
-interface Check {
-  name: string;
-  field: string;
-  flagged: number;
-  summary: Record<string, unknown>;
-  histogram: Histogram;
-  worst: (ItemSummary & { score: number; flag: boolean })[];
-}
-
-interface Histogram {
-  statistic: string;
-  edges: number[];
-  counts: number[];
-  threshold: number | null;
-}
-
-interface QualityPage {
-  n_items: number;
-  checks: Check[];
-  duplicate_groups: { group: number; rows: number[]; ids: string[]; score: number; items: ItemSummary[] }[];
-}
-
-interface LabelIssue extends ItemSummary {
-  given: string | null;
-  suggested: string;
-  score: number;
-  corrected: string | null;
-}
-
-interface LabelPage {
-  flagged: number;
-  offset: number;
-  classes: string[];
-  issues: LabelIssue[];
-  confusion: Record<string, Record<string, number>>;
-  per_class: { label: string; items: number; issues: number; rate: number }[];
-  corrections: number;
-}
 
 const spaceUrl = (rest: string) =>
   datasetUrl(state.dataset, `/spaces/${encodeURIComponent(state.space)}${rest}`);
@@ -64,7 +37,7 @@ async function withQuality<T>(root: HTMLElement, load: () => Promise<T>): Promis
       status('Running quality checks…');
       run.setAttribute('disabled', '');
       try {
-        await postJson(spaceUrl(`/quality${labelField() ? `?label=${encodeURIComponent(labelField()!)}` : ''}`));
+        await postJson<QualityRun>(spaceUrl(`/quality${labelField() ? `?label=${encodeURIComponent(labelField()!)}` : ''}`));
       } finally {
         run.removeAttribute('disabled');
       }
@@ -78,7 +51,7 @@ async function withQuality<T>(root: HTMLElement, load: () => Promise<T>): Promis
 }
 
 export async function renderQuality(root: HTMLElement): Promise<void> {
-  const page = await withQuality(root, () => getJson<QualityPage>(spaceUrl('/quality')));
+  const page = await withQuality(root, () => getJson<DataQualityPage>(spaceUrl('/quality')));
   if (!page) return;
   root.append(el('h1', { text: `Data Quality · ${state.dataset} · ${state.space}` }));
   const cards = el('div', { class: 'checks' });
@@ -138,7 +111,7 @@ function histogram(h: Histogram): SVGSVGElement {
 }
 
 export async function renderLabels(root: HTMLElement, offset = 0): Promise<void> {
-  const page = await withQuality(root, () => getJson<LabelPage>(spaceUrl(`/label-quality?offset=${offset}&limit=50`)));
+  const page = await withQuality(root, () => getJson<LabelQualityPage>(spaceUrl(`/label-quality?offset=${offset}&limit=50`)));
   if (!page) return;
   root.append(el('h1', { text: `Label Quality · ${state.dataset} · ${state.space}` }),
     el('p', {}, `${page.flagged.toLocaleString()} suspected label errors · ${page.corrections} corrected · `,
@@ -160,13 +133,15 @@ export async function renderLabels(root: HTMLElement, offset = 0): Promise<void>
 }
 
 function issueRow(issue: LabelIssue): HTMLTableRowElement {
+  const suggested = String(issue.suggested ?? '');
   const current = el('span', { class: 'corrected', text: issue.corrected ?? '' });
-  const accept = el('button', { class: 'accept', text: `accept “${issue.suggested}”` });
+  const accept = el('button', { class: 'accept', text: `accept “${suggested}”` });
   const input = el('input', { class: 'custom-label', list: 'classes', placeholder: 'or type a label', maxlength: 200 });
   const save = el('button', { class: 'save-label', text: 'save' });
   const record = async (label: string) => {
     try {
-      await postJson(datasetUrl(state.dataset, '/corrections'), { corrections: { [issue.id]: label } });
+      const body: CorrectionRequest = { corrections: { [issue.id]: label } };
+      await postJson<CorrectionsSaved>(datasetUrl(state.dataset, '/corrections'), body);
       current.textContent = label;
       forgetFields();
       status(`${issue.id}: label set to ${label}`);
@@ -174,16 +149,16 @@ function issueRow(issue: LabelIssue): HTMLTableRowElement {
       status((error as Error).message, true);
     }
   };
-  accept.addEventListener('click', () => void record(issue.suggested));
+  accept.addEventListener('click', () => void record(suggested));
   save.addEventListener('click', () => input.value.trim() && void record(input.value.trim()));
   const card = itemCard({ ...issue, label: null }, () => jumpToMap(issue.id));
   return el('tr', { 'data-id': issue.id },
     el('td', {}, card), el('td', { text: issue.id }), el('td', { class: 'given', text: issue.given ?? '' }),
-    el('td', { class: 'suggested', text: issue.suggested }), el('td', { text: issue.score.toFixed(4) }),
+    el('td', { class: 'suggested', text: suggested }), el('td', { text: issue.score.toFixed(4) }),
     el('td', {}, current, accept, input, save));
 }
 
-function confusionTable(page: LabelPage): HTMLElement {
+function confusionTable(page: LabelQualityPage): HTMLElement {
   const suggested = [...new Set(Object.values(page.confusion).flatMap((r) => Object.keys(r)))].sort();
   const table = el('table', { id: 'confusion', class: 'confusion' },
     el('caption', { text: 'Flagged items: given label (rows) vs suggested label (columns)' }),
@@ -194,7 +169,7 @@ function confusionTable(page: LabelPage): HTMLElement {
   return table;
 }
 
-function classRates(page: LabelPage): HTMLElement {
+function classRates(page: LabelQualityPage): HTMLElement {
   const table = el('table', { id: 'class-rates', class: 'confusion' },
     el('caption', { text: 'Suspected errors per class' }),
     el('tr', {}, ...['label', 'items', 'suspected', 'rate'].map((h) => el('th', { text: h }))));

@@ -1,10 +1,10 @@
 // What every page shares: the chosen dataset and space, its description, and a cache of
 // colour fields. Pages read it; the header's selects change it.
 
-import { DatasetInfo, FieldInfo, Legend, datasetUrl, fieldValues, getJson } from './api';
+import { DatasetInfo, DatasetSummary, FieldInfo, Legend, datasetUrl, fieldValues, getJson } from './api';
 
 export interface AppState {
-  datasets: { name: string; spaces: string[] }[];
+  datasets: DatasetSummary[];
   dataset: string;
   space: string;
   info: DatasetInfo | null;

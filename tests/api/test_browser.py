@@ -70,9 +70,16 @@ def page(browser, server: str):  # type: ignore[no-untyped-def]
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.extend(csp_violations(message)))
     yield page
     context.close()
     assert not errors, f"JavaScript errors: {errors}"
+
+
+def csp_violations(message) -> list[str]:  # type: ignore[no-untyped-def]
+    """A console message that says the page's Content-Security-Policy blocked something."""
+    text = message.text
+    return [text] if message.type == "error" and "Content Security Policy" in text else []
 
 
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -290,3 +297,22 @@ def test_traversal_attempts_get_404(page) -> None:  # type: ignore[no-untyped-de
     ):
         response = page.request.get(path)
         assert response.status == 404, path
+
+
+def test_api_docs_run_offline_under_the_policy(page, server: str) -> None:  # type: ignore[no-untyped-def]
+    outside: list[str] = []
+
+    def only_this_server(route) -> None:  # type: ignore[no-untyped-def]
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_this_server)
+    page.goto("/docs")
+    page.wait_for_selector(".opblock-summary-path")
+    assert page.locator(".opblock").count() >= 25
+    assert "/api/datasets/{name}/spaces/{space}/autolabel" in page.content()
+    shot(page, "api-docs")
+    assert not outside, outside

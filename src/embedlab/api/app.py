@@ -18,7 +18,11 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from embedlab.api.docs import install_docs
 from embedlab.api.errors import install_error_handlers
+from embedlab.api.headers import APP_POLICY, SecurityHeadersMiddleware
+from embedlab.api.media import ERROR_RESPONSES
+from embedlab.api.routes_analysis import router as analysis_router
 from embedlab.api.routes_items import router as items_router
 from embedlab.api.routes_map import router as map_router
 from embedlab.api.routes_quality import router as quality_router
@@ -98,15 +102,18 @@ def create_app(
         title="embedlab",
         description="Embedding maps, search and data quality over an embedlab workspace.",
         version="0.1.0",
+        docs_url=None,  # install_docs serves Swagger UI from the package, not a CDN
+        redoc_url=None,
     )
     app.state.embedlab = AppState(workspace)
     install_error_handlers(app)
-    app.include_router(map_router, prefix="/api")
-    app.include_router(items_router, prefix="/api")
-    app.include_router(quality_router, prefix="/api")
+    for router in (map_router, items_router, quality_router, analysis_router):
+        app.include_router(router, prefix="/api", responses=ERROR_RESPONSES)
+    install_docs(app)
     app.add_middleware(
         GuardMiddleware, token=token, max_body_bytes=max_body_bytes, allowed_hosts=allowed_hosts
     )
+    app.add_middleware(SecurityHeadersMiddleware)  # last added, outermost: on refusals too
     if (STATIC / "assets").is_dir():
         app.mount("/assets", StaticFiles(directory=STATIC / "assets"), name="assets")
 
@@ -120,6 +127,9 @@ def create_app(
                 "ci && npm --prefix frontend run build</code>.</p>",
                 status_code=503,
             )
-        return HTMLResponse(page.read_text(encoding="utf-8"), headers={"Cache-Control": "no-cache"})
+        return HTMLResponse(
+            page.read_text(encoding="utf-8"),
+            headers={"Cache-Control": "no-cache", "Content-Security-Policy": APP_POLICY},
+        )
 
     return app

@@ -4,13 +4,23 @@ tags and label corrections."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import numpy as np
 from fastapi import APIRouter, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 
+from embedlab.api.media import CSV_RESPONSES, IMAGE_RESPONSES, csv_file
+from embedlab.api.models import (
+    MAX_ROW,
+    CorrectionRequest,
+    CorrectionsSaved,
+    ItemDetails,
+    Neighbour,
+    SelectionPage,
+    TagRequest,
+    TagSaved,
+)
 from embedlab.api.routes_map import state
 from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
 from embedlab.pipeline.annotate import (
@@ -23,25 +33,33 @@ from embedlab.pipeline.annotate import (
 )
 
 router = APIRouter(tags=["items"])
+SELECTION_BODY = {
+    "requestBody": {
+        "description": 'Rows as little-endian uint32, or JSON {"rows": [int, ...]}.',
+        "content": {
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "rows": {
+                            "type": "array",
+                            "items": {"type": "integer", "minimum": 0, "maximum": MAX_ROW},
+                        }
+                    },
+                    "required": ["rows"],
+                }
+            },
+        },
+    }
+}
 
 
 async def selected_rows(request: Request) -> np.ndarray:
     """Rows of a selection: a binary body of little-endian uint32, or JSON {"rows": [...]}."""
     body = await request.body()
     if request.headers.get("content-type", "").startswith("application/json"):
-        try:
-            rows = json.loads(body or b"{}").get("rows", [])
-        except (ValueError, AttributeError):
-            rows = None
-        if not isinstance(rows, list):
-            raise InvalidInputError('A JSON selection must be {"rows": [int, ...]}.')
-        bad = next((r for r in rows if type(r) is not int), None)
-        if bad is not None:
-            raise InvalidInputError(
-                f"Selection rows must be ints (row numbers). Got {bad!r} at position "
-                f"{rows.index(bad)}."
-            )
-        return np.asarray(rows, dtype=np.int64)
+        return json_rows(body)
     if len(body) % 4:
         raise InvalidInputError(
             f"A binary selection must be little-endian uint32 rows (a multiple of 4 bytes). "
@@ -50,41 +68,80 @@ async def selected_rows(request: Request) -> np.ndarray:
     return np.frombuffer(body, dtype="<u4").astype(np.int64)
 
 
-@router.post("/datasets/{name}/selection")
+def json_rows(body: bytes) -> np.ndarray:
+    """The rows of a JSON selection, each an int in [0, MAX_ROW] (a row of a uint32 body)."""
+    try:
+        rows = json.loads(body or b"{}").get("rows", [])
+    except RecursionError:
+        raise InvalidInputError(
+            'A JSON selection is nested too deeply; it must be {"rows": [int, ...]}.'
+        ) from None
+    except (ValueError, AttributeError):
+        rows = None
+    if not isinstance(rows, list):
+        raise InvalidInputError('A JSON selection must be {"rows": [int, ...]}.')
+    for position, row in enumerate(rows):
+        if type(row) is not int:
+            raise InvalidInputError(
+                f"Selection rows must be ints (row numbers). Got {_short(row)} at position "
+                f"{position}."
+            )
+        if not 0 <= row <= MAX_ROW:
+            raise InvalidInputError(
+                f"Selection rows must be ints in [0, {MAX_ROW}]. Got {row} at position {position}."
+            )
+    return np.asarray(rows, dtype=np.int64)
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+@router.post("/datasets/{name}/selection", openapi_extra=SELECTION_BODY)
 async def selection_page(
     request: Request,
     name: str,
     offset: int = Query(0, ge=0),
     limit: int = Query(60, ge=1, le=500),
-) -> dict[str, Any]:
+) -> SelectionPage:
     """One page of the selected items with the count of selected items per label."""
     rows = await selected_rows(request)
-    return state(request).items(name).page(rows, offset=offset, limit=limit)
+    return SelectionPage.model_validate(
+        state(request).items(name).page(rows, offset=offset, limit=limit)
+    )
 
 
-@router.post("/datasets/{name}/selection/ids.csv")
+@router.post(
+    "/datasets/{name}/selection/ids.csv",
+    openapi_extra=SELECTION_BODY,
+    response_class=Response,
+    responses=CSV_RESPONSES,
+)
 async def selection_csv(request: Request, name: str) -> Response:
     """The ids of the selected items as CSV."""
     index = state(request).items(name)
     rows = index.check_rows(await selected_rows(request))
-    return _csv(ids_csv(index.ids[rows].tolist()), f"{name}-selection.csv")
+    return csv_file(ids_csv(index.ids[rows].tolist()), f"{name}-selection.csv")
 
 
 @router.get("/datasets/{name}/item")
-def item(request: Request, name: str, id: str) -> dict[str, Any]:
+def item(request: Request, name: str, id: str) -> ItemDetails:
     """Every field of one item, its derived columns and its correction if any."""
-    return state(request).items(name).details(id)
+    details = state(request).items(name).details(id)
+    return ItemDetails.model_validate(jsonable_encoder(details))
 
 
 @router.get("/datasets/{name}/item/neighbors")
 def item_neighbours(
     request: Request, name: str, id: str, space: str, k: int = Query(12, ge=1, le=200)
-) -> list[dict[str, Any]]:
+) -> list[Neighbour]:
     """The item's nearest neighbours in `space` (from the stored graph)."""
-    return state(request).items(name).neighbours(id, space, k)
+    found = state(request).items(name).neighbours(id, space, k)
+    return [Neighbour.model_validate(n) for n in found]
 
 
-@router.get("/datasets/{name}/media/{kind}")
+@router.get("/datasets/{name}/media/{kind}", response_class=Response, responses=IMAGE_RESPONSES)
 def media(request: Request, name: str, kind: str, id: str) -> Response:
     """The image or thumbnail of the item `id`. Only media registered at ingest are served."""
     data, media_type = state(request).items(name).media(id, kind)
@@ -95,39 +152,30 @@ def media(request: Request, name: str, kind: str, id: str) -> Response:
     )
 
 
-class TagRequest(BaseModel):
-    tag: str = Field(..., min_length=1, max_length=100)
-    rows: list[int] = Field(default_factory=list)
-    ids: list[str] = Field(default_factory=list)
-
-
 @router.get("/datasets/{name}/tags")
-def list_tags(request: Request, name: str) -> dict[str, Any]:
+def list_tags(request: Request, name: str) -> dict[str, int]:
     """Every tag with its item count."""
     return {tag: len(ids) for tag, ids in tags(state(request).workspace, name).items()}
 
 
 @router.post("/datasets/{name}/tags")
-def save_tag(request: Request, name: str, body: TagRequest) -> dict[str, Any]:
+def save_tag(request: Request, name: str, body: TagRequest) -> TagSaved:
     """Save items (by row or id) under a named tag."""
     index = state(request).items(name)
     ids = index.ids[index.check_rows(np.asarray(body.rows, dtype=np.int64))].tolist()
     count = tag_items(state(request).workspace, name, body.tag, [*ids, *body.ids])
-    return {"tag": body.tag, "tagged": count}
+    return TagSaved(tag=body.tag, tagged=count)
 
 
-@router.get("/datasets/{name}/tags/{tag}.csv")
+@router.get("/datasets/{name}/tags/{tag}.csv", response_class=Response, responses=CSV_RESPONSES)
 def tag_csv(request: Request, name: str, tag: str) -> Response:
+    """The ids of the items saved under `tag` as CSV."""
     members = tags(state(request).workspace, name)
     if tag not in members:
         raise NotFoundError(
             f"Dataset '{name}' has no tag '{tag}'. " + did_you_mean(tag, list(members))
         )
-    return _csv(ids_csv(members[tag]), f"{name}-{tag}.csv")
-
-
-class CorrectionRequest(BaseModel):
-    corrections: dict[str, str] = Field(..., min_length=1, max_length=100_000)
+    return csv_file(ids_csv(members[tag]), f"{name}-{tag}.csv")
 
 
 @router.get("/datasets/{name}/corrections")
@@ -137,21 +185,14 @@ def corrections(request: Request, name: str) -> dict[str, str]:
 
 
 @router.post("/datasets/{name}/corrections")
-def correct(request: Request, name: str, body: CorrectionRequest) -> dict[str, Any]:
+def correct(request: Request, name: str, body: CorrectionRequest) -> CorrectionsSaved:
     """Record label corrections (id -> label); the given labels stay as they were."""
     count = correct_labels(state(request).workspace, name, body.corrections)
-    return {"corrected": count, "total": len(label_corrections(state(request).workspace, name))}
+    total = len(label_corrections(state(request).workspace, name))
+    return CorrectionsSaved(corrected=count, total=total)
 
 
-@router.get("/datasets/{name}/corrections.csv")
+@router.get("/datasets/{name}/corrections.csv", response_class=Response, responses=CSV_RESPONSES)
 def corrections_file(request: Request, name: str) -> Response:
-    return _csv(corrections_csv(state(request).workspace, name), f"{name}-corrections.csv")
-
-
-def _csv(text: str, filename: str) -> Response:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in filename)
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{safe}"'},
-    )
+    """Every correction as CSV: id, given label, corrected label."""
+    return csv_file(corrections_csv(state(request).workspace, name), f"{name}-corrections.csv")

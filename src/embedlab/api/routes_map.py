@@ -5,10 +5,23 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-import numpy as np
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from embedlab.api.media import ARRAY_RESPONSES, binary
+from embedlab.api.models import (
+    ClustersMade,
+    Comparison,
+    DatasetInfo,
+    DatasetSummary,
+    FieldInfo,
+    Legend,
+    NeighbourCount,
+    ProjectionMade,
+    SearchHit,
+    SearchResult,
+    Seed,
+)
 from embedlab.errors import NotFoundError
 from embedlab.pipeline.cluster import cluster, compare_spaces
 from embedlab.pipeline.fields import (
@@ -23,21 +36,11 @@ from embedlab.pipeline.project import project_space, stored_projection, to_unit_
 from embedlab.pipeline.search import search
 
 router = APIRouter(tags=["map"])
-BINARY = "application/octet-stream"
+Method = Literal["umap", "tsne", "pca"]
 
 
 def state(request: Request) -> Any:
     return request.app.state.embedlab
-
-
-def binary(array: np.ndarray, **headers: Any) -> Response:
-    """A little-endian array as the body; its shape and type in X-Embedlab-* headers."""
-    data = np.ascontiguousarray(array)
-    info = {"X-Embedlab-Dtype": data.dtype.newbyteorder("<").str, "Cache-Control": "no-cache"}
-    info.update({f"X-Embedlab-{k.replace('_', '-').title()}": str(v) for k, v in headers.items()})
-    return Response(
-        data.astype(data.dtype.newbyteorder("<")).tobytes(), media_type=BINARY, headers=info
-    )
 
 
 def cached_field(request: Request, name: str, field: str) -> FieldValues:
@@ -61,45 +64,54 @@ def cached_field(request: Request, name: str, field: str) -> FieldValues:
 
 
 @router.get("/datasets")
-def datasets(request: Request) -> list[dict[str, Any]]:
+def datasets(request: Request) -> list[DatasetSummary]:
     """Every dataset of the workspace with its spaces."""
-    return describe_workspace(state(request).workspace)
+    return [DatasetSummary.model_validate(d) for d in describe_workspace(state(request).workspace)]
 
 
 @router.get("/datasets/{name}")
-def dataset(request: Request, name: str) -> dict[str, Any]:
+def dataset(request: Request, name: str) -> DatasetInfo:
     """One dataset: columns, spaces with their graphs and projections, runs, colour fields."""
     workspace = state(request).workspace
-    info = describe_dataset(workspace, name)
-    info["fields"] = [f.to_dict() for f in list_fields(workspace, name)]
-    return info
+    fields = [f.to_dict() for f in list_fields(workspace, name)]
+    return DatasetInfo.model_validate({**describe_dataset(workspace, name), "fields": fields})
 
 
 @router.get("/datasets/{name}/fields")
-def fields(request: Request, name: str) -> list[dict[str, Any]]:
+def fields(request: Request, name: str) -> list[FieldInfo]:
     """What the map can be coloured by."""
-    return [f.to_dict() for f in list_fields(state(request).workspace, name)]
+    return [
+        FieldInfo.model_validate(f.to_dict()) for f in list_fields(state(request).workspace, name)
+    ]
 
 
 @router.get("/datasets/{name}/fields/{field:path}/legend")
-def field_legend(request: Request, name: str, field: str) -> dict[str, Any]:
+def field_legend(request: Request, name: str, field: str) -> Legend:
     """The legend of one field: categories with counts, or the numeric range."""
-    return cached_field(request, name, field).legend()
+    return Legend.model_validate(cached_field(request, name, field).legend())
 
 
-@router.get("/datasets/{name}/fields/{field:path}/values")
+@router.get(
+    "/datasets/{name}/fields/{field:path}/values",
+    response_class=Response,
+    responses=ARRAY_RESPONSES,
+)
 def field_array(request: Request, name: str, field: str) -> Response:
     """Per-item values in dataset order: uint16 category codes or float32 in [0, 1]."""
     values = cached_field(request, name, field)
     return binary(values.values, kind=values.info.kind, count=len(values.values))
 
 
-@router.get("/datasets/{name}/spaces/{space}/projection")
+@router.get(
+    "/datasets/{name}/spaces/{space}/projection",
+    response_class=Response,
+    responses=ARRAY_RESPONSES,
+)
 def projection(
     request: Request,
     name: str,
     space: str,
-    method: Literal["umap", "tsne", "pca"] = "umap",
+    method: Method = "umap",
     dims: int = Query(2, ge=2, le=3),
 ) -> Response:
     """Stored coordinates scaled into [-0.95, 0.95], float32, interleaved (x, y[, z]) per item."""
@@ -126,22 +138,22 @@ def make_projection(
     request: Request,
     name: str,
     space: str,
-    method: Literal["umap", "tsne", "pca"] = "pca",
+    method: Method = "pca",
     dims: int = Query(2, ge=2, le=3),
-    seed: int = 0,
-) -> dict[str, Any]:
+    seed: Seed = 0,
+) -> ProjectionMade:
     """Compute (or reuse) a projection; then GET the same address for the coordinates."""
     result = project_space(
         state(request).workspace, name, space, method=method, dims=dims, seed=seed
     )
-    return {
-        "dataset": name,
-        "space": space,
-        "method": method,
-        "dims": dims,
-        "reused": result.reused,
-        "n_items": len(result.coords),
-    }
+    return ProjectionMade(
+        dataset=name,
+        space=space,
+        method=method,
+        dims=dims,
+        reused=result.reused,
+        n_items=len(result.coords),
+    )
 
 
 @router.get("/datasets/{name}/spaces/{space}/search")
@@ -152,32 +164,32 @@ def search_space(
     q: str = Query(..., min_length=1, max_length=2000),
     by: Literal["text", "id"] = "text",
     k: int = Query(25, ge=1, le=1000),
-) -> dict[str, Any]:
+) -> SearchResult:
     """Semantic search through the space's own model, or by the id of an example item."""
     app_state = state(request)
     hits = search(app_state.workspace, name, space, q, by=by, k=k)
     index = app_state.items(name)
-    return {
-        "query": q,
-        "by": by,
-        "space": hits[0].space if hits else space,
-        "hits": [{**hit.to_dict(), "row": index.row(hit.id)} for hit in hits],
-    }
+    return SearchResult(
+        query=q,
+        by=by,
+        space=hits[0].space if hits else space,
+        hits=[
+            SearchHit.model_validate({**hit.to_dict(), "row": index.row(hit.id)}) for hit in hits
+        ],
+    )
 
 
 @router.post("/datasets/{name}/spaces/{space}/clusters")
 def make_clusters(
-    request: Request, name: str, space: str, n_clusters: int | None = None, seed: int = 0
-) -> dict[str, Any]:
+    request: Request, name: str, space: str, n_clusters: int | None = None, seed: Seed = 0
+) -> ClustersMade:
     """Cluster the space (k-means by cosine); colour the map by `clusters-SPACE:cluster`."""
     result = cluster(state(request).workspace, name, space, n_clusters=n_clusters, seed=seed)
     state(request).forget(name)
-    return {**result, "field": f"clusters-{space}:cluster"}
+    return ClustersMade.model_validate({**result, "field": f"clusters-{space}:cluster"})
 
 
 @router.post("/datasets/{name}/compare")
-def compare(
-    request: Request, name: str, a: str, b: str, k: int = Query(10, ge=1, le=100)
-) -> dict[str, Any]:
+def compare(request: Request, name: str, a: str, b: str, k: NeighbourCount = 10) -> Comparison:
     """Per-item neighbour agreement of spaces `a` and `b` (stored as a colour field)."""
-    return compare_spaces(state(request).workspace, name, a, b, k=k)
+    return Comparison.model_validate(compare_spaces(state(request).workspace, name, a, b, k=k))

@@ -6,7 +6,9 @@ from typing import Any
 
 import numpy as np
 from fastapi import APIRouter, Query, Request
+from fastapi.encoders import jsonable_encoder
 
+from embedlab.api.models import DataQualityPage, LabelQualityPage, QualityRun
 from embedlab.api.routes_map import state
 from embedlab.pipeline.items_view import ItemIndex
 from embedlab.pipeline.quality import quality
@@ -23,7 +25,7 @@ def with_items(index: ItemIndex, records: list[dict[str, Any]]) -> list[dict[str
 
 
 @router.get("/datasets/{name}/spaces/{space}/quality")
-def quality_page(request: Request, name: str, space: str) -> dict[str, Any]:
+def quality_page(request: Request, name: str, space: str) -> DataQualityPage:
     """Histograms of every check's statistic, the worst items per check, duplicate groups."""
     page = data_quality(state(request).workspace, name, space)
     index = state(request).items(name)
@@ -31,17 +33,15 @@ def quality_page(request: Request, name: str, space: str) -> dict[str, Any]:
         check["worst"] = with_items(index, check["worst"])
     for group in page["duplicate_groups"]:
         group["items"] = with_items(index, [{"row": r} for r in group["rows"][:8]])
-    return page
+    return DataQualityPage.model_validate(page)
 
 
 @router.post("/datasets/{name}/spaces/{space}/quality")
-def run_quality(
-    request: Request, name: str, space: str, label: str | None = None
-) -> dict[str, Any]:
+def run_quality(request: Request, name: str, space: str, label: str | None = None) -> QualityRun:
     """Run outliers, near-duplicates and (with labels) label issues; results are stored."""
     report = quality(state(request).workspace, name, space, label=label)
     state(request).forget(name)
-    return report.to_dict(worst=5)
+    return QualityRun.model_validate(jsonable_encoder(report.to_dict(worst=5)))
 
 
 @router.get("/datasets/{name}/spaces/{space}/label-quality")
@@ -51,8 +51,8 @@ def label_page(
     space: str,
     offset: int = Query(0, ge=0),
     limit: int = Query(50, ge=1, le=500),
-) -> dict[str, Any]:
+) -> LabelQualityPage:
     """Suspected label errors (given, suggested, score, correction), confusion, rates."""
     page = label_quality(state(request).workspace, name, space, offset=offset, limit=limit)
     page["issues"] = with_items(state(request).items(name), page["issues"])
-    return page
+    return LabelQualityPage.model_validate(jsonable_encoder(page))
