@@ -26,6 +26,7 @@ from PIL import Image
 from embedlab import methods, progress
 from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
 from embedlab.methods.base import Embedder
+from embedlab.pipeline.spaces import store_space
 from embedlab.preprocess.image import ImageDecodeError, decode_rgb
 from embedlab.store.catalog import Entry
 from embedlab.store.manifest import RunRecord
@@ -400,21 +401,18 @@ def _finish(
     }
     ordered = data.select(["row", "id", "vector"])
     ordered = ordered.take(pc.sort_indices(ordered, sort_keys=[("row", "ascending")]))
-    meta = {
-        **signature,
-        "dim": state.dim,
-        "n_items": len(dataset),
-        "modality": estimator.modality,
-        "pretrained": estimator.pretrained,
-        "state_run": run.run_id,
-        "method_report": method_report,
-    }
-    run.report = {"n_items": len(dataset), "dim": state.dim, **method_report}
-    workspace.save_result(
-        "space", dataset.name, space, ordered, run=run, inputs=[dataset], meta=meta
+    stored = store_space(
+        workspace,
+        dataset,
+        space,
+        ordered,
+        estimator=estimator,
+        signature=signature,
+        run=run,
+        method_report=method_report,
     )
     workspace.delete("space", dataset.name, space + PARTIAL_SUFFIX)
-    return workspace.space(dataset, space)
+    return stored
 
 
 def _sum_counts(batches: list[str]) -> dict[str, int | float]:

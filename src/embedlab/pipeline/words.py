@@ -20,14 +20,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import numpy as np
 import pyarrow as pa
 
 from embedlab import methods
 from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
 from embedlab.methods.word import WordEmbedder, WordOneHot
+from embedlab.pipeline.spaces import space_table, store_space
 from embedlab.store.manifest import RunRecord
-from embedlab.store.workspace import Dataset, Space, Workspace, validate_name, vectors_to_arrow
+from embedlab.store.workspace import Dataset, Space, Workspace, validate_name
 from embedlab.words.bias import (
     WeatResult,
     bias_direction,
@@ -326,25 +326,17 @@ def _store_space(
         assert estimator.vectors_ is not None
         vectors = estimator.vectors_
     workspace.save_model_state(run.run_id, estimator.get_state())
-    table = pa.table(
-        {
-            "row": pa.array(np.arange(len(vectors)), pa.int64()),
-            "id": pa.array(estimator.words_.tolist(), pa.string()),
-            "vector": vectors_to_arrow(vectors),
-        }
+    stored = store_space(
+        workspace,
+        dataset,
+        space,
+        space_table(estimator.words_.tolist(), vectors),
+        estimator=estimator,
+        signature=space_signature,
+        run=run,
+        method_report=dict(estimator.report_),
     )
-    meta = {
-        **space_signature,
-        "dim": int(vectors.shape[1]),
-        "n_items": len(dataset),
-        "modality": estimator.modality,
-        "pretrained": estimator.pretrained,
-        "state_run": run.run_id,
-        "method_report": dict(estimator.report_),
-    }
-    run.report = {"n_items": len(dataset), "dim": int(vectors.shape[1]), **estimator.report_}
-    workspace.save_result("space", name, space, table, run=run, inputs=[dataset], meta=meta)
-    return workspace.space(dataset, space), ""
+    return stored, ""
 
 
 # -- using them ------------------------------------------------------------------------------
@@ -505,19 +497,17 @@ def _store_debiased(
     with workspace.writing():
         run.space = name
         workspace.save_model_state(run.run_id, state)
-        table = pa.table(
-            {
-                "row": pa.array(np.arange(len(fixed)), pa.int64()),
-                "id": pa.array(fixed.words.tolist(), pa.string()),
-                "vector": vectors_to_arrow(fixed.vectors),
-            }
+        signature = {k: original.meta[k] for k in ("method", "params", "columns")}
+        store_space(
+            workspace,
+            original.source,
+            name,
+            space_table(fixed.words.tolist(), fixed.vectors),
+            estimator=methods.get(original.method).from_params(original.params),
+            signature=signature,
+            run=run,
+            method_report={"debias": "hard", "from_space": space},
+            inputs=[original],
+            extra={"debiased_from": space},
         )
-        meta = {
-            **original.meta,
-            "state_run": run.run_id,
-            "debiased_from": space,
-            "method_report": {"debias": "hard", "from_space": space},
-        }
-        run.report = {"debiased_from": space}
-        workspace.save_result("space", dataset, name, table, run=run, inputs=[original], meta=meta)
     return name
