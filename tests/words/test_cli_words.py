@@ -7,13 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from embedlab import cli, cli_words
 from embedlab.store.workspace import Workspace
 from tests.test_cli import assert_clear_error
 from tests.words.conftest import GROUPS, mixed_context_corpus
-
-if not any(c.callback is cli_words.words for c in cli.app.registered_commands):
-    cli_words.register(cli.app)  # until embedlab.cli registers the word commands itself
 
 
 @pytest.fixture
