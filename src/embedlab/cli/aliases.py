@@ -1,4 +1,6 @@
-"""Older names of verbs that now live elsewhere: `similar` and `word-benchmarks`."""
+"""Older names of verbs that now live elsewhere, kept hidden so scripts keep working: each warns
+on stderr, naming its replacement, then runs it. `similar` is `neighbors NAME SPACE WORD`;
+`word-benchmarks` is `evaluate NAME --benchmark`."""
 
 from __future__ import annotations
 
@@ -6,8 +8,10 @@ from typing import Annotated
 
 import typer
 
-from embedlab.cli.common import JsonOption, workspace
-from embedlab.cli.words import print_similar_words, print_word_benchmarks
+from embedlab.cli.common import JsonOption, warn_deprecated
+from embedlab.cli.spaces import evaluate, neighbors
+
+ALL_BENCHMARKS = "analogy,wordsim353,simlex999"
 
 
 def similar(
@@ -15,14 +19,12 @@ def similar(
     name: str,
     space: str,
     word: str,
-    k: Annotated[int, typer.Option("-k", help="Number of words")] = 10,
+    k: Annotated[int, typer.Option("-k", help="Number of words", min=1)] = 10,
     as_json: JsonOption = False,
 ) -> None:
-    """The words nearest to WORD in a words space."""
-    from embedlab.pipeline.words import similar_words
-
-    hits = similar_words(workspace(ctx), name, space, word, k=k)
-    print_similar_words(f"Nearest to '{word}' in {space}", hits, as_json)
+    """The words nearest to WORD (deprecated: use `neighbors NAME SPACE WORD`)."""
+    warn_deprecated("similar", "neighbors NAME SPACE WORD")
+    neighbors(ctx, name, space, word, k=k, method="auto", force=False, as_json=as_json)
 
 
 def word_benchmarks(
@@ -31,24 +33,26 @@ def word_benchmarks(
     spaces: Annotated[list[str] | None, typer.Argument(help="Spaces [default: all]")] = None,
     benchmark: Annotated[
         str, typer.Option(help="Comma-separated: analogy, wordsim353, simlex999")
-    ] = "analogy,wordsim353,simlex999",
+    ] = ALL_BENCHMARKS,
     analogy_method: Annotated[str, typer.Option(help="3cosadd or 3cosmul")] = "3cosadd",
     as_json: JsonOption = False,
 ) -> None:
-    """Word benchmarks of a words dataset's spaces (same as `evaluate NAME --benchmark`)."""
-    from embedlab.pipeline.words import evaluate_words
-
-    rows = evaluate_words(
-        workspace(ctx),
+    """Word benchmarks (deprecated: use `evaluate NAME --benchmark`)."""
+    warn_deprecated("word-benchmarks", f"evaluate NAME [SPACE...] --benchmark {ALL_BENCHMARKS}")
+    evaluate(
+        ctx,
         name,
-        spaces or None,
-        benchmarks=[b.strip() for b in benchmark.split(",") if b.strip()],
-        analogy_method=analogy_method,  # type: ignore[arg-type]
+        spaces,
+        label=None,
+        k=10,
+        pixels=False,
+        benchmark=benchmark,
+        analogy_method=analogy_method,
+        as_json=as_json,
     )
-    print_word_benchmarks(name, rows, as_json)
 
 
 def register(app: typer.Typer) -> None:
-    """Add the older verb names to the embedlab app."""
-    app.command()(similar)
-    app.command("word-benchmarks")(word_benchmarks)
+    """Add the older verb names to the embedlab app, hidden from --help."""
+    app.command(hidden=True)(similar)
+    app.command("word-benchmarks", hidden=True)(word_benchmarks)

@@ -203,6 +203,9 @@ def evaluate(
         str | None,
         typer.Option(help="Word benchmarks instead, e.g. analogy,wordsim353,simlex999"),
     ] = None,
+    analogy_method: Annotated[
+        str, typer.Option(help="With --benchmark analogy: 3cosadd or 3cosmul")
+    ] = "3cosadd",
     as_json: JsonOption = False,
 ) -> None:
     """Linear-probe and kNN accuracy of spaces predicting a label (downstream validation); with
@@ -213,7 +216,13 @@ def evaluate(
         from embedlab.pipeline.words import evaluate_words
 
         names = [b.strip() for b in benchmark.split(",") if b.strip()]
-        rows = evaluate_words(workspace(ctx), name, spaces or None, benchmarks=names)
+        rows = evaluate_words(
+            workspace(ctx),
+            name,
+            spaces or None,
+            benchmarks=names,
+            analogy_method=analogy_method,  # type: ignore[arg-type]
+        )
         print_word_benchmarks(name, rows, as_json)
         return
 
