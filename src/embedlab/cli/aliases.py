@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from embedlab.cli.common import JsonOption, warn_deprecated
+from embedlab.cli.common import JsonOption, int_option, warn_deprecated
 from embedlab.cli.spaces import evaluate, neighbors
 
 ALL_BENCHMARKS = "analogy,wordsim353,simlex999"
@@ -19,7 +19,7 @@ def similar(
     name: str,
     space: str,
     word: str,
-    k: Annotated[int, typer.Option("-k", help="Number of words", min=1)] = 10,
+    k: Annotated[int, int_option("-k", help="Number of words", low=1)] = 10,
     as_json: JsonOption = False,
 ) -> None:
     """The words nearest to WORD (deprecated: use `neighbors NAME SPACE WORD`)."""

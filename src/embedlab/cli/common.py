@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,9 +22,38 @@ err = Console(stderr=True)
 
 #: numpy's and scikit-learn's seeds are unsigned 32-bit ints.
 MAX_SEED = 2**32 - 1
+MAX_PORT = 65535
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON only.")]
-SeedOption = Annotated[int, typer.Option(help="Random seed", min=0, max=MAX_SEED)]
+
+
+def int_in_range(low: int, high: int | None = None) -> Callable[[int | None], int | None]:
+    """A typer option callback refusing ints outside [low, high] (no upper bound when `high` is
+    None) with a usage error that gives the range and the value (typer's own omits the value)."""
+    expected = f"an int >= {low}" if high is None else f"an int in [{low}, {high}]"
+
+    def check(value: int | None) -> int | None:
+        if value is not None and (value < low or (high is not None and value > high)):
+            raise typer.BadParameter(f"expected {expected}; got {value}.")
+        return value
+
+    return check
+
+
+def int_option(
+    *names: str, help: str, low: int, high: int | None = None, show_default: bool = True
+) -> Any:
+    """A typer.Option for an int with a range: checked by `int_in_range`, shown in --help."""
+    bounds = f">= {low}" if high is None else f"{low} to {high}"
+    return typer.Option(
+        *names,
+        help=f"{help} ({bounds})",
+        callback=int_in_range(low, high),
+        show_default=show_default,
+    )
+
+
+SeedOption = Annotated[int, int_option(help="Random seed", low=0, high=MAX_SEED)]
 
 
 @dataclass

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from embedlab.cli.common import JsonOption, out, print_json, workspace
+from embedlab.cli.common import JsonOption, int_option, out, print_json, workspace
 
 datasets_app = typer.Typer(
     help="Sandbox datasets: list them, fetch one.", invoke_without_command=True
@@ -72,7 +72,7 @@ def ingest(
         str | None, typer.Option("--id", help="Column of unique item ids, or @row to number rows")
     ] = None,
     limit: Annotated[
-        int | None, typer.Option(help="Keep a seeded sample of N items (in file order)", min=1)
+        int | None, int_option(help="Keep a seeded sample of N items (in file order)", low=1)
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from embedlab.cli.common import JsonOption, err, out, print_json, workspace
+from embedlab.cli.common import MAX_PORT, JsonOption, err, int_option, out, print_json, workspace
 from embedlab.errors import InvalidInputError
 
 
@@ -23,9 +23,9 @@ def demo(
         str, typer.Option(help="Case study: fashion (images) or reviews (Rotten Tomatoes texts)")
     ] = "fashion",
     limit: Annotated[
-        int | None, typer.Option(help="A seeded sample of N items (a quick try)", min=1)
+        int | None, int_option(help="A seeded sample of N items (a quick try)", low=1)
     ] = None,
-    port: Annotated[int, typer.Option(help="Port of the app")] = 5757,
+    port: Annotated[int, int_option(help="Port of the app", low=1, high=MAX_PORT)] = 5757,
     as_json: JsonOption = False,
 ) -> None:
     """Run a case study end to end (reuses whatever is already computed), then open the app."""

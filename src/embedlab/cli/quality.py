@@ -8,7 +8,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from embedlab.cli.common import JsonOption, out, parse_params, print_json, workspace
+from embedlab.cli.common import (
+    JsonOption,
+    int_option,
+    out,
+    parse_params,
+    print_json,
+    workspace,
+)
 
 
 def quality_command(
@@ -68,7 +75,7 @@ def autolabel(
     space: str,
     label: Annotated[str | None, typer.Option(help="Label column [default: the label]")] = None,
     known: Annotated[
-        int | None, typer.Option(help="Hide all but this many labels and measure accuracy")
+        int | None, int_option(help="Hide all but this many labels and measure accuracy", low=1)
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

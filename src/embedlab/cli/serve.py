@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from embedlab.api.server import DEFAULT_HOST, DEFAULT_PORT
-from embedlab.cli.common import out, workspace
+from embedlab.cli.common import MAX_PORT, int_option, out, workspace
 
 
 def serve(
@@ -15,7 +15,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to bind (loopback by default)")] = (
         DEFAULT_HOST
     ),
-    port: Annotated[int, typer.Option(help="Port")] = DEFAULT_PORT,
+    port: Annotated[int, int_option(help="Port", low=1, high=MAX_PORT)] = DEFAULT_PORT,
     token: Annotated[
         str | None,
         typer.Option(

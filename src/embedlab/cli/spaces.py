@@ -8,7 +8,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from embedlab.cli.common import JsonOption, out, parse_params, print_json, workspace
+from embedlab.cli.common import (
+    JsonOption,
+    SeedOption,
+    int_option,
+    out,
+    parse_params,
+    print_json,
+    workspace,
+)
 from embedlab.cli.words import print_similar_words, print_word_benchmarks
 from embedlab.errors import InvalidInputError
 
@@ -20,7 +28,7 @@ def embed(
     space: Annotated[str | None, typer.Option(help="Space name [default: the method]")] = None,
     param: Annotated[list[str] | None, typer.Option(help="Method parameter KEY=VALUE")] = None,
     columns: Annotated[str | None, typer.Option(help="Comma-separated input columns")] = None,
-    batch_rows: Annotated[int, typer.Option(help="Rows per committed batch")] = 2048,
+    batch_rows: Annotated[int, int_option(help="Rows per committed batch", low=1)] = 2048,
     force: Annotated[
         bool, typer.Option(help="Recompute even if an identical space exists")
     ] = False,
@@ -61,7 +69,7 @@ def neighbors(
     word: Annotated[
         str | None, typer.Argument(help="A word of a words dataset: list its nearest words")
     ] = None,
-    k: Annotated[int, typer.Option("-k", help="Neighbours per item")] = 15,
+    k: Annotated[int, int_option("-k", help="Neighbours per item", low=1)] = 15,
     method: Annotated[str, typer.Option(help="auto, exact or hnsw")] = "auto",
     force: Annotated[bool, typer.Option(help="Recompute even if stored")] = False,
     as_json: JsonOption = False,
@@ -97,8 +105,8 @@ def project(
     name: str,
     space: str,
     method: Annotated[str, typer.Option(help="umap, tsne or pca")] = "umap",
-    dims: Annotated[int, typer.Option(help="2 or 3")] = 2,
-    seed: Annotated[int, typer.Option(help="Random seed")] = 0,
+    dims: Annotated[int, int_option(help="Dimensions of the map", low=2, high=3)] = 2,
+    seed: SeedOption = 0,
     force: Annotated[bool, typer.Option(help="Recompute even if stored")] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -142,7 +150,7 @@ def search(
             help="A text, an item id (--by id) or a JSON vector / .npy file (--by vector)"
         ),
     ],
-    k: Annotated[int, typer.Option("-k", help="Number of results")] = 10,
+    k: Annotated[int, int_option("-k", help="Number of results", low=1)] = 10,
     by: Annotated[str, typer.Option(help="text, id or vector")] = "text",
     as_json: JsonOption = False,
 ) -> None:
@@ -197,7 +205,7 @@ def evaluate(
     label: Annotated[
         str | None, typer.Option(help="Column to predict [default: the label]")
     ] = None,
-    k: Annotated[int, typer.Option("-k", help="Neighbours for the kNN probe")] = 10,
+    k: Annotated[int, int_option("-k", help="Neighbours for the kNN probe", low=1)] = 10,
     pixels: Annotated[bool, typer.Option(help="Add the raw-pixel baseline for images")] = True,
     benchmark: Annotated[
         str | None,

@@ -8,7 +8,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from embedlab.cli.common import JsonOption, out, parse_params, print_json, workspace
+from embedlab.cli.common import (
+    JsonOption,
+    int_option,
+    out,
+    parse_params,
+    print_json,
+    workspace,
+)
 
 
 def words(
@@ -80,7 +87,7 @@ def analogy(
     a: Annotated[str, typer.Argument(help="e.g. king")],
     b: Annotated[str, typer.Argument(help="e.g. man")],
     c: Annotated[str, typer.Argument(help="e.g. woman")],
-    k: Annotated[int, typer.Option("-k", help="Number of answers")] = 5,
+    k: Annotated[int, int_option("-k", help="Number of answers", low=1)] = 5,
     method: Annotated[str, typer.Option(help="3cosadd or 3cosmul")] = "3cosadd",
     as_json: JsonOption = False,
 ) -> None:
@@ -155,7 +162,7 @@ def bias(
     debias: Annotated[
         str | None, typer.Option(help="'hard': de-bias, measure again, store SPACE-debiased")
     ] = None,
-    permutations: Annotated[int, typer.Option(help="Permutations for the p-value")] = 10_000,
+    permutations: Annotated[int, int_option(help="Permutations for the p-value", low=1)] = 10_000,
     as_json: JsonOption = False,
 ) -> None:
     """WEAT bias test, gender direction and occupation projections; optionally hard de-biasing."""
