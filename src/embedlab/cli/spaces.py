@@ -1,4 +1,5 @@
-"""Space verbs: `embed`, `neighbors`, `project`, `search`, `evaluate` and `methods`."""
+"""Space verbs: `embed`, `neighbors`, `project`, `search`, `evaluate`, `cluster`, `compare`
+and `methods`."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from embedlab.cli.common import (
 )
 from embedlab.cli.words import print_similar_words, print_word_benchmarks
 from embedlab.errors import InvalidInputError
+
+#: the HTTP API's bound too: past 100 neighbours the agreement says little and costs much
+MAX_COMPARE_K = 100
 
 
 def embed(
@@ -256,6 +260,54 @@ def evaluate(
     out.print(table)
 
 
+def cluster(
+    ctx: typer.Context,
+    name: str,
+    space: str,
+    k: Annotated[
+        int | None, int_option("-k", help="Number of clusters [default: by data size]", low=2)
+    ] = None,
+    seed: SeedOption = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Cluster the items of a space (k-means by cosine), stored as the `clusters-SPACE:cluster`
+    field the app colours the map by."""
+    from embedlab.pipeline.cluster import cluster as run_cluster
+
+    result = run_cluster(workspace(ctx), name, space, n_clusters=k, seed=seed)
+    result = {**result, "field": f"clusters-{space}:cluster"}
+    if as_json:
+        print_json(result)
+        return
+    sizes = ", ".join(f"{n:,}" for n in result["sizes"])
+    out.print(f"{result['n_clusters']} clusters of '{space}' (sizes {sizes}): {result['field']}")
+
+
+def compare(
+    ctx: typer.Context,
+    name: str,
+    space_a: Annotated[str, typer.Argument(metavar="SPACE_A")],
+    space_b: Annotated[str, typer.Argument(metavar="SPACE_B")],
+    k: Annotated[
+        int, int_option("-k", help="Neighbours compared per item", low=1, high=MAX_COMPARE_K)
+    ] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """How far two spaces of a dataset agree: per item, the share of its k nearest neighbours
+    they have in common (Jaccard), stored as a field the app colours the map by."""
+    from embedlab.pipeline.cluster import compare_spaces
+
+    result = compare_spaces(workspace(ctx), name, space_a, space_b, k=k)
+    if as_json:
+        print_json(result)
+        return
+    out.print(
+        f"Neighbour agreement of '{space_a}' and '{space_b}' (k={result['k']}): mean Jaccard "
+        f"{result['mean_jaccard']:.3f}, {result['no_shared_neighbour']:,} item(s) share no "
+        f"neighbour; stored as {result['field']}"
+    )
+
+
 def methods(as_json: JsonOption = False) -> None:
     """List the embedding methods and their parameters."""
     from embedlab.methods import available
@@ -287,4 +339,6 @@ def register(app: typer.Typer) -> None:
     app.command()(project)
     app.command()(search)
     app.command()(evaluate)
+    app.command()(cluster)
+    app.command()(compare)
     app.command()(methods)
