@@ -89,9 +89,11 @@ def ingest(
     )
     out.print(f"Dataset '{name}': {report.n_items:,} items, columns {shown}")
     if report.skipped_empty_text:
+        where = "lines" if report.skipped_lines is not None else "rows"
+        numbers = report.skipped_lines if report.skipped_lines is not None else report.skipped_rows
         out.print(
             f"Skipped {report.skipped_empty_text} row(s) with empty text "
-            f"(rows {', '.join(map(str, report.skipped_rows[:10]))}).",
+            f"({where} {', '.join(map(str, numbers[:10]))}).",
             style="yellow",
         )
     _print_skipped_files(name, report.dataset.meta)
