@@ -30,7 +30,8 @@ def quality_command(
     as_json: JsonOption = False,
 ) -> None:
     """Outliers, near-duplicates and label issues (with suggested labels) of a space."""
-    from embedlab.pipeline.quality import export_issues, quality
+    from embedlab.pipeline.export import export_issues
+    from embedlab.pipeline.quality import quality
 
     report = quality(
         workspace(ctx), name, space, label=label, duplicate_threshold=duplicate_threshold
