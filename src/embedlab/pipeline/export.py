@@ -3,6 +3,7 @@ and a quality report's issues to CSV."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,7 +41,8 @@ def export_space(workspace: Workspace, name: str, space: str, out: str | Path) -
             pq.write_table(table, partial)
         partial.replace(path)
     except OSError as error:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # e.g. the folder is a file: there is no part file
+            partial.unlink(missing_ok=True)
         raise WorkspaceError(f"Cannot write '{path}': {error.strerror or error}.") from None
     return path
 
