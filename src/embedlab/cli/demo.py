@@ -33,6 +33,11 @@ def demo(
 
     if case not in ("fashion", "reviews"):
         raise InvalidInputError(f"Unknown case '{case}'; use 'fashion' or 'reviews'.")
+    from embedlab.api.server import ensure_port_free, has_display, run_server, serve_settings
+
+    settings = serve_settings("127.0.0.1", port, None)
+    if not no_serve:  # a busy port is found before the case study runs, not after
+        ensure_port_free(settings)
     ws = workspace(ctx)
     summary = run_demo(ws, case="fashion-full" if full and case == "fashion" else case, limit=limit)
     if as_json:
@@ -40,9 +45,7 @@ def demo(
     else:
         _print_demo(summary, CASES[case].query_by)
     if not no_serve:
-        from embedlab.api.server import has_display, run_server, serve_settings
-
-        settings = serve_settings("127.0.0.1", port, None)
+        ensure_port_free(settings)
         where = "opening it in your browser" if has_display() else "open it in a browser"
         err.print(f"The app is at {settings.url} ({where}; Ctrl+C stops).", highlight=False)
         run_server(ws, settings, open_browser=True)

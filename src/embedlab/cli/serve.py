@@ -28,9 +28,10 @@ def serve(
     ] = False,
 ) -> None:
     """Open the web app: embedding maps, selections, search, Data and Label Quality."""
-    from embedlab.api.server import run_server, serve_settings
+    from embedlab.api.server import ensure_port_free, run_server, serve_settings
 
     settings = serve_settings(host, port, token)
+    ensure_port_free(settings)
     ws = workspace(ctx)
     out.print(f"embedlab serving {ws.path} at {settings.url}  (Ctrl+C stops)")
     run_server(ws, settings, open_browser=not no_browser)
