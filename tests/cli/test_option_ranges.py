@@ -65,3 +65,19 @@ def test_usage_errors_are_one_paragraph(run) -> None:
     code, _, err = run("neighbors", "t", "svd", "-k", "many")
     assert_clear_error(code, err, "Invalid value for '-k'", "valid integer")
     assert not Path(run.workspace).exists(), "a usage error creates nothing"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--threshold", "dark=abc"), "--threshold dark=VALUE expects a finite number. Got 'abc'"),
+        (("--threshold", "blurry=nan"), "expects a finite number. Got 'nan'"),
+        (("--fence", "-1"), "--fence expects a number > 0 (MADs). Got -1.0"),
+        (("--fence", "nan"), "--fence expects a number > 0 (MADs). Got nan"),
+    ],
+)
+def test_image_quality_numbers(run, args: tuple[str, ...], message: str) -> None:
+    run("ingest", "digits", "sandbox:digits")
+    code, out, err = run("image-quality", "digits", *args)
+    assert_clear_error(code, err, message)
+    assert [r.kind for r in Workspace(run.workspace).manifest.runs("digits")] == ["ingest"]

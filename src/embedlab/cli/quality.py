@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +17,7 @@ from embedlab.cli.common import (
     print_json,
     workspace,
 )
+from embedlab.errors import InvalidInputError
 
 
 def quality_command(
@@ -137,7 +139,9 @@ def image_quality_command(
     scores and flags are stored as the dataset's image-quality columns."""
     from embedlab.pipeline.image_quality import image_quality
 
-    thresholds = {k: float(v) for k, v in parse_params(threshold).items()}
+    thresholds = _numbers(parse_params(threshold), "--threshold")
+    if not (math.isfinite(fence) and fence > 0):
+        raise InvalidInputError(f"--fence expects a number > 0 (MADs). Got {fence} instead.")
     report = image_quality(workspace(ctx), name, thresholds=thresholds, fence=fence)
     if as_json:
         print_json(report.to_dict())
@@ -154,6 +158,21 @@ def image_quality_command(
         threshold_text = str(check.summary.get("threshold", ""))
         table.add_row(check.name, f"{check.summary['flagged']:,}", threshold_text, worst)
     out.print(table)
+
+
+def _numbers(values: dict[str, str], option: str) -> dict[str, float]:
+    """KEY=VALUE pairs whose values must be finite numbers."""
+    numbers = {}
+    for key, text in values.items():
+        try:
+            numbers[key] = float(text)
+        except ValueError:
+            numbers[key] = math.nan
+        if not math.isfinite(numbers[key]):
+            raise InvalidInputError(
+                f"{option} {key}=VALUE expects a finite number. Got {text!r} instead."
+            )
+    return numbers
 
 
 def register(app: typer.Typer) -> None:
