@@ -18,12 +18,10 @@ def test_csv_row_with_a_missing_field(run, topics_csv: Path, tmp_path: Path) -> 
     assert_unchanged(run)
 
 
-def test_duplicate_and_empty_ids_name_file_lines(run, topics_csv: Path, tmp_path: Path) -> None:
+def test_empty_and_jsonl_duplicate_ids_name_file_lines(
+    run, topics_csv: Path, tmp_path: Path
+) -> None:
     run("ingest", "d", str(topics_csv), "--text", "body", "--id", "doc")
-    dupes = tmp_path / "dupes.csv"
-    dupes.write_text('doc,body\nx,a\ny,"two\nlines"\nx,b\n', encoding="utf-8")
-    code, _, err = run("ingest", "d", str(dupes), "--text", "body", "--id", "doc")
-    assert_clear_error(code, err, "'x' (lines 2, 5)")
     empty = tmp_path / "empty-id.csv"
     empty.write_text("doc,body\nx,a\n,b\n\n  ,c\n", encoding="utf-8")
     code, _, err = run("ingest", "d", str(empty), "--text", "body", "--id", "doc")

@@ -5,14 +5,13 @@ numbers stay as they are."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from embedlab.errors import WorkspaceError
+from embedlab.io.atomic import atomic_file
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -43,16 +42,8 @@ def write_csv_file(
 ) -> Path:
     """Write `records` (dicts; keys missing from one are empty cells) as CSV with the columns
     `header`, neutralised; atomically, so a failed write leaves no half file."""
-    target = Path(path).expanduser()
-    partial = target.with_name(target.name + ".part")
     rows = ([record.get(column) for column in header] for record in records)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with partial.open("w", newline="", encoding="utf-8") as handle:
-            write_rows(handle, header, rows)
-        partial.replace(target)
-    except OSError as error:
-        with contextlib.suppress(OSError):  # e.g. the folder is a file: there is no part file
-            partial.unlink(missing_ok=True)
-        raise WorkspaceError(f"Cannot write '{target}': {error.strerror or error}.") from None
+    target = Path(path).expanduser()
+    with atomic_file(target) as partial, partial.open("w", newline="", encoding="utf-8") as handle:
+        write_rows(handle, header, rows)
     return target

@@ -3,7 +3,6 @@ and a quality report's issues to CSV."""
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,7 +10,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from embedlab.errors import InvalidInputError, WorkspaceError
+from embedlab.errors import InvalidInputError
+from embedlab.io.atomic import atomic_file
 from embedlab.io.csv_safe import write_csv_file
 from embedlab.store.workspace import Workspace, vectors_to_arrow
 
@@ -30,20 +30,13 @@ def export_space(workspace: Workspace, name: str, space: str, out: str | Path) -
         )
     space_obj = workspace.space(name, space)
     vectors = space_obj.vectors()
-    partial = path.with_name(path.name + ".part")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_file(path) as partial:
         if suffix == ".npy":
             with open(partial, "wb") as fh:
                 np.save(fh, vectors)
         else:
             table = pa.table({"id": space_obj.ids(), "vector": vectors_to_arrow(vectors)})
             pq.write_table(table, partial)
-        partial.replace(path)
-    except OSError as error:
-        with contextlib.suppress(OSError):  # e.g. the folder is a file: there is no part file
-            partial.unlink(missing_ok=True)
-        raise WorkspaceError(f"Cannot write '{path}': {error.strerror or error}.") from None
     return path
 
 
