@@ -105,6 +105,9 @@ def main() -> None:
     except Interrupted as stop:
         err.print(str(stop), markup=False, highlight=False)
         sys.exit(130)
+    except KeyboardInterrupt:  # outside any command (starting up, parsing)
+        err.print(Interrupted(None), markup=False, highlight=False)
+        sys.exit(130)
     except Exception as error:  # a bug, not a bad input: still one paragraph, trace on request
         if os.environ.get("EMBEDLAB_DEBUG"):
             raise
