@@ -76,6 +76,7 @@ def test_empty_texts_are_skipped_and_counted(run, tmp_path: Path) -> None:
     report = json.loads(out)
     assert code == 0 and report["n_items"] == 2
     assert report["skipped_empty_text"] == 2 and report["skipped_rows"] == [1, 2]
+    assert report["skipped_lines"] == [3, 4]  # the file's lines: the header is line 1
 
 
 def assert_unchanged(run, dataset_items: int = 30) -> None:
@@ -122,9 +123,9 @@ def test_user_text_is_never_read_as_markup(run, tmp_path: Path) -> None:
 def test_duplicate_ids_leave_workspace_as_it_was(run, topics_csv: Path, tmp_path: Path) -> None:
     run("ingest", "d", str(topics_csv), "--text", "body", "--id", "doc")
     path = tmp_path / "dupes.csv"
-    path.write_text("doc,body\nx,a\nx,b\n", encoding="utf-8")
+    path.write_text('doc,body\nx,a\ny,"two\nlines"\nx,b\n', encoding="utf-8")
     code, _, err = run("ingest", "d", str(path), "--text", "body", "--id", "doc")
-    assert_clear_error(code, err, "'x' (rows 0, 1)")
+    assert_clear_error(code, err, "'x' (lines 2, 5)")  # file lines: header 1, a cell spans 3-4
     assert len(Workspace(run.workspace).dataset("d")) == 30
 
 

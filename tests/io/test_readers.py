@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from embedlab.errors import InvalidInputError, NotFoundError
-from embedlab.io.readers import read_source
+from embedlab.io.readers import LINE_INDEX, read_source
 
 ROWS = [
     {"id": "a", "text": "héllo wörld", "n": 1},
@@ -94,3 +94,33 @@ def test_json_array_of_records(tmp_path: Path) -> None:
     path = tmp_path / "records.json"
     path.write_text(json.dumps(ROWS), encoding="utf-8")
     assert read_source(path)["text"].tolist() == [r["text"] for r in ROWS]
+
+
+def test_csv_row_with_a_missing_field_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "short.csv"
+    path.write_text('a,b,c\n1,2,3\n"two\nlines",5,6\n\n7,8\n', encoding="utf-8")
+    with pytest.raises(InvalidInputError) as error:
+        read_source(path)
+    message = str(error.value)
+    assert "Missing field(s) in" in message and "short.csv' at line 6" in message
+    assert "expected 3 fields as in the header (line 1), got 2" in message
+
+
+def test_csv_row_with_an_extra_field_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "long.tsv"
+    path.write_text("a\tb\n1\t2\t3\n", encoding="utf-8")
+    with pytest.raises(InvalidInputError, match=r"Extra field\(s\) in .* at line 2: expected 2"):
+        read_source(path)
+
+
+def test_line_oriented_frames_are_indexed_by_file_line(tmp_path: Path) -> None:
+    csv_path = tmp_path / "a.csv"
+    csv_path.write_text('\nid,text\n1,"one\ntwo"\n\n2,three\n', encoding="utf-8")
+    jsonl_path = tmp_path / "a.jsonl"
+    jsonl_path.write_text('{"id": 1}\n\n{"id": 2}\n', encoding="utf-8")
+    txt_path = tmp_path / "a.txt"
+    txt_path.write_text("x\n\ny\n", encoding="utf-8")
+    assert read_source(csv_path).index.tolist() == [3, 6]
+    assert read_source(jsonl_path).index.tolist() == [1, 3]
+    assert read_source(txt_path).index.tolist() == [1, 2, 3]
+    assert read_source(csv_path).index.name == LINE_INDEX

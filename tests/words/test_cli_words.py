@@ -7,13 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from embedlab import cli, cli_words
 from embedlab.store.workspace import Workspace
 from tests.test_cli import assert_clear_error
 from tests.words.conftest import GROUPS, mixed_context_corpus
-
-if not any(c.callback is cli_words.words for c in cli.app.registered_commands):
-    cli_words.register(cli.app)  # until embedlab.cli registers the word commands itself
 
 
 @pytest.fixture
@@ -63,7 +59,7 @@ def test_words_pipeline_end_to_end(run, corpus_file: Path) -> None:
     assert runs.count("words") == 3
 
     pets = set(GROUPS["pets"][0]) | set(GROUPS["pets"][1])
-    code, out, _ = run("similar", "corpus-words", "glove", "cat", "-k", "3", "--json")
+    code, out, _ = run("neighbors", "corpus-words", "glove", "cat", "-k", "3", "--json")
     assert code == 0 and {h["word"] for h in json.loads(out)} <= pets
     code, out, _ = run("search", "corpus-words", "glove", "cat", "--by", "id", "-k", "3", "--json")
     assert code == 0 and {h["id"] for h in json.loads(out)} <= pets
@@ -75,7 +71,8 @@ def test_words_pipeline_end_to_end(run, corpus_file: Path) -> None:
     assert code == 0 and json.loads(out)["odd_one_out"] == "car"
     code, out, _ = run("similarity", "corpus-words", "glove", "car", "truck")
     assert code == 0 and "similarity('car', 'truck')" in out
-    code, out, _ = run("word-benchmarks", "corpus-words", "glove", "word2vec")
+    benchmarks = ("--benchmark", "analogy,wordsim353,simlex999")
+    code, out, _ = run("evaluate", "corpus-words", "glove", "word2vec", *benchmarks)
     assert code == 0 and "wordsim353" in out and "OOV" in out
     code, out, _ = run("project", "corpus-words", "glove", "--method", "pca", "--json")
     assert code == 0
@@ -87,7 +84,7 @@ def test_words_pipeline_end_to_end(run, corpus_file: Path) -> None:
 def test_word_errors_are_clear(run, corpus_file: Path, tmp_path: Path) -> None:
     run("ingest", "corpus", str(corpus_file), "--text", "text")
     run("words", "corpus", "--method", "word2vec", "--param", "epochs=1", "--param", "window=2")
-    code, _, err = run("similar", "corpus-words", "word2vec", "catt")
+    code, _, err = run("neighbors", "corpus-words", "word2vec", "catt")
     assert_clear_error(code, err, "'catt' is not in the vocabulary", "'cat'")
     code, _, err = run("words", "corpus", "--method", "word2vec", "--param", "window=0")
     assert_clear_error(code, err, "The 'window' parameter of Word2Vec must be an int >= 1. Got 0")
@@ -103,7 +100,9 @@ def test_word_errors_are_clear(run, corpus_file: Path, tmp_path: Path) -> None:
         "words", "corpus", "--method", "glove", "--param", "min_count=100000", "--dataset", "big"
     )
     assert_clear_error(code, err, "No word occurs at least min_count=100000 times")
-    code, _, err = run("word-benchmarks", "corpus-words", "--analogy-method", "3cosmull")
+    code, _, err = run(
+        "evaluate", "corpus-words", "--benchmark", "analogy", "--analogy-method", "3cosmull"
+    )
     assert_clear_error(
         code,
         err,

@@ -3,7 +3,9 @@ machines, the browser opened where there is a display."""
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import sys
 import webbrowser
 from dataclasses import dataclass
@@ -40,6 +42,35 @@ def serve_settings(host: str, port: int, token: str | None) -> ServeSettings:
     if token is None and needs_token(host):
         token = new_token()
     return ServeSettings(host, port, token)
+
+
+def ensure_port_free(settings: ServeSettings) -> None:
+    """Bind the address once and let it go, so that a busy port is an error before anything
+    says the app is served there (uvicorn would fail only after starting up)."""
+    where = f"port {settings.port} of {settings.host}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            settings.host, settings.port, type=socket.SOCK_STREAM
+        )[0]
+    except socket.gaierror as error:
+        raise InvalidInputError(
+            f"Cannot serve on {where}: the host is unknown ({error.strerror})."
+        ) from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as error:
+            reasons = {
+                errno.EADDRINUSE: "it is in use by another program",
+                errno.EACCES: "permission denied (ports below 1024 need privileges)",
+                errno.EADDRNOTAVAIL: "the address is not one of this machine's",
+            }
+            reason = reasons.get(error.errno or 0, error.strerror or str(error))
+            raise InvalidInputError(
+                f"Cannot serve on {where}: {reason}. Stop the other server or choose another "
+                "port with --port."
+            ) from None
 
 
 def has_display() -> bool:

@@ -1,7 +1,9 @@
 """Turn a raw frame into dataset items: a unique string `id`, payload columns, optional label.
 
 Rows whose text is empty or whitespace are skipped and counted (the rest go on); duplicate or
-missing ids and unknown columns are errors that name the rows and columns involved.
+missing ids and unknown columns are errors that name the rows and columns involved. Rows are
+named by their 1-based file line when the frame comes from a line-oriented file (its index is
+then `readers.LINE_INDEX`), else by their 0-based position.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
+from embedlab.io.readers import LINE_INDEX
 
 MAX_LISTED = 5
 #: `--id @row` numbers the rows even when the file has an 'id' column (kept as 'id_original').
@@ -28,6 +31,8 @@ class PreparedItems:
     label_column: str | None
     skipped_empty_text: int = 0
     skipped_rows: list[int] = field(default_factory=list)
+    #: the file lines of the skipped rows, where the source has lines
+    skipped_lines: list[int] | None = None
     renamed_columns: dict[str, str] = field(default_factory=dict)
     image_column: str | None = None
     skipped_files: list[tuple[str, str]] = field(default_factory=list)
@@ -40,6 +45,7 @@ class PreparedItems:
             "label_column": self.label_column,
             "skipped_empty_text": self.skipped_empty_text,
             "skipped_rows": self.skipped_rows,
+            "skipped_lines": self.skipped_lines,
             "renamed_columns": self.renamed_columns,
             "image_column": self.image_column,
             "modality": "image" if self.image_column else "text" if self.text_column else "table",
@@ -62,7 +68,16 @@ def _listed(values: list[Any]) -> str:
     return shown + (f" and {len(values) - MAX_LISTED} more" if len(values) > MAX_LISTED else "")
 
 
-def _make_ids(frame: pd.DataFrame, id_column: str | None, source: str) -> pd.Series:
+def _where(positions: list[int], lines: list[int] | None) -> str:
+    """'lines 3, 7' (file lines) where the source has lines, else 'rows 1, 5' (0-based)."""
+    if lines is None:
+        return f"rows {_listed(positions)}"
+    return f"lines {_listed([lines[p] for p in positions])}"
+
+
+def _make_ids(
+    frame: pd.DataFrame, id_column: str | None, source: str, lines: list[int] | None
+) -> pd.Series:
     if id_column is None:
         return pd.Series([str(i) for i in range(len(frame))], index=frame.index, dtype=object)
     raw = frame[id_column]
@@ -70,15 +85,15 @@ def _make_ids(frame: pd.DataFrame, id_column: str | None, source: str) -> pd.Ser
     if missing.any():
         rows = missing[missing].index.tolist()
         raise InvalidInputError(
-            f"{source}: the id column '{id_column}' is empty in {len(rows)} row(s): rows "
-            f"{_listed(rows)}. Every item needs an id; fill them, or pass --id {ROW_NUMBER_IDS} to "
-            "number the rows instead."
+            f"{source}: the id column '{id_column}' is empty in {len(rows)} row(s): "
+            f"{_where(rows, lines)}. Every item needs an id; fill them, or pass "
+            f"--id {ROW_NUMBER_IDS} to number the rows instead."
         )
     ids = raw.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
     duplicated = ids[ids.duplicated(keep=False)]
     if not duplicated.empty:
         groups = duplicated.groupby(duplicated).groups
-        described = [f"'{key}' (rows {_listed(list(rows))})" for key, rows in groups.items()]
+        described = [f"'{key}' ({_where(list(rows), lines)})" for key, rows in groups.items()]
         raise InvalidInputError(
             f"{source}: ids in column '{id_column}' must be unique, but {len(groups)} id(s) "
             f"repeat: {_listed(described)}. Remove the duplicates, or pass "
@@ -96,6 +111,7 @@ def prepare_items(
     id: str | None = None,
 ) -> PreparedItems:
     """Validate columns, assign ids, drop empty texts; `source` names the input in messages."""
+    lines = frame.index.tolist() if frame.index.name == LINE_INDEX else None
     frame = frame.reset_index(drop=True)
     frame.columns = [str(c) for c in frame.columns]
     renamed = _safe_column_names(list(frame.columns))
@@ -111,7 +127,7 @@ def prepare_items(
     if id is None and not numbered and "id" in frame.columns:
         id = "id"
 
-    ids = _make_ids(frame, id, source)
+    ids = _make_ids(frame, id, source, lines)
     payload = frame.drop(columns=["id"]) if id == "id" else frame.copy()
     if "id" in payload.columns:  # an 'id' column that is not the id: keep it under another name
         payload = payload.rename(columns={"id": "id_original"})
@@ -138,6 +154,7 @@ def prepare_items(
         label_column=label,
         skipped_empty_text=len(skipped),
         skipped_rows=skipped[:20],
+        skipped_lines=None if lines is None else [lines[row] for row in skipped[:20]],
         renamed_columns=renamed,
     )
 

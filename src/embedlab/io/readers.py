@@ -3,12 +3,18 @@
 Supported: CSV/TSV (optionally .gz/.bz2/.xz), JSON Lines or a JSON array of records, Parquet and
 plain text (one item per line). Bytes that are not UTF-8 are reported with the file, line and
 byte offset. CSV/TSV cells are read as text exactly as written ('NA' stays 'NA', '007' stays
-'007'); only empty cells are missing. `prepare_items` then turns columns of numbers into numbers.
+'007'); only empty cells are missing, and a record with fewer or more fields than the header is
+refused with its line. `prepare_items` then turns columns of numbers into numbers.
+
+Frames read from line-oriented files (CSV, TSV, JSON Lines, TXT) are indexed by the 1-based file
+line each item starts on (index name `LINE_INDEX`; a CSV header is line 1), so that messages about
+rows can name the line a person finds in an editor.
 """
 
 from __future__ import annotations
 
 import bz2
+import csv
 import gzip
 import io
 import lzma
@@ -29,6 +35,8 @@ TEXT_SUFFIXES = {
 }
 COMPRESSIONS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
 SUPPORTED = "CSV, TSV, JSONL, Parquet or TXT (optionally compressed with .gz, .bz2, .xz)"
+#: the index name of frames whose index is the 1-based file line of each item
+LINE_INDEX = "line"
 
 
 def source_format(path: Path) -> tuple[str, str | None]:
@@ -96,19 +104,65 @@ def read_source(path: str | Path) -> pd.DataFrame:
 def _parse_text(text: str, kind: str, path: Path) -> pd.DataFrame:
     if not text.strip():
         raise InvalidInputError(f"'{path}' is empty: no items to read.")
+    if kind in ("csv", "tsv"):
+        sep = "\t" if kind == "tsv" else ","
+        lines = csv_record_lines(text, sep, f"'{path}'")
     try:
         if kind == "txt":
-            lines = text.splitlines()
-            return pd.DataFrame({"text": lines})
+            frame = pd.DataFrame({"text": text.splitlines()})
+            return _with_lines(frame, list(range(1, len(frame) + 1)))
         if kind == "jsonl":
-            array = text.lstrip().startswith("[")
-            return pd.read_json(io.StringIO(text), lines=not array, orient="records", dtype=False)
-        sep = "\t" if kind == "tsv" else ","
-        return pd.read_csv(
+            if text.lstrip().startswith("["):  # one JSON array: no line per item
+                return pd.read_json(io.StringIO(text), orient="records", dtype=False)
+            frame = pd.read_json(io.StringIO(text), lines=True, orient="records", dtype=False)
+            filled = [n for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+            return _with_lines(frame, filled)
+        frame = pd.read_csv(
             io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""]
         )
+        return _with_lines(frame, lines)
     except (ValueError, pd.errors.ParserError) as error:
         raise InvalidInputError(f"Cannot parse '{path}' as {kind.upper()}: {error}") from None
+
+
+def csv_record_lines(text: str, sep: str, source: str) -> list[int]:
+    """The 1-based file line each data record of a CSV/TSV text starts on (a quoted cell may span
+    lines; blank lines are skipped as pandas skips them). A record whose field count differs from
+    the header's is refused with its line: pandas would fill the missing cells with nulls, or
+    take a column as the index and drop it."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    header: list[str] | None = None
+    header_line = 0
+    starts: list[int] = []
+    end_of_last = 0
+    try:
+        for record in reader:
+            start, end_of_last = end_of_last + 1, reader.line_num
+            if not record or (len(record) == 1 and not record[0].strip()):
+                continue
+            if header is None:
+                header, header_line = record, start
+            elif len(record) != len(header):
+                kind = "Missing" if len(record) < len(header) else "Extra"
+                raise InvalidInputError(
+                    f"{kind} field(s) in {source} at line {start}: expected {len(header)} "
+                    f"fields as in the header (line {header_line}), got {len(record)}. Quote "
+                    "cells that contain the separator; leave a missing value as an empty cell."
+                )
+            else:
+                starts.append(start)
+    except csv.Error as error:
+        raise InvalidInputError(
+            f"Cannot parse {source} at line {reader.line_num}: {error}."
+        ) from None
+    return starts
+
+
+def _with_lines(frame: pd.DataFrame, lines: list[int]) -> pd.DataFrame:
+    """Index the frame by file line, when each of its rows has one (else leave it as it is)."""
+    if len(lines) == len(frame):
+        frame.index = pd.Index(lines, name=LINE_INDEX)
+    return frame
 
 
 def read_zip_member(archive: Path, member: str) -> bytes:

@@ -6,12 +6,11 @@ tied to the dataset version they were made on, so a re-ingested dataset starts c
 
 from __future__ import annotations
 
-import csv
-import io
 import time
 from collections.abc import Iterable
 
 from embedlab.errors import EmbedlabError, InvalidInputError, NotFoundError
+from embedlab.io.csv_safe import csv_text
 from embedlab.store.annotations import Annotation
 from embedlab.store.workspace import Dataset, Workspace, validate_name
 
@@ -52,16 +51,12 @@ def label_corrections(workspace: Workspace, name: str) -> dict[str, str]:
 
 
 def corrections_csv(workspace: Workspace, name: str) -> str:
-    """Corrections as CSV: id, given label, corrected label."""
+    """Corrections as CSV: id, given label, corrected label (formulas neutralised)."""
     dataset = workspace.dataset(name)
     corrections = label_corrections(workspace, name)
     given = dict(zip(dataset.ids(), dataset.labels() or [], strict=False))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["id", "given", "corrected"])
-    for item, label in corrections.items():
-        writer.writerow([item, given.get(item), label])
-    return buffer.getvalue()
+    rows = ([item, given.get(item), label] for item, label in corrections.items())
+    return csv_text(["id", "given", "corrected"], rows)
 
 
 def tag_items(workspace: Workspace, name: str, tag: str, ids: Iterable[str]) -> int:
@@ -93,11 +88,8 @@ def tags(workspace: Workspace, name: str) -> dict[str, list[str]]:
 
 
 def ids_csv(ids: Iterable[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["id"])
-    writer.writerows([item] for item in ids)
-    return buffer.getvalue()
+    """Item ids as a one-column CSV (a selection or a tag; formulas neutralised)."""
+    return csv_text(["id"], ([item] for item in ids))
 
 
 def _check_ids(dataset: Dataset, items: dict[str, str]) -> None:

@@ -24,6 +24,8 @@ class IngestReport:
     skipped_empty_text: int
     skipped_rows: list[int]
     duration_s: float
+    #: the file lines of the skipped rows (1-based, a CSV header is line 1), where there are lines
+    skipped_lines: list[int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -34,6 +36,7 @@ class IngestReport:
             "label_column": self.dataset.label_column,
             "skipped_empty_text": self.skipped_empty_text,
             "skipped_rows": self.skipped_rows,
+            "skipped_lines": self.skipped_lines,
             "image_column": self.dataset.meta.get("image_column"),
             "skipped_files": self.dataset.meta.get("skipped_files", []),
             "duration_s": round(self.duration_s, 3),
@@ -98,4 +101,5 @@ def ingest(
         skipped_empty_text=prepared.skipped_empty_text,
         skipped_rows=prepared.skipped_rows,
         duration_s=run.duration_s,
+        skipped_lines=prepared.skipped_lines,
     )

@@ -1,11 +1,5 @@
-"""Word commands of the `embedlab` CLI: words, similar, analogy, similarity, odd-one-out, bias.
-
-`register(app)` adds them to the main typer app (embedlab.cli calls it). The helpers of
-embedlab.cli (workspace, JSON printing, --param parsing, the stdout console) are imported inside
-the commands, so this module and embedlab.cli can import each other in either order.
-`print_word_benchmarks` and `print_similar_words` are the printers for `evaluate --benchmark`
-and `neighbors NAME SPACE WORD`.
-"""
+"""Word verbs: `words`, `analogy`, `similarity`, `odd-one-out` and `bias`, and the printers
+of `neighbors NAME SPACE WORD` and `evaluate --benchmark` (ranked words, benchmark tables)."""
 
 from __future__ import annotations
 
@@ -14,16 +8,18 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON only.")]
-
-
-def _cli() -> Any:
-    from embedlab import cli
-
-    return cli
+from embedlab.cli.common import (
+    JsonOption,
+    int_option,
+    out,
+    parse_params,
+    print_json,
+    workspace,
+)
 
 
 def words(
+    ctx: typer.Context,
     corpus: Annotated[str, typer.Argument(help="A stored text dataset (the corpus)")],
     method: Annotated[str, typer.Option(help="word2vec, glove, onehot or pretrained")] = "word2vec",
     param: Annotated[list[str] | None, typer.Option(help="Method parameter KEY=VALUE")] = None,
@@ -40,96 +36,83 @@ def words(
     """Train word vectors on the texts of CORPUS; store the words dataset and a space."""
     from embedlab.pipeline.words import train_words
 
-    cli = _cli()
     report = train_words(
-        cli._workspace(),
+        workspace(ctx),
         corpus,
         method,
-        params=cli._parse_params(param),
+        params=parse_params(param),
         space=space,
         words_dataset=dataset,
         replace=replace,
         force=force,
     )
     if as_json:
-        cli._print_json(report.to_dict())
+        print_json(report.to_dict())
         return
     info = report.to_dict()
     state = "reused (already computed)" if report.reused else f"{info['duration_s']} s"
     if report.space:
-        cli.out.print(
+        out.print(
             f"Space '{report.space}' of '{report.dataset}': {report.n_words:,} words x "
             f"{report.dim} ({report.method}), {state}"
         )
     else:
-        cli.out.print(f"Words dataset '{report.dataset}': {report.n_words:,} words, {state}")
+        out.print(f"Words dataset '{report.dataset}': {report.n_words:,} words, {state}")
     if report.note:
-        cli.out.print(report.note, style="yellow")
+        out.print(report.note, style="yellow")
     if report.dropped_spaces:
-        cli.out.print(
+        out.print(
             f"The vocabulary changed: dropped spaces {', '.join(report.dropped_spaces)}.",
             style="yellow",
         )
     for key, value in info["method_report"].items():
-        cli.out.print(f"  {key}: {value}")
+        out.print(f"  {key}: {value}")
 
 
 def print_similar_words(title: str, hits: list[Any], as_json: bool) -> None:
     """A ranked word list (WordScore) as a table, or JSON."""
-    cli = _cli()
     if as_json:
-        cli._print_json([h.to_dict() for h in hits])
+        print_json([h.to_dict() for h in hits])
         return
     table = Table("#", "word", "score", title=title)
     for rank, hit in enumerate(hits, start=1):
         table.add_row(str(rank), hit.word, f"{hit.score:.3f}")
-    cli.out.print(table)
-
-
-def similar(
-    name: str,
-    space: str,
-    word: str,
-    k: Annotated[int, typer.Option("-k", help="Number of words")] = 10,
-    as_json: JsonOption = False,
-) -> None:
-    """The words nearest to WORD in a words space."""
-    from embedlab.pipeline.words import similar_words
-
-    hits = similar_words(_cli()._workspace(), name, space, word, k=k)
-    print_similar_words(f"Nearest to '{word}' in {space}", hits, as_json)
+    out.print(table)
 
 
 def analogy(
+    ctx: typer.Context,
     name: str,
     space: str,
     a: Annotated[str, typer.Argument(help="e.g. king")],
     b: Annotated[str, typer.Argument(help="e.g. man")],
     c: Annotated[str, typer.Argument(help="e.g. woman")],
-    k: Annotated[int, typer.Option("-k", help="Number of answers")] = 5,
+    k: Annotated[int, int_option("-k", help="Number of answers", low=1)] = 5,
     method: Annotated[str, typer.Option(help="3cosadd or 3cosmul")] = "3cosadd",
     as_json: JsonOption = False,
 ) -> None:
     """A - B + C: 'king man woman' asks what is to woman as king is to man."""
     from embedlab.pipeline.words import analogy as run_analogy
 
-    hits = run_analogy(_cli()._workspace(), name, space, a, b, c, k=k, method=method)  # type: ignore[arg-type]
+    hits = run_analogy(workspace(ctx), name, space, a, b, c, k=k, method=method)  # type: ignore[arg-type]
     print_similar_words(f"{a} - {b} + {c} in {space} ({method})", hits, as_json)
 
 
-def similarity(name: str, space: str, a: str, b: str, as_json: JsonOption = False) -> None:
+def similarity(
+    ctx: typer.Context, name: str, space: str, a: str, b: str, as_json: JsonOption = False
+) -> None:
     """Cosine similarity of two words."""
     from embedlab.pipeline.words import word_vectors
 
-    cli = _cli()
-    value = word_vectors(cli._workspace(), name, space).similarity(a, b)
+    value = word_vectors(workspace(ctx), name, space).similarity(a, b)
     if as_json:
-        cli._print_json({"a": a, "b": b, "similarity": round(value, 6)})
+        print_json({"a": a, "b": b, "similarity": round(value, 6)})
         return
-    cli.out.print(f"similarity('{a}', '{b}') = {value:.4f} in {space}")
+    out.print(f"similarity('{a}', '{b}') = {value:.4f} in {space}")
 
 
 def odd_one_out(
+    ctx: typer.Context,
     name: str,
     space: str,
     words_: Annotated[list[str], typer.Argument(metavar="WORDS", help="Three or more words")],
@@ -138,19 +121,17 @@ def odd_one_out(
     """The word that does not belong with the others."""
     from embedlab.pipeline.words import word_vectors
 
-    cli = _cli()
-    odd = word_vectors(cli._workspace(), name, space).odd_one_out(words_)
+    odd = word_vectors(workspace(ctx), name, space).odd_one_out(words_)
     if as_json:
-        cli._print_json({"words": words_, "odd_one_out": odd})
+        print_json({"words": words_, "odd_one_out": odd})
         return
-    cli.out.print(f"Odd one out of {', '.join(words_)}: {odd}")
+    out.print(f"Odd one out of {', '.join(words_)}: {odd}")
 
 
 def print_word_benchmarks(name: str, rows: list[dict[str, Any]], as_json: bool) -> None:
     """The comparison table of `evaluate NAME --benchmark ...`, or JSON."""
-    cli = _cli()
     if as_json:
-        cli._print_json(rows)
+        print_json(rows)
         return
     benchmarks = list(rows[0]["scores"]) if rows else []
     table = Table("space", "method", "words", "dim", *benchmarks, title=f"Word benchmarks: {name}")
@@ -161,36 +142,15 @@ def print_word_benchmarks(name: str, rows: list[dict[str, Any]], as_json: bool) 
             value = "n/a" if score["score"] != score["score"] else f"{score['score']:.3f}"
             cells.append(f"{value} ({score['used']:,} used, {score['out_of_vocabulary']:,} OOV)")
         table.add_row(row["space"], row["method"], f"{row['n_words']:,}", str(row["dim"]), *cells)
-    cli.out.print(table)
-    cli.out.print(
+    out.print(table)
+    out.print(
         "analogy: accuracy on Google's questions; wordsim353, simlex999: Spearman's rho "
         "against human scores. Items with a word outside the vocabulary are skipped (OOV)."
     )
 
 
-def evaluate_words_command(
-    name: str,
-    spaces: Annotated[list[str] | None, typer.Argument(help="Spaces [default: all]")] = None,
-    benchmark: Annotated[
-        str, typer.Option(help="Comma-separated: analogy, wordsim353, simlex999")
-    ] = "analogy,wordsim353,simlex999",
-    analogy_method: Annotated[str, typer.Option(help="3cosadd or 3cosmul")] = "3cosadd",
-    as_json: JsonOption = False,
-) -> None:
-    """Word benchmarks of a words dataset's spaces (same as `evaluate NAME --benchmark`)."""
-    from embedlab.pipeline.words import evaluate_words
-
-    rows = evaluate_words(
-        _cli()._workspace(),
-        name,
-        spaces or None,
-        benchmarks=[b.strip() for b in benchmark.split(",") if b.strip()],
-        analogy_method=analogy_method,  # type: ignore[arg-type]
-    )
-    print_word_benchmarks(name, rows, as_json)
-
-
 def bias(
+    ctx: typer.Context,
     name: str,
     space: str,
     test: Annotated[
@@ -202,15 +162,14 @@ def bias(
     debias: Annotated[
         str | None, typer.Option(help="'hard': de-bias, measure again, store SPACE-debiased")
     ] = None,
-    permutations: Annotated[int, typer.Option(help="Permutations for the p-value")] = 10_000,
+    permutations: Annotated[int, int_option(help="Permutations for the p-value", low=1)] = 10_000,
     as_json: JsonOption = False,
 ) -> None:
     """WEAT bias test, gender direction and occupation projections; optionally hard de-biasing."""
     from embedlab.pipeline.words import measure_bias
 
-    cli = _cli()
     report = measure_bias(
-        cli._workspace(),
+        workspace(ctx),
         name,
         space,
         test=test,
@@ -218,7 +177,7 @@ def bias(
         permutations=permutations,  # type: ignore[arg-type]
     )
     if as_json:
-        cli._print_json(report.to_dict())
+        print_json(report.to_dict())
         return
     table = Table("", "effect size", "p-value", "permutations", title=f"{test} in {space}")
     for label, result in (("before", report.before), ("after hard de-biasing", report.after)):
@@ -230,12 +189,12 @@ def bias(
                 f"{result.p_value:.4f}",
                 f"{result.permutations:,} ({kind})",
             )
-    cli.out.print(table)
+    out.print(table)
     missing = sum(len(v) for v in report.before.missing.values())
     if missing:
-        cli.out.print(f"{missing} test word(s) not in the vocabulary were left out.")
+        out.print(f"{missing} test word(s) not in the vocabulary were left out.")
     items = list(report.projections.items())
-    cli.out.print(
+    out.print(
         f"Gender direction (explains {report.direction_explained:.0%} of the definitional pairs' "
         "variance; + leans male, - female)."
     )
@@ -244,17 +203,15 @@ def bias(
     proj = Table("occupation", "projection", *(["after"] if after else []))
     for word, value in shown:
         proj.add_row(word, f"{value:+.3f}", *([f"{after[word]:+.3f}"] if after else []))
-    cli.out.print(proj)
+    out.print(proj)
     if report.debiased_space:
-        cli.out.print(f"De-biased vectors stored as space '{report.debiased_space}'.")
+        out.print(f"De-biased vectors stored as space '{report.debiased_space}'.")
 
 
 def register(app: typer.Typer) -> None:
     """Add the word commands to the embedlab app."""
     app.command()(words)
-    app.command()(similar)
     app.command()(analogy)
     app.command()(similarity)
     app.command("odd-one-out")(odd_one_out)
     app.command()(bias)
-    app.command("word-benchmarks")(evaluate_words_command)

