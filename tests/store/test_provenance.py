@@ -137,3 +137,26 @@ def test_a_manifest_without_the_inputs_column_gains_it(topics: Workspace) -> Non
     neighbors(ws, "topics", "tfidf-svd", k=5)
     runs = ws.manifest.runs("topics")
     assert runs[-1].inputs == {result_ref("space", "topics", "tfidf-svd"): runs[1].run_id}
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda ws: neighbors(ws, "topics", "tfidf-svd", k=0), "'k' parameter of neighbors"),
+        (lambda ws: neighbors(ws, "topics", "tfidf-svd", k=-1), "'k' parameter of neighbors"),
+        (lambda ws: project_space(ws, "topics", "tfidf-svd", seed=-1), "'seed' parameter of"),
+        (lambda ws: quality(ws, "topics", "tfidf-svd", seed=2**40), "int in \\[0, 4294967295\\]"),
+        (lambda ws: compare_spaces(ws, "topics", "tfidf-svd", "tfidf-svd", k=0), "of compare"),
+    ],
+)
+def test_out_of_range_parameters_are_refused_before_anything_is_written(
+    topics: Workspace, call, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    """The Python API checks what the CLI and the HTTP API check, and writes nothing."""
+    from embedlab.errors import InvalidInputError
+
+    runs = len(topics.manifest.runs("topics"))
+    neighbors(topics, "topics", "tfidf-svd", k=5)  # a stored graph must not answer k=0 either
+    with pytest.raises(InvalidInputError, match=message):
+        call(topics)
+    assert len(topics.manifest.runs("topics")) == runs + 1

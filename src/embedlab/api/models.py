@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field
 from typing_extensions import TypeAliasType
 
+from embedlab.checks import MAX_SEED
 from embedlab.pipeline.graph import DEFAULT_K
 
 JsonValue = TypeAliasType(
@@ -20,7 +21,6 @@ JsonValue = TypeAliasType(
 )
 #: One value of a dataset's column, such as a given label (an int for digits, a str for texts).
 Scalar = TypeAliasType("Scalar", "str | int | float | bool | None")
-MAX_SEED = 2**32 - 1  # numpy and scikit-learn take seeds in [0, 2**32 - 1]
 MAX_ROW = 2**32 - 1  # rows travel as uint32
 
 

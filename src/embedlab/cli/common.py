@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from embedlab.checks import MAX_SEED
 from embedlab.errors import InvalidInputError
 from embedlab.store.workspace import Workspace, default_workspace_path
 
@@ -21,7 +22,6 @@ out = Console(soft_wrap=True, markup=False)
 err = Console(stderr=True)
 
 #: numpy's and scikit-learn's seeds are unsigned 32-bit ints.
-MAX_SEED = 2**32 - 1
 MAX_PORT = 65535
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON only.")]

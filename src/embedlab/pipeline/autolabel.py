@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from embedlab.analysis.autolabel import sample_known, spread_labels
 from embedlab.analysis.quality import encode_labels
+from embedlab.checks import check_int, check_seed
 from embedlab.errors import InvalidInputError
 from embedlab.pipeline.graph import DEFAULT_K, neighbors
 from embedlab.store.manifest import RunRecord
@@ -44,6 +45,7 @@ def autolabel(
     k: int = DEFAULT_K,
     seed: int = 0,
 ) -> AutolabelReport:
+    k, seed = check_int(k, "k", "autolabel", 1), check_seed(seed, "autolabel")
     dataset = workspace.dataset(name)
     column = label or dataset.label_column
     if column is None:

@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from embedlab import progress
 from embedlab.analysis.clustering import cluster_vectors, neighbour_agreement
+from embedlab.checks import check_int, check_seed
 from embedlab.pipeline.graph import neighbors
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Workspace
@@ -19,6 +20,7 @@ def cluster(
     workspace: Workspace, name: str, space: str, *, n_clusters: int | None = None, seed: int = 0
 ) -> dict[str, Any]:
     """Cluster the items of `space`; stored as the `cluster` column of `clusters-SPACE`."""
+    seed = check_seed(seed, "cluster")
     space_obj = workspace.space(name, space)
     with progress.task(f"Clustering '{space}'", total=None):
         labels = cluster_vectors(space_obj.vectors(), n_clusters=n_clusters, seed=seed)
@@ -44,6 +46,7 @@ def compare_spaces(
     workspace: Workspace, name: str, first: str, second: str, *, k: int = 10
 ) -> dict[str, Any]:
     """Neighbour agreement of two spaces of dataset `name`, per item, stored as columns."""
+    k = check_int(k, "k", "compare", 1)
     dataset = workspace.dataset(name)
     space_a, space_b = workspace.space(dataset, first), workspace.space(dataset, second)
     graph_a = neighbors(workspace, name, space_a, k=k)

@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 
 from embedlab.analysis.neighbors import GraphMethod, NeighborGraph, build_neighbor_graph
+from embedlab.checks import check_int
 from embedlab.store.handles import Space
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Workspace, arrow_to_matrix, matrix_to_arrow, read_columns
@@ -24,6 +25,7 @@ def neighbors(
 ) -> NeighborGraph:
     """The stored graph of `space` (a name or a resolved handle) if it is current and has at
     least k neighbours per item, else a new one, stored."""
+    k = check_int(k, "k", "neighbors", 1)
     space_obj = space if isinstance(space, Space) else workspace.space(name, space)
     entry = workspace.result("neighbors", name, space_obj.name)
     if (

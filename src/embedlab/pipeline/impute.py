@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from embedlab.analysis.impute import estimate_missing, evaluate_estimates, missing_mask
+from embedlab.checks import check_int, check_seed
 from embedlab.pipeline.graph import DEFAULT_K, neighbors
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Workspace
@@ -18,6 +19,7 @@ def impute(
     workspace: Workspace, name: str, space: str, column: str, *, k: int = DEFAULT_K, seed: int = 0
 ) -> dict[str, Any]:
     """Estimates for the missing values of `column`, and an evaluation on hidden known ones."""
+    k, seed = check_int(k, "k", "impute", 1), check_seed(seed, "impute")
     dataset = workspace.dataset(name)
     values = dataset.column(column)
     space_obj = workspace.space(dataset, space)

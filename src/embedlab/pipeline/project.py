@@ -14,6 +14,7 @@ from embedlab.analysis.projection import (
     neighbours_needed,
     project,
 )
+from embedlab.checks import check_seed
 from embedlab.pipeline.graph import neighbors
 from embedlab.store.handles import Space
 from embedlab.store.manifest import RunRecord
@@ -48,6 +49,7 @@ def project_space(
     force: bool = False,
 ) -> Projection:
     """Coordinates of `space` by `method`, reused when the same seed already made them."""
+    seed = check_seed(seed, "project")
     space_obj = space if isinstance(space, Space) else workspace.space(name, space)
     n_items = int(space_obj.meta["n_items"])
     check_projection(method, dims, n_items)

@@ -7,9 +7,7 @@ writes what to fix as CSV: id, issue, score, suggestion.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,7 +24,7 @@ from embedlab.analysis.quality import (
     find_outliers,
 )
 from embedlab.analysis.results import CheckResult
-from embedlab.errors import WorkspaceError
+from embedlab.checks import check_int, check_seed
 from embedlab.pipeline.graph import DEFAULT_K, neighbors
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Space, Workspace
@@ -87,6 +85,7 @@ def quality(
 ) -> QualityReport:
     """Outliers, near-duplicates and non-IID order of `space`; label issues and class
     imbalance when there is a label. Inputs are checked before anything is computed."""
+    k, seed = check_int(k, "k", "quality", 1), check_seed(seed, "quality")
     dataset = workspace.dataset(name)
     space_obj = workspace.space(dataset, space)
     column = label or dataset.label_column
@@ -144,19 +143,3 @@ def _store(
     workspace.save_result(
         "columns", report.dataset, key, pa.table(table), run=run, inputs=[space], meta=meta
     )
-
-
-def export_issues(report: QualityReport, path: str | Path) -> Path:
-    """What to fix, as CSV: id, issue, score, given label, suggestion."""
-    target = Path(path).expanduser()
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(
-                handle, fieldnames=["id", "issue", "score", "given", "suggestion"]
-            )
-            writer.writeheader()
-            writer.writerows(report.issues())
-    except OSError as error:
-        raise WorkspaceError(f"Cannot write '{target}': {error.strerror or error}.") from None
-    return target
