@@ -81,3 +81,14 @@ def test_image_quality_numbers(run, args: tuple[str, ...], message: str) -> None
     code, out, err = run("image-quality", "digits", *args)
     assert_clear_error(code, err, message)
     assert [r.kind for r in Workspace(run.workspace).manifest.runs("digits")] == ["ingest"]
+
+
+def test_quality_with_an_unknown_label_exits_2_and_stores_nothing(embedded) -> None:  # type: ignore[no-untyped-def]
+    """The label is checked before the neighbour graph is built: no graph, no run."""
+    workspace = Workspace(embedded.workspace)
+    runs = len(workspace.manifest.runs("t"))
+    code, _, err = embedded("quality", "t", "svd", "--label", "nosuch")
+    assert code == 2 and "no column 'nosuch'" in err
+    reopened = Workspace(embedded.workspace)
+    assert reopened.result("neighbors", "t", "svd") is None
+    assert len(reopened.manifest.runs("t")) == runs
