@@ -218,11 +218,29 @@ def evaluate(
     analogy_method: Annotated[
         str, typer.Option(help="With --benchmark analogy: 3cosadd or 3cosmul")
     ] = "3cosadd",
+    links: Annotated[
+        bool,
+        typer.Option("--links", help="A graph: link prediction on 10% held-out edges (ROC AUC)"),
+    ] = False,
+    spectral: Annotated[
+        bool, typer.Option(help="Add the Laplacian-eigenmaps baseline for graphs")
+    ] = True,
+    seed: SeedOption = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Linear-probe and kNN accuracy of spaces predicting a label (downstream validation); with
-    --benchmark, intrinsic word-vector benchmarks of a words dataset."""
+    --links, link prediction on a graph; with --benchmark, intrinsic word-vector benchmarks of a
+    words dataset."""
     from embedlab.pipeline.evaluate import evaluate as run_evaluate
+
+    if links:
+        from embedlab.pipeline.links import evaluate_links
+
+        rows = evaluate_links(
+            workspace(ctx), name, spaces or None, seed=seed, spectral_baseline=spectral
+        )
+        _print_links(name, rows, as_json)
+        return
 
     if benchmark is not None:
         from embedlab.pipeline.words import evaluate_words
@@ -239,7 +257,14 @@ def evaluate(
         return
 
     results = run_evaluate(
-        workspace(ctx), name, spaces or None, label=label, k=k, pixels_baseline=pixels
+        workspace(ctx),
+        name,
+        spaces or None,
+        label=label,
+        k=k,
+        pixels_baseline=pixels,
+        seed=seed,
+        spectral_baseline=spectral,
     )
     if as_json:
         print_json([r.to_dict() for r in results])
@@ -256,6 +281,20 @@ def evaluate(
             f"{r.knn:.3f}",
             embed_s,
             f"{r.seconds:.1f}",
+        )
+    out.print(table)
+
+
+def _print_links(name: str, rows: list[Any], as_json: bool) -> None:
+    if as_json:
+        print_json([r.to_dict() for r in rows])
+        return
+    held = rows[0].n_test_edges if rows else 0
+    title = f"{name}: link prediction, {held:,} held-out edges vs as many non-edges (ROC AUC)"
+    table = Table("space", "dim", "cosine AUC", "Hadamard AUC", "seconds", title=title)
+    for r in rows:
+        table.add_row(
+            r.name, f"{r.dim:,}", f"{r.cosine_auc:.3f}", f"{r.hadamard_auc:.3f}", f"{r.seconds:.1f}"
         )
     out.print(table)
 

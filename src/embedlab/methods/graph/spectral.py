@@ -3,7 +3,9 @@
 The graph is made undirected (A + A^T for a directed one); with D its degrees, the embedding is
 D^-1/2 times the eigenvectors of the normalised adjacency D^-1/2 A D^-1/2 with the largest
 eigenvalues after the first (the smallest of the normalised Laplacian I - D^-1/2 A D^-1/2),
-found by scipy's ARPACK (`eigsh`) on large graphs and a dense solver on small ones. Signs are
+found by scipy's ARPACK (`eigsh`) on large graphs and a dense solver on small ones. Only smooth
+eigenvectors are kept (eigenvalue > 0: on a small graph asking for many components would
+otherwise bring in ones that give neighbours opposite signs). Signs are
 fixed (largest entry positive) so that the same graph gives the same vectors. Isolated nodes get
 zero vectors.
 """
@@ -31,7 +33,7 @@ class SpectralEmbedding(Embedder):
 
     vectors_: np.ndarray
 
-    def __init__(self, *, n_components: int = 128, seed: int = 0) -> None:
+    def __init__(self, *, n_components: int = 16, seed: int = 0) -> None:
         self.n_components = n_components
         self.seed = seed
 
@@ -43,7 +45,8 @@ class SpectralEmbedding(Embedder):
             self._check_param(name, ok and value >= minimum, f"an int >= {minimum}")
 
     def fit(self, X: Any) -> SpectralEmbedding:
-        """Eigenvectors of the normalised adjacency; at most n_nodes - 1 components (reported)."""
+        """Eigenvectors of the normalised adjacency: at most n_components, and only smooth ones
+        (the number kept is `dimension_`, reported as 'components')."""
         self._validate_params()
         graph = as_graph_input(X, type(self).__name__)
         adjacency = graph.to_scipy()
@@ -57,8 +60,9 @@ class SpectralEmbedding(Embedder):
 
         normalised = sparse.diags(scale) @ adjacency @ sparse.diags(scale)
         vectors, values = _top_eigenvectors(normalised, components + 1, self.seed)
-        embedding = scale[:, None] * vectors[:, 1:]  # drop the trivial first eigenvector
-        if embedding.shape[1] == 0:  # a graph of one node
+        smooth = np.flatnonzero(values[1:] > 0)[:components] + 1  # skip the trivial first one
+        embedding = scale[:, None] * vectors[:, smooth]
+        if embedding.shape[1] == 0:  # one node, or no smooth eigenvector
             embedding = np.zeros((n, 1))
         signs = np.sign(embedding[np.abs(embedding).argmax(axis=0), np.arange(embedding.shape[1])])
         embedding *= np.where(signs == 0, 1.0, signs)
