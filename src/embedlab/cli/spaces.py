@@ -76,11 +76,22 @@ def neighbors(
     k: Annotated[int, int_option("-k", help="Neighbours per item", low=1)] = 15,
     method: Annotated[str, typer.Option(help="auto, exact or hnsw")] = "auto",
     force: Annotated[bool, typer.Option(help="Recompute even if stored")] = False,
+    item: Annotated[
+        str | None, typer.Option("--id", help="An item (a node of a graph): its nearest items")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Build (or show) the stored k-nearest-neighbour graph of a space; with WORD, the words
-    nearest to it."""
+    nearest to it; with --id, the items nearest to an item (and a node's graph neighbours)."""
     from embedlab.pipeline.graph import neighbors as run_neighbors
+
+    if item is not None:
+        from embedlab.pipeline.search import item_neighbours
+
+        _print_item_neighbours(
+            space, item_neighbours(workspace(ctx), name, space, item, k=k), as_json
+        )
+        return
 
     if word is not None:
         from embedlab.pipeline.words import similar_words
@@ -102,6 +113,28 @@ def neighbors(
         print_json(info)
         return
     out.print(f"Neighbour graph of '{space}': k={graph.k}, {graph.method}, recall {graph.recall}")
+
+
+def _print_item_neighbours(space: str, result: Any, as_json: bool) -> None:
+    if as_json:
+        print_json(result.to_dict())
+        return
+    linked = set(result.graph_neighbours or [])
+    columns = ["#", "score", "id", "label"] + (
+        ["edge"] if result.graph_neighbours is not None else []
+    )
+    table = Table(*columns, title=f"Nearest to item {result.item!r} in {space}")
+    for hit in result.hits:
+        row = [str(hit.rank), f"{hit.score:.3f}", hit.id, str(hit.label or "")]
+        table.add_row(*row, *(["yes" if hit.id in linked else ""] if columns[-1] == "edge" else []))
+    out.print(table)
+    if result.graph_neighbours is not None:
+        shown = ", ".join(result.graph_neighbours[:30])
+        more = len(result.graph_neighbours) - 30
+        out.print(
+            f"Graph neighbours of {result.item!r} ({len(result.graph_neighbours)}): {shown}"
+            + (f" and {more} more" if more > 0 else "")
+        )
 
 
 def project(
