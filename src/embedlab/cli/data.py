@@ -95,20 +95,9 @@ def ingest(
     as_json: JsonOption = False,
 ) -> None:
     """Store a file, a graph's edge list or a sandbox dataset as dataset NAME."""
-    from embedlab.pipeline.ingest import GraphOptions, parse_edge_columns
     from embedlab.pipeline.ingest import ingest as run_ingest
 
-    graph = None
-    if edges is not None or weight is not None or directed or nodes is not None:
-        graph = GraphOptions(
-            edges=parse_edge_columns(edges or "source,target"),
-            weight=weight,
-            directed=directed,
-            nodes=nodes,
-            add_missing_nodes=add_missing_nodes,
-        )
-    elif add_missing_nodes:
-        graph = GraphOptions(add_missing_nodes=True)
+    graph = _graph_options(edges, weight, directed, nodes, add_missing_nodes)
     report = run_ingest(
         workspace(ctx), name, source, text=text, label=label, id=id, limit=limit, graph=graph
     )
@@ -134,6 +123,23 @@ def ingest(
     _print_skipped_files(name, report.dataset.meta)
     for old, new in report.dataset.meta.get("renamed_columns", {}).items():
         out.print(f"Column '{old}' is stored as '{new}' ('.' is not allowed in names).")
+
+
+def _graph_options(
+    edges: str | None, weight: str | None, directed: bool, nodes: Path | None, add_missing: bool
+) -> Any:
+    """GraphOptions when any graph option is given, else None (not a graph, or a .edg file)."""
+    from embedlab.pipeline.ingest import GraphOptions, parse_edge_columns
+
+    if edges is None and weight is None and not directed and nodes is None and not add_missing:
+        return None
+    return GraphOptions(
+        edges=parse_edge_columns(edges or "source,target"),
+        weight=weight,
+        directed=directed,
+        nodes=nodes,
+        add_missing_nodes=add_missing,
+    )
 
 
 def _print_graph(name: str, stats: dict[str, Any]) -> None:

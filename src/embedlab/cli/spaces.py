@@ -299,6 +299,10 @@ def evaluate(
         seed=seed,
         spectral_baseline=spectral,
     )
+    _print_probes(name, results, k, as_json)
+
+
+def _print_probes(name: str, results: list[Any], k: int, as_json: bool) -> None:
     if as_json:
         print_json([r.to_dict() for r in results])
         return

@@ -159,6 +159,15 @@ def ingest(
     )
 
 
+def _is_graph_source(
+    source: str, sandbox: SandboxDataset | None, graph: GraphOptions | None
+) -> bool:
+    """Graph options given, a .edg file, or a graph sandbox."""
+    if graph is not None or source.lower().endswith(EDGE_LIST_SUFFIXES):
+        return True
+    return sandbox is not None and sandbox.is_graph
+
+
 def _read_graph(
     source: str,
     options: GraphOptions,
@@ -204,6 +213,23 @@ def _read_graph(
     )
 
 
+def _graph_params(
+    source: str, options: GraphOptions, *, text: str | None, label: str | None, id: str | None
+) -> dict[str, Any]:
+    """What a graph ingest was asked to do, as its run records it."""
+    return {
+        "source": source,
+        "edges": list(options.edges),
+        "weight": options.weight,
+        "directed": options.directed,
+        "nodes": str(options.nodes) if options.nodes is not None else None,
+        "add_missing_nodes": options.add_missing_nodes,
+        "text": text,
+        "label": label,
+        "id": id,
+    }
+
+
 def ingest_graph(
     workspace: Workspace,
     name: str,
@@ -241,17 +267,7 @@ def ingest_graph(
         "nodes_source": str(options.nodes) if options.nodes is not None else None,
         "limit": None,
     }
-    params = {
-        "source": source,
-        "edges": list(options.edges),
-        "weight": options.weight,
-        "directed": options.directed,
-        "nodes": meta["nodes_source"],
-        "add_missing_nodes": options.add_missing_nodes,
-        "text": text,
-        "label": label,
-        "id": id,
-    }
+    params = _graph_params(source, options, text=text, label=label, id=id)
     with workspace.writing():
         run = RunRecord(kind="ingest", dataset=name, method="ingest-graph", params=params)
         run.report = stats
