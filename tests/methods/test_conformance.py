@@ -12,6 +12,7 @@ from sklearn.datasets import load_digits
 
 from embedlab import methods
 from embedlab.errors import InvalidInputError, NotFittedError, NotFoundError
+from embedlab.methods.graph import GraphInput
 from tests.conftest import TOPICS
 from tests.methods.tiny_clip import build_tiny_clip
 
@@ -21,11 +22,33 @@ CATEGORIES = np.array(
     [[c, s] for c in ("red", "green", "blue") for s in ("S", "M", "L", "XL")] * 3, dtype=object
 )
 IMAGES = [np.stack([img] * 3, axis=-1) for img in (load_digits().images[:60] * 15).astype(np.uint8)]
-INPUTS = {"text": TEXTS, "numeric": DIGITS, "categorical": CATEGORIES, "image": IMAGES}
+
+
+def planted_graph(n: int = 60, seed: int = 0) -> GraphInput:
+    """Two planted communities: dense inside, sparse across (a fixed, seeded graph)."""
+    import networkx as nx
+
+    graph = nx.planted_partition_graph(2, n // 2, 0.3, 0.02, seed=seed)
+    edges = np.asarray(graph.edges(), dtype=np.int64)
+    return GraphInput.from_edges(edges[:, 0], edges[:, 1], n_nodes=n)
+
+
+GRAPH = planted_graph()
+INPUTS = {
+    "text": TEXTS,
+    "numeric": DIGITS,
+    "categorical": CATEGORIES,
+    "image": IMAGES,
+    "graph": GRAPH,
+}
+SMALL_WALKS = {"dimensions": 8, "num_walks": 2, "walk_length": 10}
 SMALL_PARAMS = {
     "tfidf-svd": {"n_components": 8, "min_df": 1},
     "pca": {"n_components": 8},
     "pixels-pca": {"n_components": 8},
+    "deepwalk": SMALL_WALKS,
+    "node2vec": {**SMALL_WALKS, "p": 0.5, "q": 2.0},
+    "spectral": {"n_components": 4},
     "clip-onnx": build_tiny_clip(Path(tempfile.mkdtemp(prefix="embedlab-tiny-clip-"))),
 }
 
@@ -38,6 +61,7 @@ def make(name: str) -> methods.Embedder:
 
 def test_registry_lists_the_first_methods() -> None:
     assert {"minilm", "tfidf-svd", "pca", "onehot", "pixels-pca"} <= set(ALL)
+    assert {"deepwalk", "node2vec", "spectral"} <= set(ALL)
 
 
 def test_unknown_method_lists_valid_names() -> None:

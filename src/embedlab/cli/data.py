@@ -64,7 +64,11 @@ def ingest(
     ctx: typer.Context,
     name: str,
     source: Annotated[
-        str, typer.Argument(help="A CSV/TSV/JSONL/Parquet/TXT file, or sandbox:NAME")
+        str,
+        typer.Argument(
+            help="A CSV/TSV/JSONL/Parquet/TXT file, an edge list (.edg, or with --edges), "
+            "or sandbox:NAME"
+        ),
     ],
     text: Annotated[str | None, typer.Option(help="Column holding the text to embed")] = None,
     label: Annotated[str | None, typer.Option(help="Column holding the label")] = None,
@@ -74,14 +78,34 @@ def ingest(
     limit: Annotated[
         int | None, int_option(help="Keep a seeded sample of N items (in file order)", low=1)
     ] = None,
+    edges: Annotated[
+        str | None,
+        typer.Option(help="SOURCE is a graph's edge list: its SOURCE,TARGET node columns"),
+    ] = None,
+    weight: Annotated[str | None, typer.Option(help="Edge weight column (a graph)")] = None,
+    directed: Annotated[bool, typer.Option("--directed", help="Edges have a direction")] = False,
+    nodes: Annotated[
+        Path | None,
+        typer.Option(help="A graph's node file (--id, --label, --text name its columns)"),
+    ] = None,
+    add_missing_nodes: Annotated[
+        bool,
+        typer.Option("--add-missing-nodes", help="Nodes on edges but not in --nodes become items"),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Store a file or a sandbox dataset as dataset NAME."""
+    """Store a file, a graph's edge list or a sandbox dataset as dataset NAME."""
     from embedlab.pipeline.ingest import ingest as run_ingest
 
-    report = run_ingest(workspace(ctx), name, source, text=text, label=label, id=id, limit=limit)
+    graph = _graph_options(edges, weight, directed, nodes, add_missing_nodes)
+    report = run_ingest(
+        workspace(ctx), name, source, text=text, label=label, id=id, limit=limit, graph=graph
+    )
     if as_json:
         print_json(report.to_dict())
+        return
+    if report.graph is not None:
+        _print_graph(name, report.graph)
         return
     columns = report.dataset.columns
     shown = ", ".join(columns[:12]) + (
@@ -99,6 +123,41 @@ def ingest(
     _print_skipped_files(name, report.dataset.meta)
     for old, new in report.dataset.meta.get("renamed_columns", {}).items():
         out.print(f"Column '{old}' is stored as '{new}' ('.' is not allowed in names).")
+
+
+def _graph_options(
+    edges: str | None, weight: str | None, directed: bool, nodes: Path | None, add_missing: bool
+) -> Any:
+    """GraphOptions when any graph option is given, else None (not a graph, or a .edg file)."""
+    from embedlab.pipeline.ingest import GraphOptions, parse_edge_columns
+
+    if edges is None and weight is None and not directed and nodes is None and not add_missing:
+        return None
+    return GraphOptions(
+        edges=parse_edge_columns(edges or "source,target"),
+        weight=weight,
+        directed=directed,
+        nodes=nodes,
+        add_missing_nodes=add_missing,
+    )
+
+
+def _print_graph(name: str, stats: dict[str, Any]) -> None:
+    kind = "directed" if stats["directed"] else "undirected"
+    weighted = ", weighted" if stats["weighted"] else ""
+    out.print(
+        f"Graph '{name}': {stats['n_nodes']:,} nodes, {stats['n_edges']:,} {kind} edges"
+        f"{weighted} (from {stats['n_edge_rows']:,} edge rows)"
+    )
+    notes = [
+        (stats["duplicate_edges"], "duplicate edge(s) merged, weights summed"),
+        (stats["self_loops"], "self-loop(s) kept"),
+        (stats["isolated_nodes"], "isolated node(s) on no edge"),
+        (stats["added_missing_nodes"], "node(s) added from the edges (not in --nodes)"),
+    ]
+    for count, what in notes:
+        if count:
+            out.print(f"  {count:,} {what}", style="yellow")
 
 
 def _print_skipped_files(name: str, meta: dict[str, Any]) -> None:

@@ -20,7 +20,11 @@ def demo(
         bool, typer.Option("--full", help="All 70,000 Fashion-MNIST images, not the test split")
     ] = False,
     case: Annotated[
-        str, typer.Option(help="Case study: fashion (images) or reviews (Rotten Tomatoes texts)")
+        str,
+        typer.Option(
+            help="Case study: fashion (images), reviews (Rotten Tomatoes texts) or karate "
+            "(Zachary's karate club graph, DeepWalk)"
+        ),
     ] = "fashion",
     limit: Annotated[
         int | None, int_option(help="A seeded sample of N items (a quick try)", low=1)
@@ -31,8 +35,8 @@ def demo(
     """Run a case study end to end (reuses whatever is already computed), then open the app."""
     from embedlab.pipeline.demo import CASES, run_demo
 
-    if case not in ("fashion", "reviews"):
-        raise InvalidInputError(f"Unknown case '{case}'; use 'fashion' or 'reviews'.")
+    if case not in ("fashion", "reviews", "karate"):
+        raise InvalidInputError(f"Unknown case '{case}'; use 'fashion', 'reviews' or 'karate'.")
     from embedlab.api.server import ensure_port_free, has_display, run_server, serve_settings
 
     settings = serve_settings("127.0.0.1", port, None)
@@ -65,6 +69,11 @@ def _print_demo(summary: Any, query_by: str) -> None:
     out.print(stages)
     flagged = ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in summary.quality.items())
     out.print(f"Quality of '{summary.space}': {flagged} flagged")
+    if summary.accuracy is not None:
+        out.print(
+            f"Label accuracy of '{summary.space}' (leave-one-out linear probe): "
+            f"{summary.accuracy:.3f}"
+        )
     for query, hits in summary.queries:
         title = f"nearest to item {query}" if query_by == "id" else query
         out.print(f"\n{title}", style="bold")

@@ -76,11 +76,22 @@ def neighbors(
     k: Annotated[int, int_option("-k", help="Neighbours per item", low=1)] = 15,
     method: Annotated[str, typer.Option(help="auto, exact or hnsw")] = "auto",
     force: Annotated[bool, typer.Option(help="Recompute even if stored")] = False,
+    item: Annotated[
+        str | None, typer.Option("--id", help="An item (a node of a graph): its nearest items")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Build (or show) the stored k-nearest-neighbour graph of a space; with WORD, the words
-    nearest to it."""
+    nearest to it; with --id, the items nearest to an item (and a node's graph neighbours)."""
     from embedlab.pipeline.graph import neighbors as run_neighbors
+
+    if item is not None:
+        from embedlab.pipeline.search import item_neighbours
+
+        _print_item_neighbours(
+            space, item_neighbours(workspace(ctx), name, space, item, k=k), as_json
+        )
+        return
 
     if word is not None:
         from embedlab.pipeline.words import similar_words
@@ -102,6 +113,28 @@ def neighbors(
         print_json(info)
         return
     out.print(f"Neighbour graph of '{space}': k={graph.k}, {graph.method}, recall {graph.recall}")
+
+
+def _print_item_neighbours(space: str, result: Any, as_json: bool) -> None:
+    if as_json:
+        print_json(result.to_dict())
+        return
+    linked = set(result.graph_neighbours or [])
+    columns = ["#", "score", "id", "label"] + (
+        ["edge"] if result.graph_neighbours is not None else []
+    )
+    table = Table(*columns, title=f"Nearest to item {result.item!r} in {space}")
+    for hit in result.hits:
+        row = [str(hit.rank), f"{hit.score:.3f}", hit.id, str(hit.label or "")]
+        table.add_row(*row, *(["yes" if hit.id in linked else ""] if columns[-1] == "edge" else []))
+    out.print(table)
+    if result.graph_neighbours is not None:
+        shown = ", ".join(result.graph_neighbours[:30])
+        more = len(result.graph_neighbours) - 30
+        out.print(
+            f"Graph neighbours of {result.item!r} ({len(result.graph_neighbours)}): {shown}"
+            + (f" and {more} more" if more > 0 else "")
+        )
 
 
 def project(
@@ -218,11 +251,29 @@ def evaluate(
     analogy_method: Annotated[
         str, typer.Option(help="With --benchmark analogy: 3cosadd or 3cosmul")
     ] = "3cosadd",
+    links: Annotated[
+        bool,
+        typer.Option("--links", help="A graph: link prediction on 10% held-out edges (ROC AUC)"),
+    ] = False,
+    spectral: Annotated[
+        bool, typer.Option(help="Add the Laplacian-eigenmaps baseline for graphs")
+    ] = True,
+    seed: SeedOption = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Linear-probe and kNN accuracy of spaces predicting a label (downstream validation); with
-    --benchmark, intrinsic word-vector benchmarks of a words dataset."""
+    --links, link prediction on a graph; with --benchmark, intrinsic word-vector benchmarks of a
+    words dataset."""
     from embedlab.pipeline.evaluate import evaluate as run_evaluate
+
+    if links:
+        from embedlab.pipeline.links import evaluate_links
+
+        rows = evaluate_links(
+            workspace(ctx), name, spaces or None, seed=seed, spectral_baseline=spectral
+        )
+        _print_links(name, rows, as_json)
+        return
 
     if benchmark is not None:
         from embedlab.pipeline.words import evaluate_words
@@ -239,8 +290,19 @@ def evaluate(
         return
 
     results = run_evaluate(
-        workspace(ctx), name, spaces or None, label=label, k=k, pixels_baseline=pixels
+        workspace(ctx),
+        name,
+        spaces or None,
+        label=label,
+        k=k,
+        pixels_baseline=pixels,
+        seed=seed,
+        spectral_baseline=spectral,
     )
+    _print_probes(name, results, k, as_json)
+
+
+def _print_probes(name: str, results: list[Any], k: int, as_json: bool) -> None:
     if as_json:
         print_json([r.to_dict() for r in results])
         return
@@ -256,6 +318,20 @@ def evaluate(
             f"{r.knn:.3f}",
             embed_s,
             f"{r.seconds:.1f}",
+        )
+    out.print(table)
+
+
+def _print_links(name: str, rows: list[Any], as_json: bool) -> None:
+    if as_json:
+        print_json([r.to_dict() for r in rows])
+        return
+    held = rows[0].n_test_edges if rows else 0
+    title = f"{name}: link prediction, {held:,} held-out edges vs as many non-edges (ROC AUC)"
+    table = Table("space", "dim", "cosine AUC", "Hadamard AUC", "seconds", title=title)
+    for r in rows:
+        table.add_row(
+            r.name, f"{r.dim:,}", f"{r.cosine_auc:.3f}", f"{r.hadamard_auc:.3f}", f"{r.seconds:.1f}"
         )
     out.print(table)
 

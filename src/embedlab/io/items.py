@@ -109,8 +109,12 @@ def prepare_items(
     text: str | None = None,
     label: str | None = None,
     id: str | None = None,
+    keep_empty_text: bool = False,
 ) -> PreparedItems:
-    """Validate columns, assign ids, drop empty texts; `source` names the input in messages."""
+    """Validate columns, assign ids, drop empty texts; `source` names the input in messages.
+
+    With `keep_empty_text` (a graph's nodes: every node is an item, text or not) empty texts
+    stay as '' instead of being skipped."""
     lines = frame.index.tolist() if frame.index.name == LINE_INDEX else None
     frame = frame.reset_index(drop=True)
     frame.columns = [str(c) for c in frame.columns]
@@ -136,7 +140,9 @@ def prepare_items(
     payload = _numbers_as_numbers(payload, keep_text={"id", text, id, label})
 
     skipped: list[int] = []
-    if text is not None:
+    if text is not None and keep_empty_text:
+        payload[text] = payload[text].fillna("").astype(str)
+    elif text is not None:
         values = payload[text]
         empty = values.isna() | values.astype(str).str.strip().eq("")
         skipped = empty[empty].index.tolist()

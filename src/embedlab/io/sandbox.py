@@ -41,6 +41,13 @@ class SandboxDataset:
     fetch_files: Callable[[], Path] | None
     read: Callable[[Path | None], pd.DataFrame]
     image_column: str | None = None
+    #: graphs: the edges (columns source, target and maybe weight); `read` gives the nodes
+    read_edges: Callable[[], pd.DataFrame] | None = None
+    weight_column: str | None = None
+
+    @property
+    def is_graph(self) -> bool:
+        return self.read_edges is not None
 
     def is_available(self) -> bool:
         return self.fetch_files is None or self.locate() is not None
@@ -239,7 +246,90 @@ def _fashion_mnist(name: str, description: str, splits: tuple[str, ...]) -> Sand
     )
 
 
+# -- graphs bundled with networkx -------------------------------------------------------------
+def _karate_nodes(_: Path | None) -> pd.DataFrame:
+    """Zachary's karate club: 34 members, labelled with the club each joined after the split."""
+    import networkx as nx
+
+    graph = nx.karate_club_graph()
+    return pd.DataFrame(
+        {
+            "id": [str(n) for n in graph.nodes],
+            "label": [d["club"] for _, d in graph.nodes(data=True)],
+        }
+    )
+
+
+def _karate_edges() -> pd.DataFrame:
+    """The 78 friendships, unweighted as in DeepWalk's figure."""
+    import networkx as nx
+
+    edges = list(nx.karate_club_graph().edges())
+    return pd.DataFrame(
+        {"source": [str(a) for a, _ in edges], "target": [str(b) for _, b in edges]}
+    )
+
+
+def _les_mis_nodes(_: Path | None) -> pd.DataFrame:
+    import networkx as nx
+
+    return pd.DataFrame({"id": list(nx.les_miserables_graph().nodes)})
+
+
+def _les_mis_edges() -> pd.DataFrame:
+    """Co-appearances of characters in the novel, weighted by the number of chapters."""
+    import networkx as nx
+
+    edges = nx.les_miserables_graph().edges(data="weight")
+    return pd.DataFrame(
+        [{"source": a, "target": b, "weight": float(w)} for a, b, w in edges],
+        columns=["source", "target", "weight"],
+    )
+
+
+def _networkx_graph(
+    name: str,
+    description: str,
+    n_items: int,
+    nodes: Callable[[Path | None], pd.DataFrame],
+    edges: Callable[[], pd.DataFrame],
+    label: str | None,
+    weight: str | None = None,
+) -> SandboxDataset:
+    return SandboxDataset(
+        name=name,
+        description=description,
+        n_items=n_items,
+        source="bundled with networkx",
+        license="BSD-3-Clause (networkx); public data",
+        text_column=None,
+        label_column=label,
+        locate=lambda: None,
+        fetch_files=None,
+        read=nodes,
+        read_edges=edges,
+        weight_column=weight,
+    )
+
+
 SANDBOX: dict[str, SandboxDataset] = {
+    "karate-club": _networkx_graph(
+        "karate-club",
+        "Zachary's karate club: 34 members, 78 friendships, labelled by club after the split",
+        34,
+        _karate_nodes,
+        _karate_edges,
+        "label",
+    ),
+    "les-miserables": _networkx_graph(
+        "les-miserables",
+        "Les Miserables: 77 characters, 254 co-appearance edges weighted by chapters (no label)",
+        77,
+        _les_mis_nodes,
+        _les_mis_edges,
+        None,
+        "weight",
+    ),
     "rotten-tomatoes": SandboxDataset(
         name="rotten-tomatoes",
         description="Short movie texts (reviews and plot summaries) labelled fresh/rotten/plot",

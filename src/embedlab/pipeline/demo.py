@@ -3,7 +3,9 @@
 `fashion` (the default): Fashion-MNIST's 10,000 test images (`full`: all 70,000) embedded with
 EfficientNet-Lite0 and with PCA of the pixels, a neighbour graph and UMAP maps of each, data and
 label quality, image checks, a PNG of the map and example searches. `reviews`: Rotten Tomatoes
-with MiniLM. Every stage reuses what an earlier run already stored.
+with MiniLM. `karate`: Zachary's karate club with DeepWalk, its club-split leave-one-out
+accuracy and the 2-D map coloured by club (DeepWalk's figure). Every stage reuses what an
+earlier run already stored.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+import numpy as np
+
+from embedlab.analysis.evaluate import leave_one_out_accuracy
 from embedlab.io.sandbox import get_sandbox
 from embedlab.pipeline.embed import embed
 from embedlab.pipeline.graph import DEFAULT_K, neighbors
@@ -26,7 +31,7 @@ from embedlab.plotting import plot_map
 from embedlab.store.workspace import Dataset, Workspace
 
 T = TypeVar("T")
-CaseName = Literal["fashion", "reviews"]
+CaseName = Literal["fashion", "reviews", "karate"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class CaseStudy:
     queries: tuple[str, ...]
     query_by: Literal["text", "id"]
     images: bool
+    graph: bool = False
 
 
 FASHION = CaseStudy(
@@ -62,6 +68,15 @@ CASES: dict[str, CaseStudy] = {
         query_by="text",
         images=False,
     ),
+    "karate": CaseStudy(
+        sandbox="karate-club",
+        dataset="karate",
+        spaces=("deepwalk",),
+        queries=("0", "33"),  # the two leaders: Mr. Hi and the officer
+        query_by="id",
+        images=False,
+        graph=True,
+    ),
 }
 
 
@@ -84,6 +99,8 @@ class DemoSummary:
     stages: list[Stage] = field(default_factory=list)
     queries: list[tuple[str, list[SearchHit]]] = field(default_factory=list)
     quality: dict[str, int] = field(default_factory=dict)
+    #: graphs: leave-one-out accuracy of a linear probe predicting the label from the main space
+    accuracy: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -98,6 +115,7 @@ class DemoSummary:
                 {"query": q, "hits": [h.to_dict() for h in hits]} for q, hits in self.queries
             ],
             "quality": self.quality,
+            "leave_one_out_accuracy": self.accuracy,
         }
 
 
@@ -170,8 +188,15 @@ def _plot(projection: Projection, ds: Dataset, dim: int, path: Path) -> tuple[Pa
     if projection.reused and path.exists():
         return path, True, str(path)
     kind = "images" if ds.meta.get("image_column") else "texts"
+    kind = "nodes" if ds.meta.get("kind") == "graph" else kind
     title = f"{ds.name}: {len(ds):,} {kind}, {projection.space} ({dim}-d), UMAP"
     return plot_map(projection.coords, ds.labels(), path, title), False, str(path)
+
+
+def _loo(workspace: Workspace, dataset: Dataset, space: str) -> tuple[float, bool, str]:
+    vectors = workspace.space(dataset, space).vectors()
+    accuracy = leave_one_out_accuracy(vectors, np.asarray(dataset.labels(), dtype=object))
+    return accuracy, False, f"{space}: label accuracy {accuracy:.3f} (leave-one-out)"
 
 
 def run_demo(
@@ -198,6 +223,9 @@ def run_demo(
         for s in study.spaces
     }
     _timed(stages, "project", lambda: _map(workspace, ds.name, main, 3))
+    accuracy = None
+    if study.graph:
+        accuracy = _timed(stages, "evaluate", lambda: _loo(workspace, ds, main))
     flagged = _timed(stages, "quality", lambda: _quality(workspace, ds.name, main))
     if study.images:
         _timed(stages, "image checks", lambda: _image_checks(workspace, ds.name))
@@ -208,6 +236,7 @@ def run_demo(
         workspace.path.resolve(), ds.name, main, len(ds), dims[main], plot_path.resolve(), stages
     )
     summary.quality = flagged
+    summary.accuracy = accuracy
     start = time.perf_counter()
     for query in study.queries or tuple(ds.ids()[:3]):
         hits = search(workspace, ds.name, main, query, by=study.query_by, k=5)

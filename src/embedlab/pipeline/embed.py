@@ -26,6 +26,7 @@ from PIL import Image
 from embedlab import methods, progress
 from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
 from embedlab.methods.base import Embedder
+from embedlab.pipeline.graphs import edges_entry, graph_input
 from embedlab.pipeline.spaces import store_space
 from embedlab.preprocess.image import ImageDecodeError, decode_rgb
 from embedlab.store.catalog import Entry
@@ -127,9 +128,17 @@ def _default_columns(frame_types: pa.Schema, dataset: Dataset, numeric: bool) ->
 
 
 def method_input(
-    dataset: Dataset, estimator: Embedder, columns: list[str] | None
+    dataset: Dataset,
+    estimator: Embedder,
+    columns: list[str] | None,
+    workspace: Workspace | None = None,
 ) -> tuple[Any, list[str]]:
-    """The input a method takes from a dataset, and the columns it came from."""
+    """The input a method takes from a dataset, and the columns it came from (a graph method
+    takes the dataset's stored edges as a CSR adjacency: `workspace` is needed then)."""
+    if estimator.modality == "graph":
+        if workspace is None:
+            raise InvalidInputError(f"Method '{estimator.name}' needs the workspace's edges.")
+        return graph_input(workspace, dataset), []
     if estimator.modality == "image":
         column = columns[0] if columns else dataset.meta.get("image_column")
         if column is None:
@@ -265,7 +274,8 @@ def embed(
     space = validate_name(space or method, "space")
     if batch_rows < 1:
         raise InvalidInputError(f"batch_rows must be an int >= 1; got {batch_rows}.")
-    inputs, used_columns = method_input(dataset, estimator, columns)
+    inputs, used_columns = method_input(dataset, estimator, columns, workspace)
+    sources = [dataset, edges_entry(workspace, dataset)] if estimator.modality == "graph" else None
     signature = _signature(method, estimator, used_columns, dataset)
     complete = workspace.catalog.get("space", name, space)
     partial = workspace.catalog.get("space", name, space + PARTIAL_SUFFIX)
@@ -294,12 +304,12 @@ def embed(
         if partial is not None:
             state = _resume(workspace, estimator, partial, run)
         else:
-            state = _start(workspace, estimator, inputs, signature, run, dataset, space)
+            state = _start(workspace, estimator, inputs, signature, run, dataset, space, sources)
         order = _processing_order(inputs, estimator)
         remaining = order[~np.isin(order, state.done)]
         ids = np.asarray(dataset.ids(), dtype=object)
         _embed_batches(estimator, inputs, ids, remaining, state, batch_rows, len(order))
-        space_obj = _finish(workspace, dataset, space, state, signature, run, estimator)
+        space_obj = _finish(workspace, dataset, space, state, signature, run, estimator, sources)
     return EmbedReport(
         space_obj,
         False,
@@ -333,8 +343,10 @@ def _start(
     run: RunRecord,
     dataset: Dataset,
     space: str,
+    sources: list[Any] | None = None,
 ) -> _Progress:
-    """Fit (nothing is written if fitting fails), save the fitted state, open the partial table."""
+    """Fit (nothing is written if fitting fails), save the fitted state, open the partial table;
+    `sources` are the inputs recorded (default: the dataset)."""
     with progress.task(f"Fitting {estimator.name}", total=None):
         size = estimator.fit_sample
         estimator.fit(inputs if size is None else _take(inputs, np.arange(min(size, len(inputs)))))
@@ -346,7 +358,14 @@ def _start(
     fit_report = dict(getattr(estimator, "report_", {}))
     meta = {**signature, "dim": dim, "fit_report": fit_report}
     workspace.commit(
-        "space", name, space + PARTIAL_SUFFIX, table_name, meta, run, "partial", inputs=[dataset]
+        "space",
+        name,
+        space + PARTIAL_SUFFIX,
+        table_name,
+        meta,
+        run,
+        "partial",
+        inputs=sources or [dataset],
     )
     return _Progress(table, dim, np.empty(0, dtype=np.int64), fit_report)
 
@@ -386,6 +405,7 @@ def _finish(
     signature: dict[str, Any],
     run: RunRecord,
     estimator: Embedder,
+    sources: list[Any] | None = None,
 ) -> Space:
     """Rewrite the partial vectors in dataset order and make them the space, atomically."""
     data = read_columns(state.table, ["row", "id", "vector", "counts"])
@@ -410,6 +430,7 @@ def _finish(
         signature=signature,
         run=run,
         method_report=method_report,
+        inputs=sources,
     )
     workspace.delete("space", dataset.name, space + PARTIAL_SUFFIX)
     return stored

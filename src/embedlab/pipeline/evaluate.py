@@ -9,12 +9,15 @@ import numpy as np
 from embedlab import progress
 from embedlab.analysis.evaluate import ProbeResult, probe, train_test_rows
 from embedlab.errors import InvalidInputError
+from embedlab.methods.graph import SpectralEmbedding
 from embedlab.methods.image import pixel_format, pixel_matrix
 from embedlab.pipeline.embed import ImageSequence
+from embedlab.pipeline.graphs import graph_input, is_graph
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Dataset, Workspace
 
 RAW_PIXELS = "raw pixels"
+SPECTRAL_BASELINE = "spectral (baseline)"
 
 
 def evaluate(
@@ -26,9 +29,11 @@ def evaluate(
     pixels_baseline: bool = True,
     k: int = 10,
     seed: int = 0,
+    spectral_baseline: bool = True,
 ) -> list[ProbeResult]:
     """Linear-probe and kNN accuracy of each space (default: all) predicting `label`, on the
-    same split; image datasets also get the raw-pixel baseline. Recorded in the manifest."""
+    same split; image datasets also get the raw-pixel baseline, graphs Laplacian eigenmaps
+    (unless a spectral space is evaluated). Recorded in the manifest."""
     dataset = workspace.dataset(name)
     column = label or dataset.label_column
     if column is None:
@@ -50,6 +55,13 @@ def evaluate(
             bar.advance(1)
     if pixels_baseline and dataset.meta.get("image_column"):
         results.append(_raw_pixels(dataset, labels, train, test, k, seed))
+    spectral_spaces = [s for s in names if workspace.space(name, s).method == "spectral"]
+    if spectral_baseline and is_graph(dataset) and not spectral_spaces:
+        started = time.perf_counter()
+        vectors = SpectralEmbedding(seed=seed).fit_transform(graph_input(workspace, dataset))
+        result = probe(SPECTRAL_BASELINE, vectors, labels, train, test, k=k, seed=seed)
+        result.embed_seconds = round(time.perf_counter() - started - result.seconds, 2)
+        results.append(result)
     run = RunRecord(
         kind="evaluate",
         dataset=name,

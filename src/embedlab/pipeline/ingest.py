@@ -6,15 +6,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from embedlab.errors import InvalidInputError
+from embedlab.io.graphs import (
+    EdgeList,
+    GraphData,
+    build_graph,
+    is_whitespace_edge_list,
+    read_edge_list,
+)
 from embedlab.io.images import read_image_source
 from embedlab.io.items import prepare_items
 from embedlab.io.readers import read_source
-from embedlab.io.sandbox import get_sandbox
+from embedlab.io.sandbox import SandboxDataset, get_sandbox
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Dataset, Workspace, validate_name
 
 SANDBOX_PREFIX = "sandbox:"
+#: files read as graphs even without --edges (a .txt file is a graph only with --edges)
+EDGE_LIST_SUFFIXES = (".edg", ".edgelist")
 
 
 @dataclass
@@ -26,6 +37,8 @@ class IngestReport:
     duration_s: float
     #: the file lines of the skipped rows (1-based, a CSV header is line 1), where there are lines
     skipped_lines: list[int] | None = None
+    #: for a graph: nodes, edges, self-loops, merged duplicates, isolated nodes, directed
+    graph: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,7 +53,30 @@ class IngestReport:
             "image_column": self.dataset.meta.get("image_column"),
             "skipped_files": self.dataset.meta.get("skipped_files", []),
             "duration_s": round(self.duration_s, 3),
+            "graph": self.graph,
         }
+
+
+@dataclass(frozen=True)
+class GraphOptions:
+    """How to read a graph: the edge columns, weight, direction and the node file."""
+
+    edges: tuple[str, str] = ("source", "target")
+    weight: str | None = None
+    directed: bool = False
+    nodes: str | Path | None = None
+    add_missing_nodes: bool = False
+
+
+def parse_edge_columns(edges: str) -> tuple[str, str]:
+    """'source,target' -> ('source', 'target'); anything else is refused."""
+    names = [n.strip() for n in edges.split(",")]
+    if len(names) != 2 or not all(names):
+        raise InvalidInputError(
+            f"--edges expects two column names, SOURCE,TARGET (e.g. --edges source,target); "
+            f"got {edges!r}."
+        )
+    return names[0], names[1]
 
 
 def ingest(
@@ -52,6 +88,7 @@ def ingest(
     label: str | None = None,
     id: str | None = None,
     limit: int | None = None,
+    graph: GraphOptions | None = None,
 ) -> IngestReport:
     """Read `source` (a table or text file, a folder of images, an IDX or .npy file of images,
     or `sandbox:NAME`) and store it as dataset `name`; with `limit`, a seeded sample of that
@@ -59,13 +96,30 @@ def ingest(
 
     Replacing an existing dataset is atomic: the old one stays until the new one is written,
     and the spaces computed from the old one are removed with it.
+
+    With `graph` (or a `.edg` file, or a graph sandbox), `source` is an edge list: its nodes
+    become the items and the merged edges are stored with the dataset (see `ingest_graph`).
     """
     validate_name(name, "dataset")
     source_text = str(source)
+    sandbox = (
+        get_sandbox(source_text[len(SANDBOX_PREFIX) :])
+        if source_text.startswith(SANDBOX_PREFIX)
+        else None
+    )
+    if (
+        graph is not None
+        or source_text.lower().endswith(EDGE_LIST_SUFFIXES)
+        or (sandbox is not None and sandbox.is_graph)
+    ):
+        if limit is not None:
+            raise InvalidInputError("--limit does not apply to a graph: ingest all its edges.")
+        return ingest_graph(
+            workspace, name, source_text, graph or GraphOptions(), text=text, label=label, id=id
+        )
     image_column: str | None = None
     skipped_files: list[tuple[str, str]] = []
-    if source_text.startswith(SANDBOX_PREFIX):
-        sandbox = get_sandbox(source_text[len(SANDBOX_PREFIX) :])
+    if sandbox is not None:
         frame = sandbox.load()
         text = text or sandbox.text_column
         label = label or sandbox.label_column
@@ -102,4 +156,135 @@ def ingest(
         skipped_rows=prepared.skipped_rows,
         duration_s=run.duration_s,
         skipped_lines=prepared.skipped_lines,
+    )
+
+
+def _is_graph_source(
+    source: str, sandbox: SandboxDataset | None, graph: GraphOptions | None
+) -> bool:
+    """Graph options given, a .edg file, or a graph sandbox."""
+    if graph is not None or source.lower().endswith(EDGE_LIST_SUFFIXES):
+        return True
+    return sandbox is not None and sandbox.is_graph
+
+
+def _read_graph(
+    source: str,
+    options: GraphOptions,
+    sandbox: SandboxDataset | None,
+    text: str | None,
+    label: str | None,
+    id: str | None,
+) -> GraphData:
+    """Edges and nodes from a file (and a node file) or a graph sandbox; nothing is written."""
+    if sandbox is not None:
+        if not sandbox.is_graph:
+            raise InvalidInputError(f"The sandbox dataset '{sandbox.name}' is not a graph.")
+        assert sandbox.read_edges is not None
+        described = f"sandbox dataset '{sandbox.name}'"
+        frame = sandbox.read_edges()
+        weights = frame[sandbox.weight_column] if sandbox.weight_column else None
+        edges = EdgeList(
+            frame["source"].to_numpy(object),
+            frame["target"].to_numpy(object),
+            None if weights is None else weights.to_numpy(np.float64),
+            None,
+            described,
+        )
+        nodes = sandbox.load()
+        label = label or sandbox.label_column
+    else:
+        edges = read_edge_list(source, options.edges, options.weight)
+        nodes = read_source(options.nodes) if options.nodes is not None else None
+        described = f"'{options.nodes}'"
+    if nodes is None and any(v is not None for v in (text, label)):
+        raise InvalidInputError(
+            "--text and --label describe nodes: give the node file with --nodes FILE."
+        )
+    return build_graph(
+        edges,
+        nodes,
+        described,
+        directed=options.directed,
+        add_missing_nodes=options.add_missing_nodes,
+        text=text,
+        label=label,
+        id=id,
+    )
+
+
+def _graph_params(
+    source: str, options: GraphOptions, *, text: str | None, label: str | None, id: str | None
+) -> dict[str, Any]:
+    """What a graph ingest was asked to do, as its run records it."""
+    return {
+        "source": source,
+        "edges": list(options.edges),
+        "weight": options.weight,
+        "directed": options.directed,
+        "nodes": str(options.nodes) if options.nodes is not None else None,
+        "add_missing_nodes": options.add_missing_nodes,
+        "text": text,
+        "label": label,
+        "id": id,
+    }
+
+
+def ingest_graph(
+    workspace: Workspace,
+    name: str,
+    source: str,
+    options: GraphOptions,
+    *,
+    text: str | None = None,
+    label: str | None = None,
+    id: str | None = None,
+) -> IngestReport:
+    """Store a graph: its nodes as the items of dataset `name` (meta kind 'graph') and its
+    merged edges as the dataset's 'edges' result (source_row, target_row, weight).
+
+    Everything is read and checked before anything is written; a bad edge or node names its
+    file and line, and the workspace is left as it was.
+    """
+    if options.nodes is None and id is not None:
+        raise InvalidInputError("--id names the node file's id column: give it with --nodes FILE.")
+    if is_whitespace_edge_list(source) and options.weight is not None:
+        raise InvalidInputError(
+            "A whitespace edge list has no column names: its third column, when there is one, "
+            "is the weight. Leave out --weight."
+        )
+    sandbox = (
+        get_sandbox(source[len(SANDBOX_PREFIX) :]) if source.startswith(SANDBOX_PREFIX) else None
+    )
+    data = _read_graph(source, options, sandbox, text, label, id)
+    stats = data.stats
+    meta = {
+        **data.items.meta(source),
+        "kind": "graph",
+        "modality": "graph",
+        "directed": options.directed,
+        "graph": stats,
+        "nodes_source": str(options.nodes) if options.nodes is not None else None,
+        "limit": None,
+    }
+    params = _graph_params(source, options, text=text, label=label, id=id)
+    with workspace.writing():
+        run = RunRecord(kind="ingest", dataset=name, method="ingest-graph", params=params)
+        run.report = stats
+        workspace.save_result(
+            "dataset", name, name, data.items.table, run=run, inputs=[], meta=meta
+        )
+        dataset = workspace.dataset(name)
+        edges_run = RunRecord(kind="ingest", dataset=name, method="edges", params=params)
+        edges_run.report = {"n_edges": stats["n_edges"]}
+        workspace.save_result(
+            "edges", name, name, data.edges_table(), run=edges_run, inputs=[dataset], meta=stats
+        )
+    return IngestReport(
+        dataset=dataset,
+        n_items=data.items.table.num_rows,
+        skipped_empty_text=0,
+        skipped_rows=[],
+        duration_s=run.duration_s + edges_run.duration_s,
+        graph=stats,
     )

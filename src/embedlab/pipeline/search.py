@@ -13,6 +13,7 @@ from embedlab.analysis.neighbors import normalize_rows
 from embedlab.analysis.search import check_query_vector, nearest
 from embedlab.errors import InvalidInputError, NotFoundError
 from embedlab.pipeline.embed import load_estimator
+from embedlab.pipeline.graphs import graph_neighbours, is_graph
 from embedlab.store.workspace import Dataset, Space, Workspace
 
 QueryKind = Literal["text", "id", "vector"]
@@ -68,6 +69,37 @@ def search(
     index = ExactIndex().build(unit)
     rows, scores = nearest(index, np.asarray(vector, dtype=np.float32), k, exclude=exclude)
     return _hits(dataset, space, rows, scores)
+
+
+@dataclass
+class ItemNeighbours:
+    """An item's nearest items in a space and, for a graph, the nodes it has an edge to."""
+
+    item: str
+    hits: list[SearchHit]
+    graph_neighbours: list[str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "item": self.item,
+            "hits": [h.to_dict() for h in self.hits],
+            "graph_neighbours": self.graph_neighbours,
+        }
+
+
+def item_neighbours(
+    workspace: Workspace, name: str, space: str, item: str, *, k: int = 10
+) -> ItemNeighbours:
+    """The k items nearest to item `item` (itself left out); on a graph dataset also the ids
+    of its graph neighbours, so that embedding and graph neighbours can be put side by side."""
+    hits = search(workspace, name, space, item, by="id", k=k)
+    dataset = workspace.dataset(name)
+    linked = None
+    if is_graph(dataset):
+        ids = dataset.ids()
+        rows = graph_neighbours(workspace, dataset, ids.index(str(item)))
+        linked = [ids[int(r)] for r in rows]
+    return ItemNeighbours(str(item), hits, linked)
 
 
 def _row_of(space: Space, item: str) -> int:

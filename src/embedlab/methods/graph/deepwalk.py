@@ -1,0 +1,242 @@
+"""DeepWalk (Perozzi et al., 2014) and node2vec (Grover & Leskovec, 2016): random walks on the
+graph, then skip-gram with negative sampling (gensim, corpus_file mode) over the walks as
+sentences. Node embeddings are transductive: `transform` returns the vectors learned for the
+nodes of the graph given to `fit`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embedlab.errors import InvalidInputError
+from embedlab.methods.base import Embedder, register
+from embedlab.methods.graph.input import GraphInput, as_graph_input
+from embedlab.methods.graph.walks import WalkCorpus, write_walks
+from embedlab.methods.word.base import SMALL_CORPUS_TOKENS, EpochBars
+from embedlab.words.corpus import temporary_folder
+
+
+class WalkEmbedder(Embedder):
+    """Shared parameters, training and state of the walk methods."""
+
+    modality = "graph"
+    p: float = 1.0
+    q: float = 1.0
+
+    vectors_: np.ndarray
+
+    def __init__(
+        self,
+        *,
+        dimensions: int = 128,
+        walk_length: int = 80,
+        num_walks: int = 10,
+        window: int = 10,
+        negative: int = 5,
+        sample: float = 1e-3,
+        alpha: float = 0.025,
+        epochs: int = 1,
+        workers: int = 0,
+        seed: int = 0,
+    ) -> None:
+        self.dimensions = dimensions
+        self.walk_length = walk_length
+        self.num_walks = num_walks
+        self.window = window
+        self.negative = negative
+        self.sample = sample
+        self.alpha = alpha
+        self.epochs = epochs
+        self.workers = workers
+        self.seed = seed
+
+    def _check_int(self, name: str, minimum: int) -> None:
+        value = getattr(self, name)
+        ok = isinstance(value, int | np.integer) and not isinstance(value, bool)
+        self._check_param(name, ok and value >= minimum, f"an int >= {minimum}")
+
+    def _check_float(self, name: str, low: float, high: float | None, expected: str) -> None:
+        value = getattr(self, name)
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        ok = ok and value > low and (high is None or value <= high)
+        self._check_param(name, ok, expected)
+
+    def _validate_params(self) -> None:
+        for name, minimum in (
+            ("dimensions", 1),
+            ("walk_length", 2),
+            ("num_walks", 1),
+            ("window", 1),
+            ("negative", 1),
+            ("epochs", 1),
+            ("workers", 0),
+            ("seed", 0),
+        ):
+            self._check_int(name, minimum)
+        ok = isinstance(self.sample, int | float) and 0 <= self.sample < 1
+        self._check_param("sample", ok, "a float in the range [0, 1)")
+        self._check_float("alpha", 0.0, 1.0, "a float in the range (0, 1]")
+
+    def fit(self, X: Any) -> WalkEmbedder:
+        """Walk from every node `num_walks` times and train skip-gram on the walks."""
+        self._validate_params()
+        graph = as_graph_input(X, type(self).__name__)
+        workers = self.workers or os.cpu_count() or 1
+        with temporary_folder() as folder:
+            corpus = write_walks(
+                Path(folder) / "walks.txt",
+                graph.indptr,
+                graph.indices,
+                graph.weights,
+                weighted=graph.weighted,
+                num_walks=self.num_walks,
+                walk_length=self.walk_length,
+                p=float(self.p),
+                q=float(self.q),
+                seed=int(self.seed),
+                label=f"Walking ({self.name}): {graph.n_nodes:,} nodes x {self.num_walks}",
+                threads=workers,
+            )
+            if corpus.n_tokens < SMALL_CORPUS_TOKENS:
+                workers = 1  # small corpora: one thread, so the same seed gives the same vectors
+            self.vectors_, losses = self._train(corpus, workers)
+        self.dimension_ = int(self.vectors_.shape[1])
+        self.report_ = {
+            "nodes": graph.n_nodes,
+            "walks": corpus.n_walks,
+            "walk_tokens": corpus.n_tokens,
+            "loss_per_epoch": losses,
+            "workers": workers,
+        }
+        return self
+
+    def _train(self, corpus: WalkCorpus, workers: int) -> tuple[np.ndarray, list[float]]:
+        """Skip-gram with negative sampling over the walk file; vectors in node-row order."""
+        from gensim.models import Word2Vec
+        from gensim.models.callbacks import CallbackAny2Vec
+
+        model = Word2Vec(
+            vector_size=self.dimensions,
+            sg=1,
+            hs=0,
+            window=self.window,
+            negative=self.negative,
+            sample=self.sample,
+            alpha=self.alpha,
+            min_count=1,
+            workers=workers,
+            seed=self.seed,
+        )
+        tokens = [str(row) for row in range(len(corpus.counts))]
+        model.build_vocab_from_freq(
+            dict(zip(tokens, corpus.counts.tolist(), strict=True)), corpus_count=corpus.n_walks
+        )
+        bars = EpochBars(f"skip-gram ({self.name})", self.epochs, None)
+
+        class Loss(CallbackAny2Vec):  # type: ignore[misc]
+            def __init__(self) -> None:
+                self.cumulative = 0.0
+
+            def on_epoch_begin(self, model: Any) -> None:
+                bars.begin(len(bars.losses))
+
+            def on_epoch_end(self, model: Any) -> None:
+                total = float(model.get_latest_training_loss())
+                bars.end(total - self.cumulative)
+                self.cumulative = total
+
+        model.train(
+            corpus_file=str(corpus.path),
+            total_words=corpus.n_tokens,
+            total_examples=corpus.n_walks,
+            epochs=self.epochs,
+            compute_loss=True,
+            callbacks=[Loss()],
+        )
+        rows = [model.wv.key_to_index[token] for token in tokens]
+        vectors = np.ascontiguousarray(model.wv.vectors[rows], dtype=np.float32)
+        return vectors, [round(x, 2) for x in bars.losses]
+
+    def transform(self, X: Any) -> np.ndarray:
+        """The learned vectors of the selected nodes of the graph given to `fit`."""
+        self._check_fitted()
+        graph = as_graph_input(X, type(self).__name__)
+        return node_rows(self.vectors_, graph, type(self).__name__)
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        self._check_fitted()
+        return {"vectors": self.vectors_}
+
+    def set_state(self, state: dict[str, np.ndarray]) -> WalkEmbedder:
+        self.vectors_ = np.ascontiguousarray(state["vectors"], dtype=np.float32)
+        self.dimension_ = int(self.vectors_.shape[1])
+        self.report_ = {"nodes": int(self.vectors_.shape[0])}
+        return self
+
+
+def node_rows(vectors: np.ndarray, graph: GraphInput, method: str) -> np.ndarray:
+    """The rows of `vectors` for the graph's selected nodes; the graph must be the fitted one."""
+    if graph.n_nodes != vectors.shape[0]:
+        raise InvalidInputError(
+            f"This {method} was fitted on a graph of {vectors.shape[0]:,} nodes; got one of "
+            f"{graph.n_nodes:,}. Node embeddings belong to the graph they were learned on: fit "
+            "on this graph."
+        )
+    return np.ascontiguousarray(vectors[graph.selected_rows()], dtype=np.float32)
+
+
+@register
+class DeepWalk(WalkEmbedder):
+    """DeepWalk: uniform (weight-proportional) random walks + skip-gram."""
+
+    name = "deepwalk"
+    summary = "DeepWalk node vectors: weighted random walks + skip-gram (gensim)"
+
+
+@register
+class Node2Vec(WalkEmbedder):
+    """node2vec: second-order walks biased by the return parameter p (low p: come back) and
+    the in-out parameter q (low q: move outwards, DFS-like; high q: stay local, BFS-like)."""
+
+    name = "node2vec"
+    summary = "node2vec node vectors: p/q-biased second-order walks + skip-gram (gensim)"
+
+    def __init__(
+        self,
+        *,
+        dimensions: int = 128,
+        walk_length: int = 80,
+        num_walks: int = 10,
+        window: int = 10,
+        p: float = 1.0,
+        q: float = 1.0,
+        negative: int = 5,
+        sample: float = 1e-3,
+        alpha: float = 0.025,
+        epochs: int = 1,
+        workers: int = 0,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(
+            dimensions=dimensions,
+            walk_length=walk_length,
+            num_walks=num_walks,
+            window=window,
+            negative=negative,
+            sample=sample,
+            alpha=alpha,
+            epochs=epochs,
+            workers=workers,
+            seed=seed,
+        )
+        self.p = p
+        self.q = q
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_float("p", 0.0, None, "a float > 0")
+        self._check_float("q", 0.0, None, "a float > 0")
