@@ -271,6 +271,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/datasets/{name}/item/graph-neighbors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Item Graph Neighbours
+         * @description The nodes linked to the item by an edge (graph datasets only).
+         */
+        get: operations["item_graph_neighbours_api_datasets__name__item_graph_neighbors_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/datasets/{name}/media/{kind}": {
         parameters: {
             query?: never;
@@ -634,7 +654,12 @@ export interface components {
             /** N Items */
             n_items?: number | null;
             /** Modality */
-            modality?: ("image" | "text" | "table") | null;
+            modality?: ("image" | "text" | "table" | "graph") | null;
+            /** Kind */
+            kind?: ("words" | "graph") | null;
+            /** Directed */
+            directed?: boolean | null;
+            graph?: components["schemas"]["GraphCounts"] | null;
             /** Text Column */
             text_column?: string | null;
             /** Label Column */
@@ -725,6 +750,41 @@ export interface components {
             source: string;
             /** Space */
             space?: string | null;
+        };
+        /**
+         * GraphCounts
+         * @description What ingesting an edge list found.
+         */
+        GraphCounts: {
+            /** N Nodes */
+            n_nodes: number;
+            /** N Edges */
+            n_edges: number;
+            /** N Edge Rows */
+            n_edge_rows: number;
+            /** Directed */
+            directed: boolean;
+            /** Weighted */
+            weighted: boolean;
+            /** Self Loops */
+            self_loops: number;
+            /** Duplicate Edges */
+            duplicate_edges: number;
+            /** Isolated Nodes */
+            isolated_nodes: number;
+            /** Added Missing Nodes */
+            added_missing_nodes: number;
+        };
+        /**
+         * GraphNeighbours
+         * @description The nodes linked to an item by an edge (either direction), beside its embedding
+         *     neighbours: `degree` of them in all, the first `limit` listed.
+         */
+        GraphNeighbours: {
+            /** Degree */
+            degree: number;
+            /** Neighbours */
+            neighbours: components["schemas"]["ItemSummary"][];
         };
         /**
          * Histogram
@@ -1712,6 +1772,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Neighbour"][];
+                };
+            };
+            /** @description The request was refused (one error body). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    item_graph_neighbours_api_datasets__name__item_graph_neighbors_get: {
+        parameters: {
+            query: {
+                id: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphNeighbours"];
                 };
             };
             /** @description The request was refused (one error body). */

@@ -73,6 +73,7 @@ export type Legend = Schemas['Legend'];
 export type SelectionPage = Schemas['SelectionPage'];
 export type ItemDetails = Schemas['ItemDetails'];
 export type Neighbour = Schemas['Neighbour'];
+export type GraphNeighbours = Schemas['GraphNeighbours'];
 export type SearchResult = Schemas['SearchResult'];
 export type ClustersMade = Schemas['ClustersMade'];
 export type Comparison = Schemas['Comparison'];

@@ -4,6 +4,7 @@
 
 import {
   ClustersMade,
+  GraphNeighbours,
   ItemSummary,
   ItemDetails,
   Legend,
@@ -280,8 +281,26 @@ async function showItem(side: HTMLElement, id: string): Promise<void> {
   side.append(back, el('h2', { id: 'item-title', text: `Item ${id}` }), card, details,
     el('h3', { text: `Nearest in ${state.space}` }), grid);
   const highlighted = [item.row, ...neighbours.map((n) => n.row)];
+  if (state.info?.meta.kind === 'graph') side.append(...await graphNeighbours(side, item));
   mapModel.view?.select(highlighted, true);
   mapModel.view?.zoomTo(highlighted);
+}
+
+// A graph node's edges beside its embedding neighbours: how far the map keeps linked nodes
+// together. The button selects the node and its linked nodes on the map, like a lasso.
+async function graphNeighbours(side: HTMLElement, item: ItemDetails): Promise<HTMLElement[]> {
+  const linked = await getJson<GraphNeighbours>(
+    datasetUrl(state.dataset, `/item/graph-neighbors?id=${encodeURIComponent(item.id)}&limit=100`));
+  const grid = el('div', { id: 'graph-neighbours', class: 'grid neighbours' });
+  for (const n of linked.neighbours) grid.append(itemCard(n, (it) => void showItem(side, it.id)));
+  const show = el('button', { id: 'show-graph-neighbours', text: 'select these on the map' });
+  show.addEventListener('click', () => {
+    const rows = [item.row, ...linked.neighbours.map((n) => n.row)];
+    mapModel.view?.select(rows, false); // as a lasso would: the grid lists them with label counts
+    mapModel.view?.zoomTo(rows);
+  });
+  const shown = linked.degree > linked.neighbours.length ? ` (first ${linked.neighbours.length})` : '';
+  return [el('h3', { text: `Linked by an edge: ${linked.degree}${shown}` }), show, grid];
 }
 
 async function runSearch(side: HTMLElement, query: string): Promise<void> {

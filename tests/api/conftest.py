@@ -1,6 +1,6 @@
 """A small real workspace for the API and browser tests, built once per session: digits
-(1,797 8x8 images, pixels-pca, PCA map, quality with labels) and 35 topic texts (minilm, five
-of them carrying markup in text and label, PCA map)."""
+(1,797 8x8 images, pixels-pca, PCA map, quality with labels), 35 topic texts (minilm, five
+of them carrying markup in text and label, PCA map) and the karate club graph (DeepWalk)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from embedlab.pipeline.embed import embed
+from embedlab.pipeline.graph import neighbors
 from embedlab.pipeline.ingest import ingest
 from embedlab.pipeline.project import project_space
 from embedlab.pipeline.quality import quality
@@ -39,6 +40,10 @@ def build_explorer_workspace(root: Path) -> Workspace:
     embed(workspace, "topics", "minilm")
     project_space(workspace, "topics", "minilm", method="pca", dims=2)
     quality(workspace, "topics", "minilm")
+    ingest(workspace, "club", "sandbox:karate-club")  # a graph: nodes are items
+    embed(workspace, "club", "deepwalk", params={"num_walks": 5, "dimensions": 16, "workers": 1})
+    project_space(workspace, "club", "deepwalk", method="pca", dims=2)
+    neighbors(workspace, "club", "deepwalk", k=12)
     return workspace
 
 

@@ -41,7 +41,7 @@ def assert_error(response, status: int, *words: str) -> None:
 
 def test_datasets_and_one_dataset(client: TestClient) -> None:
     names = {d["name"]: d for d in client.get("/api/datasets").json()}
-    assert set(names) == {"digits", "topics"}
+    assert set(names) == {"club", "digits", "topics"}
     assert names["digits"]["spaces"] == ["pca", "pixels-pca"]
     info = client.get("/api/datasets/digits").json()
     assert info["n_items"] == 1797

@@ -316,3 +316,28 @@ def test_api_docs_run_offline_under_the_policy(page, server: str) -> None:  # ty
     assert "/api/datasets/{name}/spaces/{space}/autolabel" in page.content()
     shot(page, "api-docs")
     assert not outside, outside
+
+
+def test_a_graph_node_shows_its_edges_beside_its_embedding_neighbours(page) -> None:  # type: ignore[no-untyped-def]
+    open_map(page, "club", "deepwalk")
+    page.fill("#search", "id:1")
+    page.click("#search-form button")
+    page.wait_for_selector("#search-results .card")
+    card = page.locator("#search-results .card").first
+    node = card.get_attribute("data-id")
+    card.click()
+    page.wait_for_selector("#graph-neighbours .card")
+    degree = int(
+        page.evaluate(
+            f"fetch('/api/datasets/club/item/graph-neighbors?id={node}')"
+            ".then(r => r.json()).then(b => b.degree)"
+        )
+    )
+    assert page.locator("#graph-neighbours .card").count() == degree > 0
+    assert page.locator(".neighbours .card").count() == 12 + degree  # both grids
+    page.click("#show-graph-neighbours")
+    page.wait_for_selector("#selection-count")
+    selected = page.evaluate("Array.from(window.__embedlab.selection)")
+    assert len(selected) == degree + 1
+    assert int(page.locator("#selection-count").get_attribute("data-total")) == degree + 1
+    shot(page, "graph-node-club")

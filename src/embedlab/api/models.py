@@ -57,12 +57,29 @@ class DatasetSummary(BaseModel):
     spaces: list[str]
 
 
+class GraphCounts(BaseModel):
+    """What ingesting an edge list found."""
+
+    n_nodes: int
+    n_edges: int
+    n_edge_rows: int
+    directed: bool
+    weighted: bool
+    self_loops: int
+    duplicate_edges: int
+    isolated_nodes: int
+    added_missing_nodes: int
+
+
 class DatasetMeta(BaseModel):
     """What ingest recorded about a dataset."""
 
     source: str | None = None
     n_items: int | None = None
-    modality: Literal["image", "text", "table"] | None = None
+    modality: Literal["image", "text", "table", "graph"] | None = None
+    kind: Literal["words", "graph"] | None = None  # a dataset derived from a corpus, or a graph
+    directed: bool | None = None
+    graph: GraphCounts | None = None
     text_column: str | None = None
     label_column: str | None = None
     image_column: str | None = None
@@ -203,6 +220,14 @@ class Neighbour(ItemSummary):
     """A neighbour of an item, with its cosine similarity."""
 
     score: float
+
+
+class GraphNeighbours(BaseModel):
+    """The nodes linked to an item by an edge (either direction), beside its embedding
+    neighbours: `degree` of them in all, the first `limit` listed."""
+
+    degree: int
+    neighbours: list[ItemSummary]
 
 
 class LabelCount(BaseModel):

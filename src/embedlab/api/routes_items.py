@@ -15,6 +15,7 @@ from embedlab.api.models import (
     MAX_ROW,
     CorrectionRequest,
     CorrectionsSaved,
+    GraphNeighbours,
     ItemDetails,
     Neighbour,
     SelectionPage,
@@ -139,6 +140,14 @@ def item_neighbours(
     """The item's nearest neighbours in `space` (from the stored graph)."""
     found = state(request).items(name).neighbours(id, space, k)
     return [Neighbour.model_validate(n) for n in found]
+
+
+@router.get("/datasets/{name}/item/graph-neighbors")
+def item_graph_neighbours(
+    request: Request, name: str, id: str, limit: int = Query(100, ge=1, le=1000)
+) -> GraphNeighbours:
+    """The nodes linked to the item by an edge (graph datasets only)."""
+    return GraphNeighbours.model_validate(state(request).items(name).graph_neighbours(id, limit))
 
 
 @router.get("/datasets/{name}/media/{kind}", response_class=Response, responses=IMAGE_RESPONSES)

@@ -13,6 +13,7 @@ import numpy as np
 from embedlab.errors import InvalidInputError, NotFittedError, NotFoundError
 from embedlab.pipeline.annotate import label_corrections
 from embedlab.pipeline.fields import MISSING, FieldValues, field_values
+from embedlab.pipeline.graphs import graph_neighbours
 from embedlab.store.workspace import Dataset, Workspace
 
 SNIPPET_CHARS = 280
@@ -165,6 +166,16 @@ class ItemIndex:
         for summary, similarity in zip(summaries, stored["similarities"][:k], strict=True):
             summary["score"] = round(float(similarity), 6)
         return summaries
+
+    def graph_neighbours(self, item: str, limit: int = 100) -> dict[str, Any]:
+        """The nodes linked to `item` by an edge of the dataset's graph, as grid cards."""
+        if self.dataset.meta.get("kind") != "graph":
+            raise InvalidInputError(
+                f"Dataset '{self.name}' is not a graph, so its items have no edges; ingest an "
+                "edge list with `embedlab ingest NAME EDGES --edges SOURCE,TARGET`."
+            )
+        linked = graph_neighbours(self.workspace, self.dataset, self.row(item))
+        return {"degree": int(linked.size), "neighbours": self.summaries(linked[:limit])}
 
     def media(self, item: str, kind: str) -> tuple[bytes, str]:
         """The image (or its thumbnail) of an item, with its media type."""
