@@ -68,6 +68,27 @@ def hamming_pairs(
     return pairs[keep].astype(np.int64), distances[keep]
 
 
+def crowding(hashes: np.ndarray, rank: int, neighbours: np.ndarray) -> np.ndarray:
+    """Per row, the Hamming distance to its `rank`-th nearest other hash: exact when there
+    are few enough items, else among its k-NN graph `neighbours` (an upper bound). Where
+    look-alikes crowd (digits: many 1s hash alike), a copy is no closer than a stranger."""
+    n = len(hashes)
+    if n <= EXACT_HAMMING_MAX_ITEMS:
+        result = np.empty(n, dtype=np.int64)
+        for start in range(0, n, _BLOCK):
+            distance = np.bitwise_count(hashes[start : start + _BLOCK, None] ^ hashes[None, :])
+            distance = distance.astype(np.int64)
+            rows = np.arange(len(distance))
+            distance[rows, rows + start] = 65  # not itself
+            column = min(rank, n - 1) - 1
+            result[start : start + len(distance)] = np.partition(distance, column, axis=1)[
+                :, column
+            ]
+        return result
+    distance = np.bitwise_count(hashes[:, None] ^ hashes[neighbours]).astype(np.int64)
+    return np.sort(distance, axis=1)[:, min(rank, neighbours.shape[1]) - 1]
+
+
 def _band_pairs(hashes: np.ndarray, max_bucket: int = 64) -> np.ndarray:
     """Pairs of items equal on one of four 16-bit bands (buckets above `max_bucket` items, a
     flat colour's hash, are skipped: they would be quadratic and say little)."""
@@ -157,20 +178,31 @@ def find_near_duplicates(
     exact: float = 0.999999,
     image_hashes: np.ndarray | None = None,
     hash_distance: int = 12,
+    hash_rank: int = 3,
+    hash_ratio: float = 0.5,
+    hashable: np.ndarray | None = None,
     texts: list[str] | None = None,
     text_threshold: float = 0.5,
     seed: int = 0,
 ) -> CheckResult:
     """Groups of near-duplicates joined by any of three signals: `embedding` (cosine at or
     above `threshold`), `phash` (perceptual hashes within `hash_distance` bits, for images)
-    and `minhash` (shingle Jaccard at least `text_threshold`, for texts). All but the first
-    item of each group are flagged, with the signals of the pairs that reach them. Pairs at
-    or above `exact` are the same vector and are counted apart as exact duplicates."""
+    and `minhash` (shingle Jaccard at least `text_threshold`, for texts). A hash pair counts
+    only if it is also under `hash_ratio` x each side's distance to its `hash_rank`-th nearest
+    hash (a ratio test: tiny or uniform images hash alike without being copies) and both
+    rows are `hashable` (all, if not given). All but the first item of each group are
+    flagged, with the signals of the pairs that reach them. Pairs at or above `exact` are the
+    same vector and are counted apart as exact duplicates."""
     n = graph.indices.shape[0]
     pairs, similarity, threshold = embedding_pairs(graph, threshold, exact)
     sources: dict[str, tuple[np.ndarray, np.ndarray]] = {"embedding": (pairs, 1 - similarity)}
     if image_hashes is not None:
         found, bits = hamming_pairs(image_hashes, hash_distance, candidates=pairs)
+        crowd = crowding(image_hashes, hash_rank, graph.indices)
+        distinct = bits <= hash_ratio * np.minimum(crowd[found[:, 0]], crowd[found[:, 1]])
+        if hashable is not None:  # e.g. images too small for a hash to mean anything
+            distinct &= hashable[found[:, 0]] & hashable[found[:, 1]]
+        found, bits = found[distinct], bits[distinct]
         sources["phash"] = (found, bits / (2.0 * max(hash_distance, 1) + 2.0))
     if texts is not None:
         found, jaccard = minhash_pairs(texts, threshold=text_threshold, seed=seed)
@@ -196,6 +228,8 @@ def find_near_duplicates(
             "threshold": threshold,
             "exact": exact,
             "hash_distance": hash_distance if image_hashes is not None else None,
+            "hash_rank": hash_rank if image_hashes is not None else None,
+            "hash_ratio": hash_ratio if image_hashes is not None else None,
             "text_threshold": text_threshold if texts is not None else None,
         },
         values=nearest,

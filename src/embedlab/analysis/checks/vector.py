@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
+
 from embedlab.analysis.checks.base import Check, CheckData, register
 from embedlab.analysis.distribution import find_non_iid
 from embedlab.analysis.duplicates import find_near_duplicates
@@ -59,17 +61,26 @@ class NearDuplicateCheck(Check):
         threshold: float | None = None,
         exact: float = 0.999999,
         hash_distance: int = 12,
+        hash_rank: int = 3,
+        hash_ratio: float = 0.5,
+        hash_min_side: int = 16,
         text_threshold: float = 0.5,
         hashes: bool = True,
     ) -> CheckResult:
         assert data.graph is not None
-        images = data.images.perceptual_hashes if data.images is not None and hashes else None
+        images, hashable = None, None
+        if data.images is not None and data.images.perceptual_hashes is not None and hashes:
+            images = data.images.perceptual_hashes
+            hashable = np.minimum(data.images.widths, data.images.heights) >= hash_min_side
         return find_near_duplicates(
             data.graph,
             threshold=threshold,
             exact=exact,
             image_hashes=images,
             hash_distance=hash_distance,
+            hash_rank=hash_rank,
+            hash_ratio=hash_ratio,
+            hashable=hashable,
             texts=data.texts if hashes else None,
             text_threshold=text_threshold,
             seed=data.seed,
