@@ -197,16 +197,15 @@ def test_quality_report_json_and_export(run, tmp_path: Path) -> None:
     code, out, err = run("quality", "digits", "pca", "--json", "--export", str(export))
     assert code == 0, err
     report = json.loads(out)
-    assert set(report["checks"]) == {
-        "outlier",
-        "near_duplicate",
-        "non_iid",
-        "label_issue",
-        "class_imbalance",
-    }
+    vector = {"outlier", "near_duplicate", "non_iid", "label_issue", "class_imbalance"}
+    image = {"dark", "bright", "low_contrast", "blurry", "odd_colour", "odd_shape"}
+    assert vector | image <= set(report["checks"])  # digits are images: one audit for both
+    assert not any(name.endswith("_text") for name in report["checks"])  # no text column
+    assert report["checks"]["near_duplicate"]["by_signal"]["phash"] == 0  # 8x8: no hash
     assert report["checks"]["label_issue"]["skipped_unlabelled"] == 0
     lines = export.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "id,issue,score,given,suggestion" and len(lines) > 1
+    assert lines[0] == "id,issue,score,given,suggestion,signal" and len(lines) > 1
+    assert any(",label_issue," in line and line.endswith(",confident_learning") for line in lines)
     code, out, _ = run("quality", "digits", "pca")
     assert code == 0 and "label_issue" in out
 

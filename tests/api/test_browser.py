@@ -84,7 +84,11 @@ def csp_violations(message) -> list[str]:  # type: ignore[no-untyped-def]
 
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_function("Array.from(document.images).every((image) => image.complete)")
+    # the screenshot is of the viewport; lazy images further down load only when scrolled to
+    page.wait_for_function(
+        "Array.from(document.images).filter((image) => image.getBoundingClientRect().top"
+        " < window.innerHeight).every((image) => image.complete)"
+    )
     page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 

@@ -40,3 +40,33 @@ def test_export_into_a_file_instead_of_a_folder(run, topics_csv: Path, tmp_path:
     blocker.write_text("x")
     code, _, err = run("export", "t", "tfidf-svd", str(blocker / "v.npy"))
     assert_clear_error(code, err, "Cannot write", "v.npy")
+
+
+def test_one_audit_of_a_text_dataset_with_options(run, topics_csv: Path, tmp_path: Path) -> None:
+    """Vector, label and text checks in one run, one CSV with the signal of every flag, and
+    every option given on the command line recorded in the run's params."""
+    import json
+
+    from embedlab.store.workspace import Workspace
+
+    run("ingest", "t", str(topics_csv), "--text", "body", "--id", "doc", "--label", "topic")
+    run("embed", "t", "--method", "tfidf-svd", "--param", "min_df=1", "--param", "n_components=4")
+    export = tmp_path / "issues.csv"
+    args = ("quality", "t", "tfidf-svd", "-k", "5", "--export", str(export), "--json")
+    code, out, err = run(*args, "--param", "outlier.fence=2.5", "--param", "short_text.min_chars=9")
+    assert code == 0, err
+    report = json.loads(out)
+    assert {"outlier", "label_issue", "empty_text", "encoding_damage"} <= set(report["checks"])
+    assert "dark" not in report["checks"]  # no images
+    assert report["checks"]["outlier"]["params"]["fence"] == 2.5
+    with export.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["id", "issue", "score", "given", "suggestion", "signal"]
+    assert all(r["signal"] for r in rows)
+    quality_runs = [r for r in Workspace(tmp_path / "ws").manifest.runs("t") if r.kind == "quality"]
+    params = quality_runs[-1].params
+    assert params["k"] == 5 and params["options"]["short_text"] == {"min_chars": 9}
+    assert params["checks"]["outlier"]["fence"] == 2.5
+    assert params["checks"]["short_text"]["min_chars"] == 9
+    code, _, err = run("quality", "t", "tfidf-svd", "--param", "outlier.fense=2")
+    assert_clear_error(code, err, "no option 'fense'", "fence")

@@ -13,78 +13,31 @@ import warnings
 from typing import Any
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
+from embedlab.analysis.duplicates import find_near_duplicates as find_duplicates
 from embedlab.analysis.neighbors import NeighborGraph
-from embedlab.analysis.results import CheckResult, rank_scores, robust_fence
+from embedlab.analysis.outliers import find_outliers
+from embedlab.analysis.results import CheckResult
 from embedlab.errors import InvalidInputError
 
 DEFAULT_FENCE = 3.0
 
-
-def find_outliers(
-    graph: NeighborGraph, *, k: int | None = None, fence: float = DEFAULT_FENCE
-) -> CheckResult:
-    """Items far from their neighbours relative to how far those neighbours are from theirs
-    (a local-outlier-factor ratio on the stored graph, so dense and sparse clusters are judged
-    alike); flagged beyond the dataset's robust fence on the log ratio."""
-    k = min(k or graph.k, graph.k)
-    distance = graph.distances[:, :k].mean(axis=1).astype(np.float64) + 1e-9
-    ratio = np.log(distance / distance[graph.indices[:, :k]].mean(axis=1))
-    limit = robust_fence(ratio, "high", fence)
-    flags = ratio > limit
-    return CheckResult(
-        name="outlier",
-        scores=rank_scores(ratio, "high"),
-        flags=flags,
-        summary={
-            "flagged": int(flags.sum()),
-            "threshold_log_ratio": round(limit, 6),
-            "median_distance": round(float(np.median(distance)), 6),
-        },
-        params={"k": k, "fence": fence},
-        values=ratio,
-    )
+__all__ = [
+    "confusion_table",
+    "encode_labels",
+    "find_label_issues",
+    "find_near_duplicates",
+    "find_outliers",
+]
 
 
 def find_near_duplicates(
     graph: NeighborGraph, *, threshold: float | None = None, exact: float = 0.999999
 ) -> tuple[CheckResult, list[list[int]]]:
-    """Groups of items whose cosine similarity reaches `threshold` (default: set by the data,
-    the nearest-neighbour similarity's robust upper fence, at least 0.95). Pairs at or above
-    `exact` are the same vector and are counted apart as exact duplicates."""
-    nearest = graph.similarities[:, 0].astype(np.float64)
-    if threshold is None:
-        threshold = float(min(max(robust_fence(nearest, "high", DEFAULT_FENCE), 0.95), exact))
-    rows, cols = np.nonzero(graph.similarities >= threshold)
-    n = graph.indices.shape[0]
-    pairs = coo_matrix((np.ones(len(rows)), (rows, graph.indices[rows, cols])), shape=(n, n))
-    count, component = connected_components(pairs, directed=False)
-    sizes = np.bincount(component, minlength=count)
-    in_group = sizes[component] > 1
-    groups: dict[int, list[int]] = {}
-    for row in np.flatnonzero(in_group):
-        groups.setdefault(int(component[row]), []).append(int(row))
-    ordered = sorted(groups.values(), key=len, reverse=True)
-    exact_pairs = int((graph.similarities[rows, cols] >= exact).sum())
-    flags = np.zeros(n, dtype=bool)
-    for group in ordered:
-        flags[group[1:]] = True  # keep the first of each group
-    return CheckResult(
-        name="near_duplicate",
-        scores=rank_scores(nearest, "high"),
-        flags=flags,
-        summary={
-            "flagged": int(flags.sum()),
-            "groups": len(ordered),
-            "items_in_groups": int(in_group.sum()),
-            "threshold": round(threshold, 6),
-            "exact_pairs": exact_pairs // 2 if exact_pairs else 0,
-        },
-        params={"threshold": threshold, "exact": exact},
-        values=nearest,
-    ), ordered
+    """Embedding near-duplicates alone, as (result, groups): kept for callers of the first
+    version; `embedlab.analysis.duplicates.find_near_duplicates` adds image and text hashes."""
+    result = find_duplicates(graph, threshold=threshold, exact=exact)
+    return result, result.groups
 
 
 def encode_labels(labels: list[Any] | np.ndarray) -> tuple[np.ndarray, list[str], np.ndarray]:

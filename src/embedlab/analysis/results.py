@@ -1,5 +1,7 @@
 """The one result shape every data check returns (DESIGN.md): per-item score in [0, 1] (lower =
-worse), a flag, a dataset summary and the parameters used. Returned, never printed."""
+worse), a flag and the signal that raised it, a dataset summary and the parameters used;
+checks that group items (near-duplicates) or suggest a fix (label issues) carry those too, in
+the same object rather than extra return values. Returned, never printed."""
 
 from __future__ import annotations
 
@@ -19,6 +21,19 @@ class CheckResult:
     summary: dict[str, Any] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
     values: np.ndarray | None = None  # the raw statistic the score ranks, for histograms
+    #: per item, which signal raised its flag ('' when not flagged); the check's name if unset
+    signals: np.ndarray | None = None
+    groups: list[list[int]] = field(default_factory=list)  # rows found together, if any
+    suggestions: list[str | None] | None = None  # a suggested fix per item, if any
+
+    def __post_init__(self) -> None:
+        if self.signals is None:
+            self.signals = np.where(self.flags, self.name, "").astype(object)
+
+    def signal(self, row: int) -> str:
+        """Which signal flagged `row` ('' when it is not flagged)."""
+        assert self.signals is not None
+        return str(self.signals[row])
 
     def flagged(self) -> np.ndarray:
         """Rows flagged, worst first."""

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from embedlab.cli.common import (
     JsonOption,
+    SeedOption,
     int_option,
     out,
     parse_params,
@@ -29,14 +30,30 @@ def quality_command(
     duplicate_threshold: Annotated[
         float | None, typer.Option(help="Cosine similarity of near-duplicates [default: by data]")
     ] = None,
+    k: Annotated[int, int_option("-k", help="Neighbours per item in the graph", low=1)] = 15,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(help="CHECK.OPTION=VALUE for any check, e.g. outlier.fence=2.5 (repeat)"),
+    ] = None,
+    seed: SeedOption = 0,
     as_json: JsonOption = False,
 ) -> None:
-    """Outliers, near-duplicates and label issues (with suggested labels) of a space."""
+    """The whole audit of a space: outliers (local, global, groups), near-duplicates (with
+    image and text hashes), non-IID order, label issues with suggested labels and class
+    imbalance, image checks for images and text checks for texts."""
+    from embedlab.analysis.checks import parse_check_params
     from embedlab.pipeline.export import export_issues
     from embedlab.pipeline.quality import quality
 
     report = quality(
-        workspace(ctx), name, space, label=label, duplicate_threshold=duplicate_threshold
+        workspace(ctx),
+        name,
+        space,
+        label=label,
+        k=k,
+        duplicate_threshold=duplicate_threshold,
+        seed=seed,
+        params=parse_check_params(parse_params(param)),
     )
     if export is not None:
         path = export_issues(report, export)
@@ -50,11 +67,12 @@ def quality_command(
 
 def _print_quality(name: str, space: str, report: Any) -> None:
     summary = Table("check", "flagged", "details", title=f"Quality of '{name}' in '{space}'")
+    summary.columns[2].overflow = "fold"
     for check in report.checks:
         details = {
             k: v
             for k, v in check.summary.items()
-            if k not in ("flagged", "issue_rate_per_class", "class_counts")
+            if k not in ("flagged", "issue_rate_per_class", "class_counts", "confusion", "groups")
         }
         summary.add_row(
             check.name,

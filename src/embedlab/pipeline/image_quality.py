@@ -1,4 +1,6 @@
-"""`image_quality`: per-image statistics and checks, stored as columns of the dataset."""
+"""`image_quality`: the image part of the audit (the registered checks of the "image" group)
+on a dataset's images, stored as its `image-quality` columns; `measure_images` is what the
+full `quality` audit reads for image datasets."""
 
 from __future__ import annotations
 
@@ -9,9 +11,13 @@ import numpy as np
 import pyarrow as pa
 
 from embedlab import progress
-from embedlab.analysis.image_quality import CheckResult, image_quality_checks, image_statistics
+from embedlab.analysis.checks import CheckData, ImageData, run_checks
+from embedlab.analysis.duplicates import perceptual_hashes
+from embedlab.analysis.image_quality import image_statistics
+from embedlab.analysis.results import CheckResult
 from embedlab.errors import InvalidInputError
 from embedlab.pipeline.embed import ImageSequence
+from embedlab.store.handles import Dataset
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Workspace, read_columns
 
@@ -46,6 +52,44 @@ class ImageQualityReport:
         }
 
 
+THRESHOLD_CHECKS = ("dark", "bright", "low_contrast", "blurry")
+FENCED_CHECKS = (*THRESHOLD_CHECKS, "odd_shape")
+
+
+def image_options(thresholds: dict[str, float] | None, fence: float) -> dict[str, dict[str, float]]:
+    """`image-quality`'s --threshold CHECK=VALUE and --fence as per-check options."""
+    unknown = set(thresholds or {}) - set(THRESHOLD_CHECKS)
+    if unknown:
+        raise InvalidInputError(
+            f"Unknown image quality threshold(s) {sorted(unknown)}; "
+            f"valid: {sorted(THRESHOLD_CHECKS)}."
+        )
+    options: dict[str, dict[str, float]] = {name: {"fence": fence} for name in FENCED_CHECKS}
+    for name, value in (thresholds or {}).items():
+        options[name]["threshold"] = value
+    return options
+
+
+def measure_images(dataset: Dataset, *, hashes: bool = True) -> ImageData:
+    """Statistics, sizes, content hashes and (with `hashes`) perceptual hashes of every image
+    of `dataset`, decoded once."""
+    column = dataset.meta.get("image_column")
+    if not column:
+        raise InvalidInputError(f"Dataset '{dataset.name}' has no images to check.")
+    images = ImageSequence(dataset, column)
+    kept: list[int] = []
+    with progress.task(f"Image statistics of '{dataset.name}'", total=len(images)) as bar:
+        stats = image_statistics(_advancing(images, bar, kept if hashes else None))
+    info = read_columns(dataset.table, ["width", "height", "content_hash"])
+    return ImageData(
+        statistics=stats,
+        widths=info.column("width").to_numpy(),
+        heights=info.column("height").to_numpy(),
+        content_hashes=info.column("content_hash").to_pylist(),
+        perceptual_hashes=np.asarray(kept, dtype=np.uint64) if hashes else None,
+    )
+
+
 def image_quality(
     workspace: Workspace,
     name: str,
@@ -56,22 +100,11 @@ def image_quality(
     """Run every image check on dataset `name` and store scores, flags and statistics as the
     dataset's `image-quality` columns (replaced atomically on each run)."""
     dataset = workspace.dataset(name)
-    column = dataset.meta.get("image_column")
-    if not column:
-        raise InvalidInputError(f"Dataset '{name}' has no images to check.")
-    images = ImageSequence(dataset, column)
-    with progress.task(f"Image statistics of '{name}'", total=len(images)) as bar:
-        stats = image_statistics(_advancing(images, bar))
-    info = read_columns(dataset.table, ["width", "height", "content_hash"])
-    checks = image_quality_checks(
-        stats,
-        info.column("width").to_numpy(),
-        info.column("height").to_numpy(),
-        info.column("content_hash").to_pylist(),
-        thresholds=thresholds,
-        fence=fence,
-    )
+    options = image_options(thresholds, fence)
     ids = dataset.ids()
+    images = measure_images(dataset, hashes=False)
+    checks = run_checks(CheckData(ids=ids, images=images), options, groups={"image"})
+    stats = images.statistics
     table: dict[str, Any] = {"id": ids, **{k: v.astype(np.float32) for k, v in stats.items()}}
     for check in checks:
         table[f"{check.name}_score"] = check.scores.astype(np.float32)
@@ -92,8 +125,14 @@ def image_quality(
     return ImageQualityReport(name, ids, checks, stats)
 
 
-def _advancing(images: ImageSequence, bar: progress.ProgressTask) -> Any:
+def _advancing(
+    images: ImageSequence, bar: progress.ProgressTask, hashes: list[int] | None = None
+) -> Any:
+    """The images one by one, advancing the bar; their perceptual hashes appended to
+    `hashes` on the way (so each image is decoded once)."""
     for image in images:
+        if hashes is not None:
+            hashes.append(int(perceptual_hashes([image])[0]))
         bar.advance(1)
         yield image
 

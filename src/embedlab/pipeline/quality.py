@@ -1,8 +1,9 @@
-"""`quality`: outliers, near-duplicates and label issues of a space, stored as dataset columns.
-
-Every check reads the space's stored neighbour graph (built once if missing). Results go to the
-dataset's `quality-SPACE` columns (replaced atomically per run) and the manifest; `export`
-writes what to fix as CSV: id, issue, score, suggestion.
+"""`quality`: the one audit of a space. Every registered check whose needs the dataset meets
+runs: vector checks on the space's stored neighbour graph (built once if missing), label
+checks when there is a label, image checks for image datasets, text checks for text datasets.
+Results go to the dataset's `quality-SPACE` columns (replaced atomically per run) with every
+option of every check in the run's params; `export` writes what to fix as CSV: id, issue,
+score, given, suggestion, signal.
 """
 
 from __future__ import annotations
@@ -14,18 +15,12 @@ import numpy as np
 import pyarrow as pa
 
 from embedlab import progress
-from embedlab.analysis.distribution import find_class_imbalance, find_non_iid
-from embedlab.analysis.quality import (
-    check_labels_usable,
-    confusion_table,
-    encode_labels,
-    find_label_issues,
-    find_near_duplicates,
-    find_outliers,
-)
+from embedlab.analysis.checks import CheckData, resolve_options, run_checks
+from embedlab.analysis.quality import check_labels_usable
 from embedlab.analysis.results import CheckResult
 from embedlab.checks import check_int, check_seed
 from embedlab.pipeline.graph import DEFAULT_K, neighbors
+from embedlab.pipeline.image_quality import measure_images
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Space, Workspace
 
@@ -45,11 +40,12 @@ class QualityReport:
         return next((c for c in self.checks if c.name == name), None)
 
     def issues(self) -> list[dict[str, Any]]:
-        """One row per flagged (item, issue), worst first within each issue."""
+        """One row per flagged (item, issue), worst first within each issue, with the signal
+        that raised the flag."""
         rows = []
         for check in self.checks:
             for row in check.flagged():
-                suggestion = self.suggestions[row] if check.name == "label_issue" else None
+                suggestion = check.suggestions[row] if check.suggestions is not None else None
                 rows.append(
                     {
                         "id": self.ids[row],
@@ -57,6 +53,7 @@ class QualityReport:
                         "score": round(float(check.scores[row]), 6),
                         "given": self.labels[row] if self.labels is not None else None,
                         "suggestion": suggestion,
+                        "signal": check.signal(row),
                     }
                 )
         return rows
@@ -82,45 +79,62 @@ def quality(
     k: int = DEFAULT_K,
     duplicate_threshold: float | None = None,
     seed: int = 0,
+    params: dict[str, dict[str, Any]] | None = None,
 ) -> QualityReport:
-    """Outliers, near-duplicates and non-IID order of `space`; label issues and class
-    imbalance when there is a label. Inputs are checked before anything is computed."""
+    """Every check that applies to `space` of dataset `name`; `params` sets options per
+    check ({'outlier': {'fence': 2.5}}), `k` the graph's neighbours and `duplicate_threshold`
+    near_duplicate's threshold. Inputs are checked before anything is computed."""
     k, seed = check_int(k, "k", "quality", 1), check_seed(seed, "quality")
+    options = resolve_options(params or {})
+    if duplicate_threshold is not None:
+        options.setdefault("near_duplicate", {})["threshold"] = float(duplicate_threshold)
     dataset = workspace.dataset(name)
     space_obj = workspace.space(dataset, space)
     column = label or dataset.label_column
     labels = dataset.column(column) if column else None
     if labels is not None:
-        check_labels_usable(labels)
+        check_labels_usable(labels, folds=options.get("label_issue", {}).get("folds", 5))
     graph = neighbors(workspace, name, space_obj, k=k)
-    checks = [find_outliers(graph)]
-    duplicates, groups = find_near_duplicates(graph, threshold=duplicate_threshold)
-    checks += [duplicates, find_non_iid(graph, seed=seed)]
-    report = QualityReport(name, space, dataset.ids(), checks, groups, labels)
-    if labels is not None:
-        checks.append(find_class_imbalance(labels))
-        with progress.task("Label issues (cross-validated probe + neighbours)", total=None):
-            issues, suggested, classes = find_label_issues(
-                space_obj.vectors(), labels, graph, seed=seed
-            )
-        checks.append(issues)
-        report.suggestions = [classes[s] for s in suggested]
-        codes, _, _ = encode_labels(labels)
-        report.confusion = confusion_table(codes, suggested, issues.flags, classes)
-    params = {"label": column, "k": k, "duplicate_threshold": duplicate_threshold, "seed": seed}
-    _store(workspace, report, space_obj, params)
+    data = CheckData(
+        ids=dataset.ids(),
+        vectors=space_obj.vectors(),
+        graph=graph,
+        labels=labels,
+        texts=dataset.texts() if dataset.text_column else None,
+        images=measure_images(dataset) if dataset.meta.get("image_column") else None,
+        seed=seed,
+    )
+    with progress.task("Quality checks", total=None):
+        checks = run_checks(data, options)
+    report = _report(name, space, data, checks)
+    run_params = {"label": column, "k": k, "duplicate_threshold": duplicate_threshold}
+    _store(workspace, report, space_obj, {**run_params, "seed": seed, "options": options})
+    return report
+
+
+def _report(name: str, space: str, data: CheckData, checks: list[CheckResult]) -> QualityReport:
+    report = QualityReport(name, space, data.ids, checks, [], data.labels)
+    duplicates = report.check("near_duplicate")
+    if duplicates is not None:
+        report.duplicate_groups = duplicates.groups
+    issues = report.check("label_issue")
+    if issues is not None and issues.suggestions is not None:
+        report.suggestions = issues.suggestions
+        report.confusion = issues.summary.get("confusion", {})
     return report
 
 
 def _store(
     workspace: Workspace, report: QualityReport, space: Space, params: dict[str, Any]
 ) -> None:
-    """The checks' scores, flags and raw values as the dataset's `quality-SPACE` columns; the
-    run keeps every parameter, including the thresholds each check chose from the data."""
+    """The checks' scores, flags, signals and raw values as the dataset's `quality-SPACE`
+    columns; the run keeps every option of every check, including the thresholds each check
+    chose from the data."""
     table: dict[str, Any] = {"id": report.ids}
     for check in report.checks:
         table[f"{check.name}_score"] = check.scores.astype(np.float32)
         table[f"{check.name}_flag"] = check.flags
+        table[f"{check.name}_signal"] = pa.array([str(s) for s in check.signals], pa.string())
         if check.values is not None:
             table[f"{check.name}_value"] = check.values.astype(np.float32)
     group = np.full(len(report.ids), -1, dtype=np.int32)

@@ -23,6 +23,10 @@ VALUE_NAMES = {
     "low_contrast": "contrast",
     "blurry": "sharpness",
     "non_iid": "mean log distance in file order to neighbours",
+    "short_text": "log(1 + characters)",
+    "long_text": "log(1 + characters)",
+    "non_letter_text": "share of letters",
+    "encoding_damage": "signs of encoding damage",
 }
 
 
@@ -49,12 +53,12 @@ def data_quality(
         image_table = workspace.open_table(image_entry).to_arrow()
         tables.append(("image-quality", image_table, image_entry.meta.get("checks", {})))
     ids = table.column("id").to_pylist()
-    checks = []
+    checks: list[dict[str, Any]] = []
     for source, columns, summaries in tables:
         for column in columns.schema.names:
-            if not column.endswith("_score"):
-                continue
             check = column.removesuffix("_score")
+            if not column.endswith("_score") or any(c["name"] == check for c in checks):
+                continue  # the audit's own image checks come before a separate image-quality
             scores = columns.column(column).to_numpy().astype(np.float64)
             flags = columns.column(f"{check}_flag").to_numpy(zero_copy_only=False)
             summary = summaries.get(check, {})

@@ -1,0 +1,59 @@
+"""Checks that need labels: class imbalance and label issues (with suggested labels)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from embedlab.analysis.checks.base import Check, CheckData, register
+from embedlab.analysis.distribution import find_class_imbalance
+from embedlab.analysis.quality import confusion_table, encode_labels, find_label_issues
+from embedlab.analysis.results import CheckResult
+
+
+@register
+class ClassImbalanceCheck(Check):
+    """Classes with fewer than `threshold` x the average class size."""
+
+    name = "class_imbalance"
+    group = "label"
+    needs: ClassVar[frozenset[str]] = frozenset({"labels"})
+
+    def run(self, data: CheckData, *, threshold: float = 0.1) -> CheckResult:
+        assert data.labels is not None
+        return find_class_imbalance(data.labels, threshold=threshold)
+
+
+@register
+class LabelIssueCheck(Check):
+    """Cross-validated probe + neighbour labels, confident learning; a suggestion per item
+    and the confusion of given against suggested labels in the summary."""
+
+    name = "label_issue"
+    group = "label"
+    needs: ClassVar[frozenset[str]] = frozenset({"labels", "vectors", "graph"})
+
+    def run(
+        self,
+        data: CheckData,
+        *,
+        folds: int = 5,
+        neighbour_weight: float = 0.5,
+        filter_by: str = "prune_by_noise_rate",
+    ) -> CheckResult:
+        assert data.labels is not None and data.vectors is not None and data.graph is not None
+        result, suggested, classes = find_label_issues(
+            data.vectors,
+            data.labels,
+            data.graph,
+            folds=folds,
+            neighbour_weight=neighbour_weight,
+            filter_by=filter_by,
+            seed=data.seed,
+        )
+        result.suggestions = [classes[s] for s in np.asarray(suggested)]
+        codes, _, _ = encode_labels(data.labels)
+        result.summary["confusion"] = confusion_table(codes, suggested, result.flags, classes)
+        result.signals = np.where(result.flags, "confident_learning", "").astype(object)
+        return result

@@ -1,0 +1,126 @@
+"""Simple text checks: empty, very short or very long (on a log scale against the dataset's
+robust fence), mostly not letters, and encoding damage (replacement characters, UTF-8 read as
+Latin-1 or cp1252: 'Ã©', 'â€™', stray C1 control characters)."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+import numpy as np
+
+from embedlab.analysis.checks.base import Check, CheckData, register
+from embedlab.analysis.image_quality import threshold_check
+from embedlab.analysis.results import CheckResult
+
+#: UTF-8 bytes decoded as Latin-1/cp1252 ('Ã©' for 'é', 'â€™' for a quote), U+FFFD, C1 controls
+MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]|â€|Ã[^\\s]|\ufffd|[\u0080-\u009f]")
+
+
+def _texts(data: CheckData) -> list[str]:
+    assert data.texts is not None
+    return ["" if t is None else str(t) for t in data.texts]
+
+
+class _TextCheck(Check):
+    needs: ClassVar[frozenset[str]] = frozenset({"texts"})
+    group = "text"
+
+
+@register
+class EmptyTextCheck(_TextCheck):
+    """Texts that are empty or only whitespace."""
+
+    name = "empty_text"
+
+    def run(self, data: CheckData) -> CheckResult:
+        empty = np.array([not t.strip() for t in _texts(data)], dtype=bool)
+        return CheckResult(
+            name=self.name,
+            scores=np.where(empty, 0.0, 1.0),
+            flags=empty,
+            summary={"flagged": int(empty.sum())},
+        )
+
+
+def _log_lengths(data: CheckData) -> tuple[np.ndarray, np.ndarray]:
+    texts = _texts(data)
+    lengths = np.array([len(t.strip()) for t in texts], dtype=np.float64)
+    return np.log1p(lengths), lengths > 0
+
+
+@register
+class ShortTextCheck(_TextCheck):
+    """Non-empty texts far shorter than the dataset's (or than `min_chars`, always)."""
+
+    name = "short_text"
+
+    def run(self, data: CheckData, *, fence: float = 3.0, min_chars: int = 3) -> CheckResult:
+        values, present = _log_lengths(data)
+        result = threshold_check(
+            self.name, values, "low", fence=fence, always=float(np.log1p(min_chars - 1) + 1e-9)
+        )
+        result.flags &= present  # empty texts are the empty check's
+        result.signals = np.where(result.flags, self.name, "").astype(object)
+        result.summary["flagged"] = int(result.flags.sum())
+        result.params = {"fence": fence, "min_chars": min_chars}
+        return result
+
+
+@register
+class LongTextCheck(_TextCheck):
+    """Texts far longer than the dataset's (log length beyond the robust fence)."""
+
+    name = "long_text"
+
+    def run(
+        self, data: CheckData, *, fence: float = 3.0, max_chars: int | None = None
+    ) -> CheckResult:
+        values, _ = _log_lengths(data)
+        threshold = None if max_chars is None else float(np.log1p(max_chars))
+        result = threshold_check(self.name, values, "high", threshold=threshold, fence=fence)
+        result.params = {"fence": fence, "max_chars": max_chars}
+        return result
+
+
+@register
+class NonLetterTextCheck(_TextCheck):
+    """Texts where letters are under `min_letters` of the non-space characters (markup,
+    numbers, symbols, base64); the score is that share."""
+
+    name = "non_letter_text"
+
+    def run(self, data: CheckData, *, min_letters: float = 0.5) -> CheckResult:
+        shares = []
+        for text in _texts(data):
+            visible = [c for c in text if not c.isspace()]
+            shares.append(sum(c.isalpha() for c in visible) / len(visible) if visible else 1.0)
+        share = np.asarray(shares, dtype=np.float64)
+        flags = share < min_letters
+        return CheckResult(
+            name=self.name,
+            scores=share,
+            flags=flags,
+            summary={"flagged": int(flags.sum()), "threshold": min_letters},
+            params={"min_letters": min_letters},
+            values=share,
+        )
+
+
+@register
+class EncodingDamageCheck(_TextCheck):
+    """Texts with at least `min_marks` signs of encoding damage (mojibake, U+FFFD, C1)."""
+
+    name = "encoding_damage"
+
+    def run(self, data: CheckData, *, min_marks: int = 1) -> CheckResult:
+        marks = np.array([len(MOJIBAKE.findall(t)) for t in _texts(data)], dtype=np.float64)
+        flags = marks >= min_marks
+        return CheckResult(
+            name=self.name,
+            scores=1.0 / (1.0 + marks),
+            flags=flags,
+            summary={"flagged": int(flags.sum()), "marks": int(marks.sum())},
+            params={"min_marks": min_marks},
+            values=marks,
+        )

@@ -1,0 +1,99 @@
+"""Checks of a space's neighbour graph: outliers, near-duplicates (with image and text hashes
+when the dataset has them) and non-IID order."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from embedlab.analysis.checks.base import Check, CheckData, register
+from embedlab.analysis.distribution import find_non_iid
+from embedlab.analysis.duplicates import find_near_duplicates
+from embedlab.analysis.outliers import find_outliers
+from embedlab.analysis.results import CheckResult
+
+
+@register
+class OutlierCheck(Check):
+    """Local ratio, distance to the whole dataset and small weakly linked groups."""
+
+    name = "outlier"
+    needs: ClassVar[frozenset[str]] = frozenset({"graph"})
+
+    def run(
+        self,
+        data: CheckData,
+        *,
+        k: int | None = None,
+        fence: float = 3.0,
+        global_fence: float = 3.0,
+        mutual_k: int = 10,
+        min_group: int = 5,
+        max_group_fraction: float = 0.05,
+        max_inflow: float = 0.05,
+    ) -> CheckResult:
+        assert data.graph is not None
+        return find_outliers(
+            data.graph,
+            k=k,
+            fence=fence,
+            global_fence=global_fence,
+            mutual_k=mutual_k,
+            min_group=min_group,
+            max_group_fraction=max_group_fraction,
+            max_inflow=max_inflow,
+        )
+
+
+@register
+class NearDuplicateCheck(Check):
+    """Embedding similarity, plus perceptual hashes of images and MinHash of texts."""
+
+    name = "near_duplicate"
+    needs: ClassVar[frozenset[str]] = frozenset({"graph"})
+    uses: ClassVar[frozenset[str]] = frozenset({"images", "texts"})
+
+    def run(
+        self,
+        data: CheckData,
+        *,
+        threshold: float | None = None,
+        exact: float = 0.999999,
+        hash_distance: int = 12,
+        hash_rank: int = 3,
+        hash_ratio: float = 0.5,
+        hash_min_side: int = 16,
+        text_threshold: float = 0.5,
+        hashes: bool = True,
+    ) -> CheckResult:
+        assert data.graph is not None
+        images, hashable = None, None
+        if data.images is not None and data.images.perceptual_hashes is not None and hashes:
+            images = data.images.perceptual_hashes
+            hashable = np.minimum(data.images.widths, data.images.heights) >= hash_min_side
+        return find_near_duplicates(
+            data.graph,
+            threshold=threshold,
+            exact=exact,
+            image_hashes=images,
+            hash_distance=hash_distance,
+            hash_rank=hash_rank,
+            hash_ratio=hash_ratio,
+            hashable=hashable,
+            texts=data.texts if hashes else None,
+            text_threshold=text_threshold,
+            seed=data.seed,
+        )
+
+
+@register
+class NonIidCheck(Check):
+    """Neighbours closer in file order than chance (a permutation test)."""
+
+    name = "non_iid"
+    needs: ClassVar[frozenset[str]] = frozenset({"graph"})
+
+    def run(self, data: CheckData, *, permutations: int = 25, alpha: float = 0.05) -> CheckResult:
+        assert data.graph is not None
+        return find_non_iid(data.graph, permutations=permutations, alpha=alpha, seed=data.seed)

@@ -1,0 +1,47 @@
+"""Outliers that arrive as a group: 40 foreign items planted inside clustered data. The local
+ratio calls a group's members normal; the group signal must find them. (Not yet met, so not
+asserted here: 40 handwritten digits inside 3,000 Fashion-MNIST images on pixels-PCA, where the
+digits sit inside the main mutual-k-NN component and no group seed isolates them.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from embedlab.analysis.neighbors import build_neighbor_graph
+from embedlab.analysis.outliers import find_outliers, find_weak_groups, signal_names
+
+
+def recall_precision(flags: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    hits = int((flags & truth).sum())
+    return hits / int(truth.sum()), hits / max(int(flags.sum()), 1)
+
+
+@pytest.mark.parametrize("spread", [1.0, 1.5])
+def test_a_planted_foreign_group_is_flagged(spread: float) -> None:
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(10, 32)) * 4
+    vectors = centres[np.repeat(np.arange(10), 150)] + rng.normal(size=(1500, 32))
+    foreign = rng.normal(size=32) * 4 + rng.normal(size=(40, 32)) * spread
+    data = np.vstack([vectors, foreign]).astype(np.float32)
+    truth = np.arange(len(data)) >= 1500
+    result = find_outliers(build_neighbor_graph(data, k=15))
+    recall, precision = recall_precision(result.flags, truth)
+    print(f"spread {spread}: recall {recall:.3f}, precision {precision:.3f}")
+    assert recall >= 0.95 and precision >= 0.8, (recall, precision)
+    assert all("group" in s for s in result.signals[truth & result.flags])
+    local = np.array(["local" in s for s in result.signals])
+    assert (local & truth).sum() <= 5  # the local ratio alone misses them
+    assert result.summary["groups"][0]["size"] == 40
+
+
+def test_no_weak_group_in_plain_clusters() -> None:
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(5, 16)) * 5
+    data = (centres[np.repeat(np.arange(5), 200)] + rng.normal(size=(1000, 16))).astype(np.float32)
+    assert find_weak_groups(build_neighbor_graph(data, k=15)) == []
+
+
+def test_signal_names_join_every_signal_that_raised_a_flag() -> None:
+    names = signal_names({"local": np.array([1, 0, 1], bool), "group": np.array([1, 0, 0], bool)})
+    assert names.tolist() == ["local+group", "", "local"]
