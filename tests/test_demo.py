@@ -31,9 +31,12 @@ def test_fashion_demo_runs_then_reuses_everything(tmp_path: Path) -> None:
     assert second.returncode == 0, second.stderr
     summary = json.loads(second.stdout)
     assert all(s["reused"] for s in summary["stages"] if s["name"] != "search"), summary["stages"]
-    assert {"outlier", "near_duplicate", "non_iid", "label_issue", "class_imbalance"} == set(
+    # one audit: vector and label checks, and the image checks of an image dataset
+    vector_and_label = {"outlier", "near_duplicate", "non_iid", "label_issue", "class_imbalance"}
+    assert vector_and_label | {"dark", "bright", "low_contrast", "blurry"} <= set(
         summary["quality"]
     )
+    assert "image checks" not in {s["name"] for s in summary["stages"]}, "no second image pass"
     for query in summary["queries"]:  # each query item's own class dominates its neighbours
         labels = [h["label"] for h in query["hits"]]
         assert len(labels) == 5 and max(labels.count(x) for x in labels) >= 3

@@ -1117,6 +1117,8 @@ export interface components {
             score: number;
             given: components["schemas"]["Scalar"];
             suggestion: components["schemas"]["Scalar"];
+            /** Signal */
+            signal?: string | null;
         };
         /**
          * QualityRun

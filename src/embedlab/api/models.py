@@ -333,6 +333,7 @@ class QualityIssue(BaseModel):
     score: float
     given: Scalar
     suggestion: Scalar
+    signal: str | None = None  # which signal raised the flag (e.g. 'local+group', 'phash')
 
 
 class QualityRun(BaseModel):

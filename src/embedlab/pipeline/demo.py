@@ -22,7 +22,6 @@ from embedlab.analysis.evaluate import leave_one_out_accuracy
 from embedlab.io.sandbox import get_sandbox
 from embedlab.pipeline.embed import embed
 from embedlab.pipeline.graph import DEFAULT_K, neighbors
-from embedlab.pipeline.image_quality import image_quality, stored_image_quality
 from embedlab.pipeline.ingest import SANDBOX_PREFIX, ingest
 from embedlab.pipeline.project import Projection, project_space, projection_key
 from embedlab.pipeline.quality import quality
@@ -41,7 +40,6 @@ class CaseStudy:
     spaces: tuple[str, ...]  # the first is the main one: quality, 3-D map, plot, searches
     queries: tuple[str, ...]
     query_by: Literal["text", "id"]
-    images: bool
     graph: bool = False
 
 
@@ -51,7 +49,6 @@ FASHION = CaseStudy(
     spaces=("efficientnet-lite0", "pixels-pca"),
     queries=(),  # the first three items: a sample may not hold any fixed id
     query_by="id",
-    images=True,
 )
 CASES: dict[str, CaseStudy] = {
     "fashion": FASHION,
@@ -66,7 +63,6 @@ CASES: dict[str, CaseStudy] = {
             "a documentary about war and politics",
         ),
         query_by="text",
-        images=False,
     ),
     "karate": CaseStudy(
         sandbox="karate-club",
@@ -74,7 +70,6 @@ CASES: dict[str, CaseStudy] = {
         spaces=("deepwalk",),
         queries=("0", "33"),  # the two leaders: Mr. Hi and the officer
         query_by="id",
-        images=False,
         graph=True,
     ),
 }
@@ -177,13 +172,6 @@ def _flagged_text(flagged: dict[str, int]) -> str:
     return ", ".join(f"{count:,} {name.replace('_', ' ')}" for name, count in flagged.items())
 
 
-def _image_checks(workspace: Workspace, dataset: str) -> tuple[None, bool, str]:
-    if stored_image_quality(workspace, dataset) is not None:
-        return None, True, "stored"
-    report = image_quality(workspace, dataset)
-    return None, False, ", ".join(f"{c.name} {int(c.flags.sum())}" for c in report.checks)
-
-
 def _plot(projection: Projection, ds: Dataset, dim: int, path: Path) -> tuple[Path, bool, str]:
     if projection.reused and path.exists():
         return path, True, str(path)
@@ -226,9 +214,8 @@ def run_demo(
     accuracy = None
     if study.graph:
         accuracy = _timed(stages, "evaluate", lambda: _loo(workspace, ds, main))
+    # one audit: the image checks of an image dataset run inside `quality`
     flagged = _timed(stages, "quality", lambda: _quality(workspace, ds.name, main))
-    if study.images:
-        _timed(stages, "image checks", lambda: _image_checks(workspace, ds.name))
     key = projection_key(main, "umap", 2).replace("/", "-")
     plot_path = workspace.plots_path / f"{ds.name}-{key}.png"
     _timed(stages, "plot", lambda: _plot(maps[main], ds, dims[main], plot_path))
