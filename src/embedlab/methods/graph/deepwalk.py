@@ -16,7 +16,7 @@ from embedlab.errors import InvalidInputError
 from embedlab.methods.base import Embedder, register
 from embedlab.methods.graph.input import GraphInput, as_graph_input
 from embedlab.methods.graph.walks import WalkCorpus, write_walks
-from embedlab.methods.word.base import SMALL_CORPUS_TOKENS, EpochBars
+from embedlab.methods.word.base import SMALL_CORPUS_TOKENS, train_from_file
 from embedlab.words.corpus import temporary_folder
 
 
@@ -117,7 +117,6 @@ class WalkEmbedder(Embedder):
     def _train(self, corpus: WalkCorpus, workers: int) -> tuple[np.ndarray, list[float]]:
         """Skip-gram with negative sampling over the walk file; vectors in node-row order."""
         from gensim.models import Word2Vec
-        from gensim.models.callbacks import CallbackAny2Vec
 
         model = Word2Vec(
             vector_size=self.dimensions,
@@ -135,31 +134,17 @@ class WalkEmbedder(Embedder):
         model.build_vocab_from_freq(
             dict(zip(tokens, corpus.counts.tolist(), strict=True)), corpus_count=corpus.n_walks
         )
-        bars = EpochBars(f"skip-gram ({self.name})", self.epochs, None)
-
-        class Loss(CallbackAny2Vec):  # type: ignore[misc]
-            def __init__(self) -> None:
-                self.cumulative = 0.0
-
-            def on_epoch_begin(self, model: Any) -> None:
-                bars.begin(len(bars.losses))
-
-            def on_epoch_end(self, model: Any) -> None:
-                total = float(model.get_latest_training_loss())
-                bars.end(total - self.cumulative)
-                self.cumulative = total
-
-        model.train(
-            corpus_file=str(corpus.path),
+        losses = train_from_file(
+            model,
+            str(corpus.path),
             total_words=corpus.n_tokens,
             total_examples=corpus.n_walks,
             epochs=self.epochs,
-            compute_loss=True,
-            callbacks=[Loss()],
+            label=f"skip-gram ({self.name})",
         )
         rows = [model.wv.key_to_index[token] for token in tokens]
         vectors = np.ascontiguousarray(model.wv.vectors[rows], dtype=np.float32)
-        return vectors, [round(x, 2) for x in bars.losses]
+        return vectors, losses
 
     def transform(self, X: Any) -> np.ndarray:
         """The learned vectors of the selected nodes of the graph given to `fit`."""

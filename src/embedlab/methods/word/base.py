@@ -232,3 +232,41 @@ class EpochBars:
             self.bar.advance(self.total)
         self._stack.close()
         self.bar = None
+
+
+def train_from_file(
+    model: Any,
+    corpus_file: str,
+    *,
+    total_words: int,
+    total_examples: int,
+    epochs: int,
+    label: str,
+) -> list[float]:
+    """Train a gensim Word2Vec model (vocabulary built) on a token file in corpus_file mode,
+    one progress bar per epoch; returns the loss of each epoch (gensim sums it over the run)."""
+    from gensim.models.callbacks import CallbackAny2Vec
+
+    bars = EpochBars(label, epochs, None)
+
+    class Loss(CallbackAny2Vec):  # type: ignore[misc]
+        def __init__(self) -> None:
+            self.cumulative = 0.0
+
+        def on_epoch_begin(self, model: Any) -> None:
+            bars.begin(len(bars.losses))
+
+        def on_epoch_end(self, model: Any) -> None:
+            total = float(model.get_latest_training_loss())
+            bars.end(total - self.cumulative)
+            self.cumulative = total
+
+    model.train(
+        corpus_file=corpus_file,
+        total_words=total_words,
+        total_examples=total_examples,
+        epochs=epochs,
+        compute_loss=True,
+        callbacks=[Loss()],
+    )
+    return [round(x, 2) for x in bars.losses]

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from embedlab.methods.base import register
-from embedlab.methods.word.base import SMALL_CORPUS_TOKENS, EpochBars, WordEmbedder
+from embedlab.methods.word.base import SMALL_CORPUS_TOKENS, WordEmbedder, train_from_file
 from embedlab.words.corpus import PreparedCorpus, Vocabulary, check_window
 
 
@@ -79,7 +79,6 @@ class Word2Vec(WordEmbedder):
         self, corpus: PreparedCorpus, vocabulary: Vocabulary
     ) -> tuple[np.ndarray, dict[str, Any]]:
         from gensim.models import Word2Vec as GensimWord2Vec
-        from gensim.models.callbacks import CallbackAny2Vec
 
         check_window(corpus, vocabulary, self.window)
         workers = self.workers or os.cpu_count() or 1
@@ -103,28 +102,14 @@ class Word2Vec(WordEmbedder):
             dict(zip(vocabulary.words.tolist(), vocabulary.counts.tolist(), strict=True)),
             corpus_count=corpus.n_sentences,
         )
-        bars = EpochBars("word2vec", self.epochs, None)
-
-        class Loss(CallbackAny2Vec):  # type: ignore[misc]
-            def __init__(self) -> None:
-                self.cumulative = 0.0
-
-            def on_epoch_begin(self, model: Any) -> None:
-                bars.begin(len(bars.losses))
-
-            def on_epoch_end(self, model: Any) -> None:
-                total = float(model.get_latest_training_loss())
-                bars.end(total - self.cumulative)  # gensim sums the loss over the whole run
-                self.cumulative = total
-
-        model.train(
-            corpus_file=str(corpus.path),
+        losses = train_from_file(
+            model,
+            str(corpus.path),
             total_words=corpus.n_tokens,
             total_examples=corpus.n_sentences,
             epochs=self.epochs,
-            compute_loss=True,
-            callbacks=[Loss()],
+            label="word2vec",
         )
         rows = [model.wv.key_to_index[w] for w in vocabulary.words.tolist()]
         vectors = np.ascontiguousarray(model.wv.vectors[rows], dtype=np.float32)
-        return vectors, {"loss_per_epoch": [round(x, 2) for x in bars.losses], "workers": workers}
+        return vectors, {"loss_per_epoch": losses, "workers": workers}
