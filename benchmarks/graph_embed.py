@@ -24,9 +24,10 @@ Each side runs as a whole process under `/usr/bin/time -v` (wall seconds, peak R
   created here with `python3 -m venv` and `pip install pecanpy==2.0.9` if missing.
 Accuracy: the same scikit-learn probe on both vector sets (standardised, logistic regression,
 max_iter 1000), on a stratified 80/20 split (seed 0); leave-one-out on graphs under 200 nodes.
-Prints seconds, peak MiB, accuracy, the time ratio pecanpy / embedlab, the accuracy gap,
-pecanpy's walk / training split (its --verbose log), the machine; with `--profile`, embedlab's
-walk / training split too, from a separate library run of the same settings (untimed extra).
+Prints wall and CPU (user + system) seconds, peak MiB, accuracy, the time ratio pecanpy /
+embedlab (wall; CPU beside it, for a shared machine), the accuracy gap, pecanpy's walk /
+training split (its --verbose log), the machine; with `--profile`, embedlab's walk / training
+split too, from a separate library run of the same settings (an untimed extra).
 
     .venv/bin/python benchmarks/graph_embed.py [--nodes 100000] [--threads 2] [--real karate]
         [--profile] [--skip-sbm] [--embedlab PATH]
@@ -213,7 +214,12 @@ def timed(command: list[str], log: Path, env: dict[str, str] | None = None) -> d
             f"{' '.join(command)} failed ({result.returncode}); see {log}:\n" + text[-3000:]
         )
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
-    return {"seconds": seconds, "peak_mib": int(peak.group(1)) / 1024 if peak else float("nan")}
+    cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", text))
+    return {
+        "seconds": seconds,
+        "peak_mib": int(peak.group(1)) / 1024 if peak else float("nan"),
+        "cpu_seconds": cpu,
+    }
 
 
 def ensure_pecanpy() -> Path:
@@ -437,19 +443,21 @@ def compare(args: argparse.Namespace, folder: Path, info: dict[str, object]) -> 
         [
             "embedlab `embed --method node2vec`",
             fmt(e["seconds"], 1),
+            fmt(e["cpu_seconds"], 1),
             fmt(e["peak_mib"], 0),
             fmt(e["accuracy"], 4),
         ],
         [
             f"pecanpy {PECANPY_VERSION} SparseOTF",
             fmt(p["seconds"], 1),
+            fmt(p["cpu_seconds"], 1),
             fmt(p["peak_mib"], 0),
             fmt(p["accuracy"], 4),
         ],
     ]
     print_table(
         f"node2vec on {info['graph']} ({info['nodes']:,} nodes, {info['edges']:,} edges)",
-        ["side", "wall s", "peak MiB", "probe accuracy"],
+        ["side", "wall s", "CPU s", "peak MiB", "probe accuracy"],
         rows,
         caption=machine_line(args.threads),
     )
@@ -463,10 +471,12 @@ def compare(args: argparse.Namespace, folder: Path, info: dict[str, object]) -> 
     print(f"pecanpy stages: {pecanpy_stages(p['log'])}")
     ratio = p["seconds"] / e["seconds"]
     gap = e["accuracy"] - p["accuracy"]
+    cpu_ratio = p["cpu_seconds"] / e["cpu_seconds"]
     print(
         f"time ratio pecanpy / embedlab: {ratio:.2f} (target >= 2.0), "
         f"accuracy gap embedlab - pecanpy: {gap:+.4f} (target within 0.01)"
     )
+    print(f"CPU-time ratio pecanpy / embedlab (user + system): {cpu_ratio:.2f}")
 
 
 def main() -> None:
