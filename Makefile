@@ -48,7 +48,7 @@ $(BENCH_STAMP): pyproject.toml
 	@test -x $(BENCH_BIN)/python || $(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_BIN)/python -m pip install --quiet --upgrade pip
 	$(BENCH_BIN)/python -m pip install --quiet torch==2.13.0
-	$(BENCH_BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BENCH_BIN)/python -m pip install --quiet -e ".[bench,torch]"
 	@touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
