@@ -12,6 +12,7 @@ from sklearn.datasets import load_digits
 
 from embedlab import methods
 from embedlab.errors import InvalidInputError, NotFittedError, NotFoundError
+from embedlab.methods.collaborative import InteractionInput
 from embedlab.methods.graph import GraphInput
 from tests.conftest import TOPICS
 from tests.methods.tiny_clip import build_tiny_clip
@@ -34,12 +35,25 @@ def planted_graph(n: int = 60, seed: int = 0) -> GraphInput:
 
 
 GRAPH = planted_graph()
+
+
+def random_interactions(n_users: int = 40, n_items: int = 30, seed: int = 0) -> InteractionInput:
+    """A fixed, seeded users x items matrix: every user has seen a few items, rated 1 to 5."""
+    rng = np.random.default_rng(seed)
+    pairs = {(u, int(i)) for u in range(n_users) for i in rng.choice(n_items, 6, replace=False)}
+    users, items = np.asarray(sorted(pairs)).T
+    ratings = rng.integers(1, 6, len(users))
+    return InteractionInput.from_pairs(users, items, ratings, n_users=n_users, n_items=n_items)
+
+
+INTERACTIONS = random_interactions()
 INPUTS = {
     "text": TEXTS,
     "numeric": DIGITS,
     "categorical": CATEGORIES,
     "image": IMAGES,
     "graph": GRAPH,
+    "interactions": INTERACTIONS,
 }
 SMALL_WALKS = {"dimensions": 8, "num_walks": 2, "walk_length": 10}
 SMALL_PARAMS = {
@@ -49,6 +63,9 @@ SMALL_PARAMS = {
     "deepwalk": SMALL_WALKS,
     "node2vec": {**SMALL_WALKS, "p": 0.5, "q": 2.0},
     "spectral": {"n_components": 4},
+    "als": {"factors": 8, "iterations": 5},
+    "bpr": {"factors": 8, "iterations": 20},
+    "svd": {"factors": 8},
     "clip-onnx": build_tiny_clip(Path(tempfile.mkdtemp(prefix="embedlab-tiny-clip-"))),
 }
 

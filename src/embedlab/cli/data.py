@@ -92,20 +92,44 @@ def ingest(
         bool,
         typer.Option("--add-missing-nodes", help="Nodes on edges but not in --nodes become items"),
     ] = False,
+    interactions: Annotated[
+        str | None,
+        typer.Option(help="SOURCE holds ratings: its USER,ITEM[,RATING] columns (see README)"),
+    ] = None,
+    timestamp: Annotated[
+        str | None, typer.Option(help="Ratings: the time column (numbers or dates)")
+    ] = None,
+    items: Annotated[
+        Path | None,
+        typer.Option(help="Ratings: the items file (--id, --text, --label name its columns)"),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Store a file, a graph's edge list or a sandbox dataset as dataset NAME."""
+    """Store a file, a graph's edge list, a ratings table or a sandbox dataset as NAME
+    (ratings: the items as NAME, the users as NAME-users)."""
+    from embedlab.cli.recommend import interaction_options, print_interactions
     from embedlab.pipeline.ingest import ingest as run_ingest
 
     graph = _graph_options(edges, weight, directed, nodes, add_missing_nodes)
     report = run_ingest(
-        workspace(ctx), name, source, text=text, label=label, id=id, limit=limit, graph=graph
+        workspace(ctx),
+        name,
+        source,
+        text=text,
+        label=label,
+        id=id,
+        limit=limit,
+        graph=graph,
+        interactions=interaction_options(interactions, timestamp, items),
     )
     if as_json:
         print_json(report.to_dict())
         return
     if report.graph is not None:
         _print_graph(name, report.graph)
+        return
+    if report.interactions is not None:
+        print_interactions(name, report.interactions)
         return
     columns = report.dataset.columns
     shown = ", ".join(columns[:12]) + (

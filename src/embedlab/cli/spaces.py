@@ -120,12 +120,14 @@ def _print_item_neighbours(space: str, result: Any, as_json: bool) -> None:
         print_json(result.to_dict())
         return
     linked = set(result.graph_neighbours or [])
-    columns = ["#", "score", "id", "label"] + (
+    texts = any(hit.text for hit in result.hits)  # e.g. a film's title beside its id
+    columns = ["#", "score", "id", *(["text"] if texts else []), "label"] + (
         ["edge"] if result.graph_neighbours is not None else []
     )
     table = Table(*columns, title=f"Nearest to item {result.item!r} in {space}")
     for hit in result.hits:
-        row = [str(hit.rank), f"{hit.score:.3f}", hit.id, str(hit.label or "")]
+        text = [(hit.text or "")[:60]] if texts else []
+        row = [str(hit.rank), f"{hit.score:.3f}", hit.id, *text, str(hit.label or "")]
         table.add_row(*row, *(["yes" if hit.id in linked else ""] if columns[-1] == "edge" else []))
     out.print(table)
     if result.graph_neighbours is not None:
@@ -258,13 +260,25 @@ def evaluate(
     spectral: Annotated[
         bool, typer.Option(help="Add the Laplacian-eigenmaps baseline for graphs")
     ] = True,
+    recommend: Annotated[
+        bool,
+        typer.Option("--recommend", help="Ratings: precision/recall/NDCG@k vs popularity"),
+    ] = False,
     seed: SeedOption = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Linear-probe and kNN accuracy of spaces predicting a label (downstream validation); with
     --links, link prediction on a graph; with --benchmark, intrinsic word-vector benchmarks of a
-    words dataset."""
+    words dataset; with --recommend, top-k ranking of held-out ratings (k from -k)."""
     from embedlab.pipeline.evaluate import evaluate as run_evaluate
+
+    if recommend:
+        from embedlab.cli.recommend import print_recommend_evaluation
+        from embedlab.pipeline.recommend import evaluate_recommendations
+
+        report = evaluate_recommendations(workspace(ctx), name, spaces or None, k=k, seed=seed)
+        print_recommend_evaluation(report, as_json)
+        return
 
     if links:
         from embedlab.pipeline.links import evaluate_links

@@ -22,6 +22,7 @@ import pandas as pd
 from embedlab import progress
 from embedlab.config import cache_dir
 from embedlab.errors import EmbedlabError, NotFoundError, did_you_mean
+from embedlab.io import movielens
 from embedlab.io.images import images_from_array, read_idx
 from embedlab.io.readers import read_source, read_zip_member
 
@@ -44,10 +45,16 @@ class SandboxDataset:
     #: graphs: the edges (columns source, target and maybe weight); `read` gives the nodes
     read_edges: Callable[[], pd.DataFrame] | None = None
     weight_column: str | None = None
+    #: ratings: interactions, items and users (see io.movielens); `read` gives the items
+    read_ratings: Callable[[Path | None], movielens.RatingsSource] | None = None
 
     @property
     def is_graph(self) -> bool:
         return self.read_edges is not None
+
+    @property
+    def is_ratings(self) -> bool:
+        return self.read_ratings is not None
 
     def is_available(self) -> bool:
         return self.fetch_files is None or self.locate() is not None
@@ -359,6 +366,20 @@ SANDBOX: dict[str, SandboxDataset] = {
         "fashion-mnist",
         "28x28 grey images of clothes in 10 classes (60,000 train + 10,000 test)",
         ("train", "test"),
+    ),
+    "movielens-100k": SandboxDataset(
+        name="movielens-100k",
+        description="MovieLens-100K ratings: 943 users x 1,682 movies (title, genre), 100,000 "
+        "ratings with timestamps",
+        n_items=1_682,
+        source=movielens.SOURCE,
+        license=movielens.LICENSE,
+        text_column="title",
+        label_column="genre",
+        locate=movielens.locate,
+        fetch_files=movielens.fetch,
+        read=lambda location: movielens.read(location).items,
+        read_ratings=movielens.read,
     ),
     "fashion-mnist-test": _fashion_mnist(
         "fashion-mnist-test",

@@ -3,6 +3,7 @@
 from embedlab.methods import (  # noqa: F401
     clip,
     cnn,
+    collaborative,
     conse,
     graph,
     image,

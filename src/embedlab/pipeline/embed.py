@@ -27,6 +27,7 @@ from embedlab import methods, progress
 from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
 from embedlab.methods.base import Embedder
 from embedlab.pipeline.graphs import edges_entry, graph_input
+from embedlab.pipeline.interactions import interaction_input, interactions_entry, store_user_space
 from embedlab.pipeline.spaces import store_space
 from embedlab.preprocess.image import ImageDecodeError, decode_rgb
 from embedlab.store.catalog import Entry
@@ -139,6 +140,10 @@ def method_input(
         if workspace is None:
             raise InvalidInputError(f"Method '{estimator.name}' needs the workspace's edges.")
         return graph_input(workspace, dataset), []
+    if estimator.modality == "interactions":
+        if workspace is None:
+            raise InvalidInputError(f"Method '{estimator.name}' needs the workspace's ratings.")
+        return interaction_input(workspace, dataset), []
     if estimator.modality == "image":
         column = columns[0] if columns else dataset.meta.get("image_column")
         if column is None:
@@ -275,7 +280,7 @@ def embed(
     if batch_rows < 1:
         raise InvalidInputError(f"batch_rows must be an int >= 1; got {batch_rows}.")
     inputs, used_columns = method_input(dataset, estimator, columns, workspace)
-    sources = [dataset, edges_entry(workspace, dataset)] if estimator.modality == "graph" else None
+    sources = _sources(workspace, dataset, estimator)
     signature = _signature(method, estimator, used_columns, dataset)
     complete = workspace.catalog.get("space", name, space)
     partial = workspace.catalog.get("space", name, space + PARTIAL_SUFFIX)
@@ -310,6 +315,9 @@ def embed(
         ids = np.asarray(dataset.ids(), dtype=object)
         _embed_batches(estimator, inputs, ids, remaining, state, batch_rows, len(order))
         space_obj = _finish(workspace, dataset, space, state, signature, run, estimator, sources)
+        if estimator.modality == "interactions":  # one fit, two spaces: items here, users there
+            report = space_obj.meta["method_report"]
+            store_user_space(workspace, dataset, space, estimator, signature, report)
     return EmbedReport(
         space_obj,
         False,
@@ -318,6 +326,15 @@ def embed(
         time.time() - started,
         space_obj.meta["method_report"],
     )
+
+
+def _sources(workspace: Workspace, dataset: Dataset, estimator: Embedder) -> list[Any] | None:
+    """What a space is computed from besides the dataset: a graph's edges, the ratings."""
+    if estimator.modality == "graph":
+        return [dataset, edges_entry(workspace, dataset)]
+    if estimator.modality == "interactions":
+        return [dataset, interactions_entry(workspace, dataset)]
+    return None
 
 
 def _reused(workspace: Workspace, name: str, space: str, started: float) -> EmbedReport:

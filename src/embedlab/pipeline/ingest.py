@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from embedlab.io.images import read_image_source
 from embedlab.io.items import prepare_items
 from embedlab.io.readers import read_source
 from embedlab.io.sandbox import SandboxDataset, get_sandbox
+from embedlab.pipeline.interactions import InteractionOptions, ingest_interactions
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Dataset, Workspace, validate_name
 
@@ -39,6 +41,8 @@ class IngestReport:
     skipped_lines: list[int] | None = None
     #: for a graph: nodes, edges, self-loops, merged duplicates, isolated nodes, directed
     graph: dict[str, Any] | None = None
+    #: for ratings: users, items, interactions, merged duplicate pairs and the rule used
+    interactions: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -54,6 +58,7 @@ class IngestReport:
             "skipped_files": self.dataset.meta.get("skipped_files", []),
             "duration_s": round(self.duration_s, 3),
             "graph": self.graph,
+            "interactions": self.interactions,
         }
 
 
@@ -89,6 +94,7 @@ def ingest(
     id: str | None = None,
     limit: int | None = None,
     graph: GraphOptions | None = None,
+    interactions: InteractionOptions | None = None,
 ) -> IngestReport:
     """Read `source` (a table or text file, a folder of images, an IDX or .npy file of images,
     or `sandbox:NAME`) and store it as dataset `name`; with `limit`, a seeded sample of that
@@ -107,6 +113,14 @@ def ingest(
         if source_text.startswith(SANDBOX_PREFIX)
         else None
     )
+    if interactions is not None or (sandbox is not None and sandbox.is_ratings):
+        if limit is not None or graph is not None:
+            raise InvalidInputError("--limit and graph options do not apply to interactions.")
+        started = time.time()
+        stats = ingest_interactions(
+            workspace, name, source_text, interactions, sandbox, text=text, label=label, id=id
+        )
+        return _ratings_report(workspace.dataset(name), stats, started)
     if (
         graph is not None
         or source_text.lower().endswith(EDGE_LIST_SUFFIXES)
@@ -156,6 +170,18 @@ def ingest(
         skipped_rows=prepared.skipped_rows,
         duration_s=run.duration_s,
         skipped_lines=prepared.skipped_lines,
+    )
+
+
+def _ratings_report(dataset: Dataset, stats: dict[str, Any], started: float) -> IngestReport:
+    """What ingesting interactions did (items as the dataset, users as NAME-users)."""
+    return IngestReport(
+        dataset=dataset,
+        n_items=len(dataset),
+        skipped_empty_text=0,
+        skipped_rows=[],
+        duration_s=time.time() - started,
+        interactions=stats,
     )
 
 

@@ -97,19 +97,34 @@ def item_neighbours(
     linked = None
     if is_graph(dataset):
         ids = dataset.ids()
-        rows = graph_neighbours(workspace, dataset, ids.index(str(item)))
+        rows = graph_neighbours(workspace, dataset, _row_of(workspace.space(dataset, space), item))
         linked = [ids[int(r)] for r in rows]
     return ItemNeighbours(str(item), hits, linked)
 
 
 def _row_of(space: Space, item: str) -> int:
+    """The row of an item id; failing that, of the one item whose text is exactly `item` (so a
+    film is found by its title as well as its id)."""
     ids = space.ids()
     try:
         return ids.index(item)
     except ValueError:
+        pass
+    column = space.source.text_column
+    texts = space.source.column(column) if column else []
+    rows = [row for row, text in enumerate(texts) if text == item]
+    if len(rows) == 1:
+        return rows[0]
+    if rows:
+        shown = ", ".join(f"'{ids[r]}'" for r in rows[:5])
         raise NotFoundError(
-            f"No item with id '{item}' in dataset '{space.dataset}' ({len(ids)} items)."
-        ) from None
+            f"'{item}' is the title of {len(rows)} items in dataset '{space.dataset}' (ids "
+            f"{shown}); give the id instead."
+        )
+    raise NotFoundError(
+        f"No item with id '{item}' in dataset '{space.dataset}' ({len(ids)} items)"
+        + (f", nor with that {column}." if column else ".")
+    )
 
 
 def _stored_neighbours(
