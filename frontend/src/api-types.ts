@@ -506,6 +506,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/datasets/{name}/spaces/{space}/recommend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recommend For User
+         * @description The top-k items the user has not seen (a collaborative space: als, bpr, svd), each with
+         *     the seen items nearest to it; an unknown user is a 404 with the closest ids.
+         */
+        get: operations["recommend_for_user_api_datasets__name__spaces__space__recommend_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1149,6 +1170,42 @@ export interface components {
             issues: components["schemas"]["QualityIssue"][];
         };
         /**
+         * Recommendations
+         * @description A user's top unseen items (rows on the item map) and their history, best rated first.
+         */
+        Recommendations: {
+            /** Dataset */
+            dataset: string;
+            /** Space */
+            space: string;
+            /** User */
+            user: string;
+            /** Picks */
+            picks: components["schemas"]["RecommendedItem"][];
+            /** History */
+            history: components["schemas"]["SeenItemInfo"][];
+        };
+        /**
+         * RecommendedItem
+         * @description One recommendation, with the seen items nearest to it as the reason.
+         */
+        RecommendedItem: {
+            /** Rank */
+            rank: number;
+            /** Id */
+            id: string;
+            /** Row */
+            row: number;
+            /** Text */
+            text: string | null;
+            /** Label */
+            label: string | null;
+            /** Score */
+            score: number;
+            /** Because */
+            because: components["schemas"]["SeenItemInfo"][];
+        };
+        /**
          * RunInfo
          * @description One run of the manifest: what made a result, with which parameters and versions.
          */
@@ -1219,6 +1276,22 @@ export interface components {
             space: string;
             /** Hits */
             hits: components["schemas"]["SearchHit"][];
+        };
+        /**
+         * SeenItemInfo
+         * @description An item the user has seen: their rating (or count), and its similarity to a pick.
+         */
+        SeenItemInfo: {
+            /** Id */
+            id: string;
+            /** Row */
+            row: number;
+            /** Text */
+            text: string | null;
+            /** Value */
+            value: number;
+            /** Similarity */
+            similarity?: number | null;
         };
         /**
          * SelectionPage
@@ -2253,6 +2326,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImageQualityResult"];
+                };
+            };
+            /** @description The request was refused (one error body). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    recommend_for_user_api_datasets__name__spaces__space__recommend_get: {
+        parameters: {
+            query: {
+                user: string;
+                k?: number;
+                explain?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+                space: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recommendations"];
                 };
             };
             /** @description The request was refused (one error body). */

@@ -137,3 +137,26 @@ def test_fresh_cache_says_how_to_fetch(tmp_path: Path, monkeypatch) -> None:
         pytest.skip("recbole is installed here, so the data is always available")
     with pytest.raises(NotFoundError, match="embedlab datasets fetch movielens-100k"):
         ingest(Workspace(tmp_path / "ws"), "ml", "sandbox:movielens-100k")
+
+
+def test_api_recommend_and_the_maps(ml: Workspace) -> None:
+    from fastapi.testclient import TestClient
+
+    from embedlab.api import create_app
+    from embedlab.pipeline.project import project_space
+
+    project_space(ml, "ml", "als", method="pca", dims=2)
+    project_space(ml, "ml-users", "als", method="pca", dims=2)
+    client = TestClient(create_app(ml))
+    response = client.get("/api/datasets/ml/spaces/als/recommend", params={"user": "196", "k": 5})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    ids = ml.dataset("ml").ids()
+    assert [p["rank"] for p in body["picks"]] == [1, 2, 3, 4, 5]
+    assert all(ids[p["row"]] == p["id"] for p in body["picks"] + body["history"])
+    assert len(body["history"]) == 39
+    missing = client.get("/api/datasets/ml/spaces/als/recommend", params={"user": "19666"})
+    assert missing.status_code == 404 and "Did you mean" in missing.json()["error"]["message"]
+    for name in ("ml", "ml-users"):  # both sides of the fit are ordinary spaces of the app
+        url = f"/api/datasets/{name}/spaces/als/projection"
+        assert client.get(url, params={"method": "pca"}).status_code == 200

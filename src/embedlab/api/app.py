@@ -26,6 +26,7 @@ from embedlab.api.routes_analysis import router as analysis_router
 from embedlab.api.routes_items import router as items_router
 from embedlab.api.routes_map import router as map_router
 from embedlab.api.routes_quality import router as quality_router
+from embedlab.api.routes_recommend import router as recommend_router
 from embedlab.api.security import GuardMiddleware
 from embedlab.pipeline.items_view import ItemIndex
 from embedlab.store.workspace import Workspace
@@ -107,7 +108,8 @@ def create_app(
     )
     app.state.embedlab = AppState(workspace)
     install_error_handlers(app)
-    for router in (map_router, items_router, quality_router, analysis_router):
+    routers = (map_router, items_router, quality_router, analysis_router, recommend_router)
+    for router in routers:
         app.include_router(router, prefix="/api", responses=ERROR_RESPONSES)
     install_docs(app)
     app.add_middleware(

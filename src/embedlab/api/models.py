@@ -482,3 +482,38 @@ class ErrorBody(BaseModel):
     """The one error body of every failure."""
 
     error: ErrorDetail
+
+
+# -- recommendations ------------------------------------------------------------------------------
+
+
+class SeenItemInfo(BaseModel):
+    """An item the user has seen: their rating (or count), and its similarity to a pick."""
+
+    id: str
+    row: int
+    text: str | None
+    value: float
+    similarity: float | None = None
+
+
+class RecommendedItem(BaseModel):
+    """One recommendation, with the seen items nearest to it as the reason."""
+
+    rank: int
+    id: str
+    row: int
+    text: str | None
+    label: str | None
+    score: float
+    because: list[SeenItemInfo]
+
+
+class Recommendations(BaseModel):
+    """A user's top unseen items (rows on the item map) and their history, best rated first."""
+
+    dataset: str
+    space: str
+    user: str
+    picks: list[RecommendedItem]
+    history: list[SeenItemInfo]

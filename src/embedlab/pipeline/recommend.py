@@ -39,6 +39,7 @@ POPULARITY = "popularity (baseline)"
 @dataclass
 class SeenItem:
     id: str
+    row: int  # in the items dataset (the map's row)
     text: str | None
     value: float  # the rating (or count) the user gave it
     similarity: float | None = None  # to the pick it explains
@@ -48,6 +49,7 @@ class SeenItem:
 class Pick:
     rank: int
     id: str
+    row: int
     text: str | None
     label: str | None
     score: float
@@ -122,11 +124,14 @@ def recommend(
         Pick(
             rank=rank + 1,
             id=ids[item],
+            row=int(item),
             text=texts[item],
             label=None if labels[item] is None else str(labels[item]),
             score=round(float(scores[item]), 4),
             because=[
-                SeenItem(ids[seen[j]], texts[seen[j]], float(values[j]), round(float(s), 4))
+                SeenItem(
+                    ids[seen[j]], int(seen[j]), texts[seen[j]], float(values[j]), round(float(s), 4)
+                )
                 for j, s in because[rank]
             ],
         )
@@ -150,7 +155,7 @@ def _nearest_seen(
 def _history(dataset: Dataset, seen: np.ndarray, values: np.ndarray) -> list[SeenItem]:
     ids, texts = dataset.ids(), _payload(dataset, dataset.text_column)
     order = np.argsort(-values, kind="stable")
-    return [SeenItem(ids[seen[j]], texts[seen[j]], float(values[j])) for j in order]
+    return [SeenItem(ids[seen[j]], int(seen[j]), texts[seen[j]], float(values[j])) for j in order]
 
 
 # -- evaluation ----------------------------------------------------------------------------------
