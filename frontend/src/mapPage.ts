@@ -21,6 +21,7 @@ import {
 } from './api';
 import { $, clear, el, categoryColour, guarded, RAMP, status } from './dom';
 import { itemCard } from './items';
+import { recommendForm } from './recommendPanel';
 import { Mode, ScatterView } from './scatter';
 import { field, fields, forgetFields, labelField, loadInfo, state } from './state';
 
@@ -67,6 +68,11 @@ export async function renderMap(root: HTMLElement): Promise<void> {
   const tooltip = el('div', { id: 'tooltip', class: 'tooltip', hidden: true });
   const side = el('aside', { id: 'side', class: 'side' });
   root.append(el('div', { class: 'map-page' }, el('section', { class: 'map-column' }, toolbar, mapBox, legend, tooltip), side));
+  const recommend = recommendForm(side, {  // ratings: a user's picks and history on the map
+    select: (rows) => { mapModel.view?.select(rows, true); mapModel.view?.zoomTo(rows); },
+    open: (id) => void showItem(side, id),
+  });
+  if (recommend) toolbar.append(recommend);
   renderSelection(side, null);
 
   if (!projections.length) {

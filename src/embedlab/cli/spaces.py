@@ -270,8 +270,6 @@ def evaluate(
     """Linear-probe and kNN accuracy of spaces predicting a label (downstream validation); with
     --links, link prediction on a graph; with --benchmark, intrinsic word-vector benchmarks of a
     words dataset; with --recommend, top-k ranking of held-out ratings (k from -k)."""
-    from embedlab.pipeline.evaluate import evaluate as run_evaluate
-
     if recommend:
         from embedlab.cli.recommend import print_recommend_evaluation
         from embedlab.pipeline.recommend import evaluate_recommendations
@@ -279,6 +277,8 @@ def evaluate(
         report = evaluate_recommendations(workspace(ctx), name, spaces or None, k=k, seed=seed)
         print_recommend_evaluation(report, as_json)
         return
+
+    from embedlab.pipeline.evaluate import evaluate as run_evaluate
 
     if links:
         from embedlab.pipeline.links import evaluate_links

@@ -1,0 +1,82 @@
+"""The app on a ratings dataset (real chromium): choosing a user lists their picks and history
+and selects both on the item map."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from embedlab.api import create_app
+from embedlab.io.sandbox import get_sandbox
+from embedlab.pipeline.embed import embed
+from embedlab.pipeline.ingest import ingest
+from embedlab.pipeline.project import project_space
+from embedlab.pipeline.recommend import recommend
+from embedlab.store.workspace import Workspace
+from tests.api.test_browser import browser, open_map, shot  # noqa: F401  (browser: a fixture)
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def ratings_workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    get_sandbox("movielens-100k").fetch()
+    ws = Workspace(tmp_path_factory.mktemp("ml-app") / "ws")
+    ingest(ws, "ml", "sandbox:movielens-100k")
+    embed(ws, "ml", "als", params={"factors": 16, "iterations": 5})
+    project_space(ws, "ml", "als", method="pca", dims=2)
+    return ws
+
+
+@pytest.fixture(scope="module")
+def server(ratings_workspace: Workspace) -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(create_app(ratings_workspace), host="127.0.0.1", port=port)
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not instance.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert instance.started, "the app server did not start"
+    yield f"http://127.0.0.1:{port}"
+    instance.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_choosing_a_user_highlights_picks_and_history(
+    browser,
+    server: str,
+    ratings_workspace: Workspace,
+    tmp_path: Path,  # noqa: F811
+) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, base_url=server)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    open_map(page, "ml", "als")
+    page.fill("#recommend-user", "196")
+    page.click("#recommend-form button")
+    page.wait_for_function("window.__embedlab.recommendation !== undefined")
+    shown = page.evaluate("window.__embedlab.recommendation")
+    expected = recommend(ratings_workspace, "ml", "als", "196", k=10)
+    assert shown["picks"] == [p.row for p in expected.picks]
+    assert sorted(shown["history"]) == sorted(h.row for h in expected.history)
+    assert page.locator("#recommendations .card").count() == 10
+    assert page.locator("#history .card").count() == 39
+    selected = page.evaluate("Array.from(window.__embedlab.scatter.plot.get('selectedPoints'))")
+    assert sorted(selected) == sorted(shown["picks"] + shown["history"])
+    shot(page, "recommend-user-196")
+    page.fill("#recommend-user", "nobody")
+    page.click("#recommend-form button")
+    page.wait_for_function("document.querySelector('#status')?.textContent.includes('No user')")
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
