@@ -156,3 +156,19 @@ def test_cli_ingest_ratings_and_exit_codes(run, tmp_path: Path) -> None:
     assert_clear_error(code, err, "--interactions USER,ITEM[,RATING]")
     code, _, err = run("recommend", "films", "als", "--user", "u1")
     assert_clear_error(code, err, "No space 'als'")
+
+
+def test_small_file_end_to_end_without_timestamps(ws: Workspace, tmp_path: Path) -> None:
+    from embedlab.pipeline.embed import embed
+    from embedlab.pipeline.recommend import evaluate_recommendations, recommend
+
+    ratings = write(tmp_path, "r.csv", RATINGS)
+    ingest(ws, "films", ratings, interactions=options(ts=None))
+    embed(ws, "films", "svd", params={"factors": 2})
+    assert ws.space_names("films-users") == ["svd"]
+    picks = recommend(ws, "films", "svd", "u3", k=5).picks
+    assert {p.id for p in picks} == {"a", "c"}  # everything u3 has not seen (b)
+    report = evaluate_recommendations(ws, "films", seed=1)
+    assert report.split.startswith("seeded 20% per user") and report.n_test == 2  # u1, u2
+    ingest(ws, "films", ratings, interactions=options(ts=None))  # again: both spaces go
+    assert ws.space_names("films") == [] and ws.space_names("films-users") == []

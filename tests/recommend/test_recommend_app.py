@@ -7,7 +7,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import uvicorn
@@ -53,10 +52,9 @@ def server(ratings_workspace: Workspace) -> Iterator[str]:
 
 
 def test_choosing_a_user_highlights_picks_and_history(
-    browser,
+    browser,  # noqa: F811  (the fixture imported above)
     server: str,
     ratings_workspace: Workspace,
-    tmp_path: Path,  # noqa: F811
 ) -> None:
     context = browser.new_context(viewport={"width": 1400, "height": 900}, base_url=server)
     page = context.new_page()
