@@ -289,8 +289,9 @@ class BPR(ImplicitEmbedder):
 
 @register
 class InteractionSVD(CollaborativeEmbedder):
-    """Truncated SVD of the users x items matrix (randomised, seeded): U sqrt(S) for users,
-    V sqrt(S) for items, so their dot product is the rank-k reconstruction."""
+    """Truncated SVD of the users x items matrix (ARPACK, seeded start; dense below 4 extra
+    dimensions): U sqrt(S) for users, V sqrt(S) for items, so their dot product is the rank-k
+    reconstruction. Signs are fixed (largest item entry positive) so a fit is reproducible."""
 
     name = "svd"
     summary = "Truncated SVD of the interaction matrix: the recommendation baseline"
@@ -301,14 +302,22 @@ class InteractionSVD(CollaborativeEmbedder):
         self.seed = seed
 
     def fit(self, X: Any) -> InteractionSVD:
-        """Randomised SVD (scikit-learn); at most min(users, items) - 1 factors."""
+        """The top singular triplets; at most min(users, items) - 1 factors."""
         self._validate_params()
         data = as_interaction_input(X, type(self).__name__)
-        from sklearn.utils.extmath import randomized_svd
-
         matrix = data.to_scipy(self.values).astype(np.float64)
         k = max(1, min(self.factors, min(matrix.shape) - 1))
-        u, s, vt = randomized_svd(matrix, k, n_iter=7, random_state=self.seed)
+        if k < min(matrix.shape) - 4:
+            from scipy.sparse.linalg import svds
+
+            start = np.random.default_rng(self.seed).uniform(-1, 1, min(matrix.shape))
+            u, s, vt = svds(matrix, k=k, v0=start)
+        else:
+            u, s, vt = np.linalg.svd(matrix.toarray(), full_matrices=False)
+        order = np.argsort(-s)[:k]
+        u, s, v = u[:, order], s[order], vt[order].T
+        signs = np.sign(v[np.abs(v).argmax(axis=0), np.arange(k)])
+        signs[signs == 0] = 1
         root = np.sqrt(s)
-        self._set_vectors(vt.T * root, u * root, data)
+        self._set_vectors(v * signs * root, u * signs * root, data)
         return self
