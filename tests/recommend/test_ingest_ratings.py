@@ -123,6 +123,8 @@ def test_bad_timestamp_and_bad_option(ws: Workspace, tmp_path: Path) -> None:
         ingest(ws, "films", ratings, interactions=options())
     with pytest.raises(InvalidInputError, match="USER,ITEM or USER,ITEM,RATING"):
         InteractionColumns.parse("user")
+    with pytest.raises(InvalidInputError, match="'digits' has no ratings"):
+        ingest(ws, "films", "sandbox:digits", interactions=options())
 
 
 def test_cli_ingest_ratings_and_exit_codes(run, tmp_path: Path) -> None:

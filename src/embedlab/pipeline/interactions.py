@@ -125,9 +125,12 @@ def read_interaction_source(
 ) -> InteractionData:
     """Interactions, items and users from a file (and an items file) or a ratings sandbox."""
     if sandbox is not None:
+        if sandbox.read_ratings is None:
+            raise InvalidInputError(
+                f"The sandbox dataset '{sandbox.name}' has no ratings; movielens-100k has."
+            )
         if not sandbox.is_available():
             sandbox.load()  # raises the "fetch it first" error
-        assert sandbox.read_ratings is not None
         ratings = sandbox.read_ratings(sandbox.locate())
         described = f"sandbox dataset '{sandbox.name}'"
         columns = InteractionColumns("user", "item", "rating", "timestamp")
