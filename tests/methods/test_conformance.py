@@ -49,6 +49,7 @@ SMALL_PARAMS = {
     "deepwalk": SMALL_WALKS,
     "node2vec": {**SMALL_WALKS, "p": 0.5, "q": 2.0},
     "spectral": {"n_components": 4},
+    "elmo": {"dim": 8, "max_epochs": 1, "min_count": 1},
     "clip-onnx": build_tiny_clip(Path(tempfile.mkdtemp(prefix="embedlab-tiny-clip-"))),
 }
 
