@@ -40,7 +40,8 @@ def find_occurrences(texts: list[str], word: str, lowercase: bool = True) -> lis
     if not target or len(token_spans(target, lowercase=False)) != 1:
         raise InvalidInputError(
             f"Expected one word (a single token); got {word!r}, which is "
-            f"{len(token_spans(target, lowercase=False))} tokens."
+            f"{len(token_spans(target, lowercase=False))} tokens (Korean: one morpheme, e.g. 배 "
+            "rather than 배를)."
         )
     key = target.lower() if lowercase else target
     found = []
