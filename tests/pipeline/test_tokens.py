@@ -76,7 +76,8 @@ def test_korean_bae_with_minilm_and_elmo_side_by_side(ws: Workspace, tmp_path: P
         id="id",
     )
     params = {"dim": 16, "max_epochs": 1, "min_count": 1, "batch_size": 8}
-    embed(ws, "ko", "elmo", params=params)
+    fitted = embed(ws, "ko", "elmo", params=params).method_report
+    assert np.isfinite(fitted["heldout_perplexity"]) and fitted["unigram_perplexity"] > 1
     minilm = token_dataset(ws, "ko", "배", "minilm")
     elmo = token_dataset(ws, "ko", "배", "elmo")
     assert minilm.dataset == elmo.dataset == "ko-tokens"  # 배 cannot be part of a name
