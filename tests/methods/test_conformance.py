@@ -66,6 +66,7 @@ SMALL_PARAMS = {
     "als": {"factors": 8, "iterations": 5},
     "bpr": {"factors": 8, "iterations": 20},
     "svd": {"factors": 8},
+    "elmo": {"dim": 8, "max_epochs": 1, "min_count": 1},
     "clip-onnx": build_tiny_clip(Path(tempfile.mkdtemp(prefix="embedlab-tiny-clip-"))),
 }
 

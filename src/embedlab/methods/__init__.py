@@ -5,6 +5,7 @@ from embedlab.methods import (  # noqa: F401
     cnn,
     collaborative,
     conse,
+    elmo,
     graph,
     image,
     linear,
