@@ -44,8 +44,12 @@ class QualityReport:
         that raised the flag."""
         rows = []
         for check in self.checks:
+            group_of = check.group_numbers()
             for row in check.flagged():
                 suggestion = check.suggestions[row] if check.suggestions is not None else None
+                if check.name == "near_duplicate" and int(row) in group_of:
+                    keeper = check.groups[group_of[int(row)] - 1][0]
+                    suggestion = f"remove: a copy of {self.ids[keeper]}"
                 rows.append(
                     {
                         "id": self.ids[row],
@@ -54,6 +58,7 @@ class QualityReport:
                         "given": self.labels[row] if self.labels is not None else None,
                         "suggestion": suggestion,
                         "signal": check.signal(row),
+                        "group": group_of.get(int(row)),
                     }
                 )
         return rows
