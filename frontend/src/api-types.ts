@@ -1119,6 +1119,8 @@ export interface components {
             suggestion: components["schemas"]["Scalar"];
             /** Signal */
             signal?: string | null;
+            /** Group */
+            group?: number | null;
         };
         /**
          * QualityRun

@@ -334,6 +334,7 @@ class QualityIssue(BaseModel):
     given: Scalar
     suggestion: Scalar
     signal: str | None = None  # which signal raised the flag (e.g. 'local+group', 'phash')
+    group: int | None = None  # the group (from 1) it was found in: near-duplicates, foreign
 
 
 class QualityRun(BaseModel):
