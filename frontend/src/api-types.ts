@@ -1149,6 +1149,20 @@ export interface components {
             };
             /** Issues */
             issues: components["schemas"]["QualityIssue"][];
+            /**
+             * Corrections Applied
+             * @default 0
+             */
+            corrections_applied: number;
+            /**
+             * Recheck
+             * @default {}
+             */
+            recheck: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
         };
         /**
          * RunInfo

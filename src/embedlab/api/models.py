@@ -347,6 +347,8 @@ class QualityRun(BaseModel):
     duplicate_groups: list[list[str]]
     label_confusion: dict[str, dict[str, int]]
     issues: list[QualityIssue]
+    corrections_applied: int = 0  # labels changed by the corrections recorded so far
+    recheck: dict[str, dict[str, int]] = {}  # per check: resolved, remaining, new
 
 
 class LabelIssue(ItemSummary):
