@@ -204,8 +204,8 @@ def test_quality_report_json_and_export(run, tmp_path: Path) -> None:
     assert report["checks"]["near_duplicate"]["by_signal"]["phash"] == 0  # 8x8: no hash
     assert report["checks"]["label_issue"]["skipped_unlabelled"] == 0
     lines = export.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "id,issue,score,given,suggestion,signal" and len(lines) > 1
-    assert any(",label_issue," in line and line.endswith(",confident_learning") for line in lines)
+    assert lines[0] == "id,issue,score,given,suggestion,signal,group" and len(lines) > 1
+    assert any(",label_issue," in line and line.endswith(",confident_learning,") for line in lines)
     code, out, _ = run("quality", "digits", "pca")
     assert code == 0 and "label_issue" in out
 

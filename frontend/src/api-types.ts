@@ -1140,6 +1140,8 @@ export interface components {
             suggestion: components["schemas"]["Scalar"];
             /** Signal */
             signal?: string | null;
+            /** Group */
+            group?: number | null;
         };
         /**
          * QualityRun
@@ -1168,6 +1170,20 @@ export interface components {
             };
             /** Issues */
             issues: components["schemas"]["QualityIssue"][];
+            /**
+             * Corrections Applied
+             * @default 0
+             */
+            corrections_applied: number;
+            /**
+             * Recheck
+             * @default {}
+             */
+            recheck: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
         };
         /**
          * Recommendations

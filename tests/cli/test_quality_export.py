@@ -61,7 +61,7 @@ def test_one_audit_of_a_text_dataset_with_options(run, topics_csv: Path, tmp_pat
     assert report["checks"]["outlier"]["params"]["fence"] == 2.5
     with export.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0]) == ["id", "issue", "score", "given", "suggestion", "signal"]
+    assert list(rows[0]) == ["id", "issue", "score", "given", "suggestion", "signal", "group"]
     assert all(r["signal"] for r in rows)
     quality_runs = [r for r in Workspace(tmp_path / "ws").manifest.runs("t") if r.kind == "quality"]
     params = quality_runs[-1].params

@@ -4,10 +4,11 @@ distance's distribution, as Datalab does) and as a member of a small group the r
 ignores (foreign data arrives in groups: a scraped batch, another camera).
 
 A group's items are close to one another, so a score relative to their neighbours calls them
-normal. What gives them away is that the rest of the data hardly ever picks them as neighbours:
-the share of the k-NN edges of outsiders that point into the group (its inflow) is small.
-Candidate groups are the small connected components of the mutual k-NN graph, grown greedily
-while the group's conductance falls, then kept when their inflow is low.
+normal. What gives them away is that the rest of the data hardly ever picks them as neighbours
+although they pick it: few k-NN edges come into the group, and few for each edge that leaves it.
+Candidate groups are the small components of the mutual k-NN graph whose pairs share
+neighbours, grown greedily while the group's conductance falls, then kept when their inflow is
+low and one-sided.
 """
 
 from __future__ import annotations
@@ -52,68 +53,119 @@ def _adjacency(indices: np.ndarray, n: int) -> csr_matrix:
     return csr_matrix((data, (rows, indices.ravel())), shape=(n, n))
 
 
+def _seed_components(nearest: csr_matrix, directed: csr_matrix, shared_min: int) -> np.ndarray:
+    """Component of each row in the graph of mutual pairs of `nearest` (the first mutual_k
+    neighbours) that also share at least `shared_min` of their k neighbours in `directed`
+    (shared-nearest-neighbour links, as in Jarvis-Patrick clustering): a stray mutual link
+    between a foreign item and an ordinary one shares few neighbours, so it does not merge the
+    foreign group into the bulk."""
+    n = directed.shape[0]
+    mutual = nearest.multiply(nearest.T).tocoo()
+    keep = mutual.row < mutual.col
+    rows, cols = mutual.row[keep], mutual.col[keep]
+    shared = np.asarray(directed[rows].multiply(directed[cols]).sum(axis=1)).ravel()
+    strong = shared >= shared_min
+    links = csr_matrix(
+        (np.ones(int(strong.sum()), dtype=np.float32), (rows[strong], cols[strong])), shape=(n, n)
+    )
+    return connected_components(links, directed=False)[1]
+
+
 def _grow(
     seed_rows: np.ndarray, symmetric: csr_matrix, degree: np.ndarray, max_size: int
 ) -> tuple[np.ndarray, float]:
     """Add, one at a time, the outside row that lowers the group's conductance most, while
-    any does (a greedy local sweep). Returns the rows and the final conductance."""
+    any does (a greedy local sweep over the group's frontier). Returns the rows and the final
+    conductance."""
+    indptr, indices, weights = symmetric.indptr, symmetric.indices, symmetric.data
     inside = np.zeros(symmetric.shape[0], dtype=bool)
     inside[seed_rows] = True
-    members = list(seed_rows)
-    edges_in = np.asarray(symmetric[seed_rows].sum(axis=0)).ravel()
+    edges_in: dict[int, float] = {}
+    for row in seed_rows:
+        for col, weight in zip(
+            indices[indptr[row] : indptr[row + 1]],
+            weights[indptr[row] : indptr[row + 1]],
+            strict=True,
+        ):
+            edges_in[int(col)] = edges_in.get(int(col), 0.0) + float(weight)
+    members = [int(r) for r in seed_rows]
     volume = float(degree[seed_rows].sum())
-    cut = volume - float(edges_in[seed_rows].sum())
+    cut = volume - sum(edges_in.get(r, 0.0) for r in members)
     while len(members) < max_size:
-        candidates = np.flatnonzero((edges_in > 0) & ~inside)
-        if not candidates.size:
+        frontier = np.fromiter((r for r in edges_in if not inside[r]), dtype=np.int64)
+        if not frontier.size:
             break
-        new_cut = cut + degree[candidates] - 2 * edges_in[candidates]
-        new_conductance = new_cut / (volume + degree[candidates])
+        links = np.fromiter((edges_in[r] for r in frontier), dtype=np.float64, count=frontier.size)
+        new_cut = cut + degree[frontier] - 2 * links
+        new_conductance = new_cut / (volume + degree[frontier])
         best = int(np.argmin(new_conductance))
         if new_conductance[best] >= cut / volume:
             break
-        row = int(candidates[best])
+        row = int(frontier[best])
         inside[row] = True
         members.append(row)
         cut, volume = float(new_cut[best]), volume + float(degree[row])
-        edges_in += symmetric[row].toarray().ravel()
+        for col, weight in zip(
+            indices[indptr[row] : indptr[row + 1]],
+            weights[indptr[row] : indptr[row + 1]],
+            strict=True,
+        ):
+            edges_in[int(col)] = edges_in.get(int(col), 0.0) + float(weight)
     return np.asarray(members, dtype=np.int64), cut / max(volume, 1e-12)
 
 
 def find_weak_groups(
     graph: NeighborGraph,
     *,
-    mutual_k: int = 10,
+    mutual_k: int | None = None,
+    shared_min: int | None = None,
     min_size: int = 5,
     max_fraction: float = 0.05,
-    max_inflow: float = 0.05,
+    max_inflow: float = 0.15,
+    max_in_out: float = 1 / 3,
 ) -> list[WeakGroup]:
     """Small groups (min_size to max_fraction of the items) that the rest of the data seldom
-    links to: inflow at most `max_inflow`."""
+    links to although they link to it: at most `max_inflow` of a group's k-NN edges come in
+    from outsiders, and at most `max_in_out` edges come in for each edge its members send out.
+    In data from one source the k-NN relation is close to symmetric (about as many edges
+    leave a region as enter it); a foreign batch points at the bulk, the bulk does not point
+    back. Seeds are shared-neighbour components of the mutual graph, grown by conductance;
+    `mutual_k` defaults to the graph's k and `shared_min` to half of it."""
     n, k = graph.indices.shape
-    mutual = _adjacency(graph.indices[:, : min(mutual_k, k)], n)
-    count, component = connected_components(mutual.multiply(mutual.T), directed=False)
-    sizes = np.bincount(component, minlength=count)
+    mutual_k = k if mutual_k is None else mutual_k
+    shared_min = k // 2 if shared_min is None else shared_min
+    directed = _adjacency(graph.indices, n)
+    nearest = _adjacency(graph.indices[:, : min(mutual_k, k)], n)
+    component = _seed_components(nearest, directed, shared_min)
+    sizes = np.bincount(component)
     max_size = max(min_size, int(max_fraction * n))
     seeds = np.flatnonzero((sizes >= min_size) & (sizes <= max_size))
     if not seeds.size:
         return []
-    directed = _adjacency(graph.indices, n)
     symmetric = (directed + directed.T).tocsr()
     degree = np.asarray(symmetric.sum(axis=1)).ravel()
     in_degree = np.asarray(directed.sum(axis=0)).ravel()
     order = np.argsort(component, kind="stable")
     starts = np.searchsorted(component[order], seeds)
-    groups = []
+    found: list[WeakGroup] = []
+    taken = np.zeros(n, dtype=bool)
+    candidates = []
     for seed, start in zip(seeds, starts, strict=True):
         rows, conductance = _grow(order[start : start + sizes[seed]], symmetric, degree, max_size)
         inside = np.zeros(n, dtype=bool)
         inside[rows] = True
         from_inside = int(inside[graph.indices[rows]].sum())
-        inflow = (float(in_degree[rows].sum()) - from_inside) / (k * len(rows))
-        if inflow <= max_inflow:
-            groups.append(WeakGroup(np.sort(rows), float(conductance), float(inflow)))
-    return groups
+        edges_in = float(in_degree[rows].sum()) - from_inside
+        edges_out = k * len(rows) - from_inside
+        inflow = edges_in / (k * len(rows))
+        if inflow <= max_inflow and edges_in <= max_in_out * edges_out:
+            candidates.append((edges_in / max(edges_out, 1), rows, conductance, inflow))
+    for _, rows, conductance, inflow in sorted(candidates, key=lambda c: c[0]):
+        if taken[rows].mean() > 0.5:  # seeds that grew into a group already found
+            continue
+        taken[rows] = True
+        found.append(WeakGroup(np.sort(rows), float(conductance), float(inflow)))
+    return found
 
 
 def find_outliers(
@@ -122,10 +174,12 @@ def find_outliers(
     k: int | None = None,
     fence: float = DEFAULT_FENCE,
     global_fence: float = DEFAULT_FENCE,
-    mutual_k: int = 10,
+    mutual_k: int | None = None,
+    shared_min: int | None = None,
     min_group: int = 5,
     max_group_fraction: float = 0.05,
-    max_inflow: float = 0.05,
+    max_inflow: float = 0.15,
+    max_in_out: float = 1 / 3,
 ) -> CheckResult:
     """Outliers from three signals, each flag naming the ones that raised it: `local` (log
     local outlier ratio beyond the robust fence), `global` (log distance to the k-th
@@ -139,9 +193,11 @@ def find_outliers(
     groups = find_weak_groups(
         graph,
         mutual_k=mutual_k,
+        shared_min=shared_min,
         min_size=min_group,
         max_fraction=max_group_fraction,
         max_inflow=max_inflow,
+        max_in_out=max_in_out,
     )
     group_score = np.ones(len(ratio))
     in_group = np.zeros(len(ratio), dtype=bool)
@@ -175,13 +231,16 @@ def find_outliers(
             "k": k,
             "fence": fence,
             "global_fence": global_fence,
-            "mutual_k": mutual_k,
+            "mutual_k": graph.k if mutual_k is None else mutual_k,
+            "shared_min": graph.k // 2 if shared_min is None else shared_min,
             "min_group": min_group,
             "max_group_fraction": max_group_fraction,
             "max_inflow": max_inflow,
+            "max_in_out": round(max_in_out, 6),
         },
         values=ratio,
         signals=signal_names(raised),
+        groups=[[int(row) for row in group.rows] for group in groups],
     )
 
 

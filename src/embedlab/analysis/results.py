@@ -36,9 +36,24 @@ class CheckResult:
         return str(self.signals[row])
 
     def flagged(self) -> np.ndarray:
-        """Rows flagged, worst first."""
+        """Rows flagged, worst first; the rows of one group side by side, in the place of
+        its worst member."""
         rows = np.flatnonzero(self.flags)
-        return rows[np.argsort(self.scores[rows], kind="stable")]
+        order = rows[np.argsort(self.scores[rows], kind="stable")]
+        group_of = self.group_numbers()
+        if not group_of:
+            return order
+        first: dict[int, int] = {}
+        keys = []
+        for position, row in enumerate(order):
+            group = group_of.get(int(row))
+            key = position if group is None else first.setdefault(group, position)
+            keys.append(key)
+        return order[np.argsort(np.asarray(keys), kind="stable")]
+
+    def group_numbers(self) -> dict[int, int]:
+        """Row -> the number (from 1) of the group it was found in, for rows in a group."""
+        return {int(row): number for number, group in enumerate(self.groups, 1) for row in group}
 
 
 def rank_scores(values: np.ndarray, bad: str) -> np.ndarray:

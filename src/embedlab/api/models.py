@@ -334,6 +334,7 @@ class QualityIssue(BaseModel):
     given: Scalar
     suggestion: Scalar
     signal: str | None = None  # which signal raised the flag (e.g. 'local+group', 'phash')
+    group: int | None = None  # the group (from 1) it was found in: near-duplicates, foreign
 
 
 class QualityRun(BaseModel):
@@ -346,6 +347,8 @@ class QualityRun(BaseModel):
     duplicate_groups: list[list[str]]
     label_confusion: dict[str, dict[str, int]]
     issues: list[QualityIssue]
+    corrections_applied: int = 0  # labels changed by the corrections recorded so far
+    recheck: dict[str, dict[str, int]] = {}  # per check: resolved, remaining, new
 
 
 class LabelIssue(ItemSummary):

@@ -80,6 +80,15 @@ def _print_quality(name: str, space: str, report: Any) -> None:
             ", ".join(f"{k}={v}" for k, v in details.items()),
         )
     out.print(summary)
+    if report.corrections_applied:
+        out.print(f"Audited with {report.corrections_applied:,} corrected label(s).")
+    if report.recheck:
+        line = "; ".join(
+            f"{check} {c['resolved']:,} resolved, {c['remaining']:,} remain, {c['new']:,} new"
+            for check, c in report.recheck.items()
+            if c["resolved"] or c["remaining"] or c["new"]
+        )
+        out.print(f"Since the last run: {line or 'nothing flagged before or now'}.")
     issues = [i for i in report.issues() if i["issue"] == "label_issue"][:15]
     if issues:
         table = Table("id", "given", "suggested", "score", title="Worst label issues")
@@ -193,9 +202,37 @@ def _numbers(values: dict[str, str], option: str) -> dict[str, float]:
     return numbers
 
 
+def correct(
+    ctx: typer.Context,
+    name: str,
+    corrections: Annotated[Path, typer.Argument(help="CSV/TSV/JSONL/Parquet: id + label")],
+    column: Annotated[
+        str | None,
+        typer.Option(help="Column of the corrected label [default: corrected, label, suggestion]"),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record label corrections from a file (e.g. `quality --export`'s CSV, edited: its label
+    issues' suggestions are taken). The given labels stay; the next `quality` run audits the
+    corrected ones and says which earlier issues are resolved."""
+    from embedlab.pipeline.corrections import correct_from_file
+
+    read = correct_from_file(workspace(ctx), name, corrections, column)
+    if as_json:
+        print_json({"recorded": len(read.corrections), "skipped": read.skipped})
+        return
+    skipped = ", ".join(f"{n:,} {why}" for why, n in read.skipped.items())
+    out.print(
+        f"Recorded {len(read.corrections):,} label correction(s) for '{name}'"
+        + (f" (skipped {skipped})" if skipped else "")
+        + f". Run `embedlab quality {name} SPACE` to re-check."
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add the quality verbs to the embedlab app."""
     app.command("quality")(quality_command)
+    app.command()(correct)
     app.command()(autolabel)
     app.command()(impute)
     app.command("image-quality")(image_quality_command)

@@ -18,7 +18,7 @@ from embedlab.store.workspace import Workspace, vectors_to_arrow
 if TYPE_CHECKING:
     from embedlab.pipeline.quality import QualityReport
 
-ISSUE_COLUMNS = ("id", "issue", "score", "given", "suggestion", "signal")
+ISSUE_COLUMNS = ("id", "issue", "score", "given", "suggestion", "signal", "group")
 
 
 def export_space(workspace: Workspace, name: str, space: str, out: str | Path) -> Path:
@@ -41,6 +41,7 @@ def export_space(workspace: Workspace, name: str, space: str, out: str | Path) -
 
 
 def export_issues(report: QualityReport, path: str | Path) -> Path:
-    """What to fix, as CSV: id, issue, score, given label, suggestion and the signal that
-    raised the flag (formulas neutralised)."""
+    """What to fix, as CSV: id, issue, score, given label, suggestion, the signal that raised
+    the flag and the group found together (near-duplicates, foreign groups; formulas
+    neutralised)."""
     return write_csv_file(path, ISSUE_COLUMNS, report.issues())

@@ -3,7 +3,9 @@ runs: vector checks on the space's stored neighbour graph (built once if missing
 checks when there is a label, image checks for image datasets, text checks for text datasets.
 Results go to the dataset's `quality-SPACE` columns (replaced atomically per run) with every
 option of every check in the run's params; `export` writes what to fix as CSV: id, issue,
-score, given, suggestion, signal.
+score, given, suggestion, signal, group. Label corrections recorded so far are applied to the
+audited labels (the given ones stay as they are), and the run says how many of the previous
+run's issues are resolved, remain, or are new.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from embedlab.analysis.checks import CheckData, resolve_options, run_checks
 from embedlab.analysis.quality import check_labels_usable
 from embedlab.analysis.results import CheckResult
 from embedlab.checks import check_int, check_seed
+from embedlab.pipeline.corrections import corrected_labels, recheck
 from embedlab.pipeline.graph import DEFAULT_K, neighbors
 from embedlab.pipeline.image_quality import measure_images
 from embedlab.store.manifest import RunRecord
@@ -35,6 +38,10 @@ class QualityReport:
     labels: list[Any] | None = None
     suggestions: list[str | None] = field(default_factory=list)
     confusion: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: how many labels the recorded corrections changed for this run
+    corrections_applied: int = 0
+    #: per check, the previous run's flags resolved / remaining and the new ones
+    recheck: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def check(self, name: str) -> CheckResult | None:
         return next((c for c in self.checks if c.name == name), None)
@@ -44,8 +51,12 @@ class QualityReport:
         that raised the flag."""
         rows = []
         for check in self.checks:
+            group_of = check.group_numbers()
             for row in check.flagged():
                 suggestion = check.suggestions[row] if check.suggestions is not None else None
+                if check.name == "near_duplicate" and int(row) in group_of:
+                    keeper = check.groups[group_of[int(row)] - 1][0]
+                    suggestion = f"remove: a copy of {self.ids[keeper]}"
                 rows.append(
                     {
                         "id": self.ids[row],
@@ -54,6 +65,7 @@ class QualityReport:
                         "given": self.labels[row] if self.labels is not None else None,
                         "suggestion": suggestion,
                         "signal": check.signal(row),
+                        "group": group_of.get(int(row)),
                     }
                 )
         return rows
@@ -64,6 +76,8 @@ class QualityReport:
             "space": self.space,
             "n_items": len(self.ids),
             "checks": {c.name: {**c.summary, "params": c.params} for c in self.checks},
+            "corrections_applied": self.corrections_applied,
+            "recheck": self.recheck,
             "duplicate_groups": [[self.ids[i] for i in g] for g in self.duplicate_groups[:100]],
             "label_confusion": self.confusion,
             "issues": self.issues()[: worst * len(self.checks)],
@@ -92,8 +106,12 @@ def quality(
     space_obj = workspace.space(dataset, space)
     column = label or dataset.label_column
     labels = dataset.column(column) if column else None
+    applied = 0
+    if labels is not None and column == dataset.label_column:
+        labels, applied = corrected_labels(workspace, dataset, labels)
     if labels is not None:
         check_labels_usable(labels, folds=options.get("label_issue", {}).get("folds", 5))
+    previous = workspace.result("columns", name, f"quality-{space}")
     graph = neighbors(workspace, name, space_obj, k=k)
     data = CheckData(
         ids=dataset.ids(),
@@ -107,7 +125,14 @@ def quality(
     with progress.task("Quality checks", total=None):
         checks = run_checks(data, options)
     report = _report(name, space, data, checks)
-    run_params = {"label": column, "k": k, "duplicate_threshold": duplicate_threshold}
+    report.corrections_applied = applied
+    report.recheck = recheck(workspace, previous, data.ids, {c.name: c.flags for c in checks})
+    run_params = {
+        "label": column,
+        "k": k,
+        "duplicate_threshold": duplicate_threshold,
+        "corrections_applied": applied,
+    }
     _store(workspace, report, space_obj, {**run_params, "seed": seed, "options": options})
     return report
 
@@ -152,7 +177,12 @@ def _store(
         seed=params["seed"],
     )
     run.report = {c.name: c.summary for c in report.checks}
-    meta = {"space": report.space, "label": params["label"], "checks": run.report}
+    meta = {
+        "space": report.space,
+        "label": params["label"],
+        "checks": run.report,
+        "recheck": report.recheck,
+    }
     key = f"quality-{report.space}"
     workspace.save_result(
         "columns", report.dataset, key, pa.table(table), run=run, inputs=[space], meta=meta

@@ -28,10 +28,12 @@ class OutlierCheck(Check):
         k: int | None = None,
         fence: float = 3.0,
         global_fence: float = 3.0,
-        mutual_k: int = 10,
+        mutual_k: int | None = None,
+        shared_min: int | None = None,
         min_group: int = 5,
         max_group_fraction: float = 0.05,
-        max_inflow: float = 0.05,
+        max_inflow: float = 0.15,
+        max_in_out: float = 1 / 3,
     ) -> CheckResult:
         assert data.graph is not None
         return find_outliers(
@@ -40,9 +42,11 @@ class OutlierCheck(Check):
             fence=fence,
             global_fence=global_fence,
             mutual_k=mutual_k,
+            shared_min=shared_min,
             min_group=min_group,
             max_group_fraction=max_group_fraction,
             max_inflow=max_inflow,
+            max_in_out=max_in_out,
         )
 
 

