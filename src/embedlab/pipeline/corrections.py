@@ -15,6 +15,7 @@ from embedlab.errors import InvalidInputError
 from embedlab.io.csv_safe import FORMULA_STARTS
 from embedlab.io.readers import read_source
 from embedlab.pipeline.annotate import correct_labels, label_corrections
+from embedlab.pipeline.fields import corrected_labels
 from embedlab.store.catalog import Entry
 from embedlab.store.handles import Dataset
 from embedlab.store.workspace import Workspace
@@ -100,22 +101,20 @@ def correct_from_file(
     return read
 
 
-def corrected_labels(
+def apply_corrections(
     workspace: Workspace, dataset: Dataset, labels: list[Any]
 ) -> tuple[list[Any], int]:
-    """The dataset's labels with every correction applied (the given ones are not touched)
-    and how many items a correction changed."""
-    corrections = label_corrections(workspace, dataset.name)
-    if not corrections:
+    """The dataset's labels with every recorded correction applied (the given ones are not
+    touched) and how many items a correction changed."""
+    if not label_corrections(workspace, dataset.name):
         return labels, 0
-    ids = dataset.ids()
-    result = list(labels)
-    changed = 0
-    for row, item in enumerate(ids):
-        if item in corrections and corrections[item] != result[row]:
-            result[row] = corrections[item]
-            changed += 1
-    return result, changed
+    corrected = corrected_labels(workspace, dataset)
+    changed = sum(
+        1
+        for new, old in zip(corrected, labels, strict=True)
+        if new != (None if old is None else str(old))
+    )
+    return corrected, changed
 
 
 def recheck(

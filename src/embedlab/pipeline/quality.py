@@ -21,7 +21,7 @@ from embedlab.analysis.checks import CheckData, resolve_options, run_checks
 from embedlab.analysis.quality import check_labels_usable
 from embedlab.analysis.results import CheckResult
 from embedlab.checks import check_int, check_seed
-from embedlab.pipeline.corrections import corrected_labels, recheck
+from embedlab.pipeline.corrections import apply_corrections, recheck
 from embedlab.pipeline.graph import DEFAULT_K, neighbors
 from embedlab.pipeline.image_quality import measure_images
 from embedlab.store.manifest import RunRecord
@@ -108,7 +108,7 @@ def quality(
     labels = dataset.column(column) if column else None
     applied = 0
     if labels is not None and column == dataset.label_column:
-        labels, applied = corrected_labels(workspace, dataset, labels)
+        labels, applied = apply_corrections(workspace, dataset, labels)
     if labels is not None:
         check_labels_usable(labels, folds=options.get("label_issue", {}).get("folds", 5))
     previous = workspace.result("columns", name, f"quality-{space}")
@@ -119,7 +119,7 @@ def quality(
         graph=graph,
         labels=labels,
         texts=dataset.texts() if dataset.text_column else None,
-        images=measure_images(dataset) if dataset.meta.get("image_column") else None,
+        images=measure_images(workspace, dataset) if dataset.meta.get("image_column") else None,
         seed=seed,
     )
     with progress.task("Quality checks", total=None):
