@@ -144,13 +144,20 @@ def start_ray(address: str | None, workers: int | None) -> bool:
                 ) from None
         else:
             check_temp_space()
-            ray.init(
-                num_cpus=workers or os.cpu_count() or 1,
-                include_dashboard=False,
-                object_store_memory=LOCAL_OBJECT_STORE_BYTES,
-                _node_ip_address="127.0.0.1",
-                **common,
-            )
+            try:
+                ray.init(
+                    num_cpus=workers or os.cpu_count() or 1,
+                    include_dashboard=False,
+                    object_store_memory=LOCAL_OBJECT_STORE_BYTES,
+                    _node_ip_address="127.0.0.1",  # no network needed on one machine
+                    **common,
+                )
+            except (ConnectionError, RuntimeError, OSError) as error:
+                raise EmbedlabError(
+                    f"Could not start a local Ray: {error}. Its session files go to "
+                    f"'{tempfile.gettempdir()}' (set RAY_TMPDIR to move them), or join a running "
+                    "cluster with --address."
+                ) from None
     return True
 
 
@@ -280,8 +287,6 @@ class RayEngine:
 
     def __enter__(self) -> RayEngine:
         self._started = start_ray(self.address, self.workers)
-        if self.workers is None:
-            self.workers = self._cluster_cpus() if self.address else os.cpu_count() or 1
         self._check_capacity()
         return self
 
@@ -299,9 +304,12 @@ class RayEngine:
         return max(1, int(import_ray().cluster_resources().get("CPU", 1)))
 
     def _check_capacity(self) -> None:
-        """A pool larger than the cluster would wait for CPUs forever: refuse it now."""
+        """A pool larger than the cluster would wait for CPUs forever: refuse it now. Without
+        a worker count, the pool takes every CPU of the cluster (or of the local Ray)."""
         cpus = self._cluster_cpus()
-        if self.workers is not None and self.workers > cpus:
+        if self.workers is None:
+            self.workers = cpus
+        if self.workers > cpus:
             raise InvalidInputError(
                 f"--workers {self.workers} needs {self.workers} CPUs (one per worker), and the "
                 f"Ray cluster has {cpus}. Use --workers {cpus} or add nodes."
@@ -314,6 +322,8 @@ class RayEngine:
         with contextlib.ExitStack() as stack:
             if not import_ray().is_initialized():
                 stack.enter_context(self)
+            elif self.workers is None:
+                self._check_capacity()
             description = f"Embedding with {work.estimator.name} on Ray ({self.workers} workers)"
             with progress.task(description, total=work.total) as bar:
                 bar.advance(len(work.state.done))
