@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -106,7 +107,8 @@ def report(
         f"embed minilm, {args.n:,} Rotten Tomatoes texts (seed {args.seed}), best of {args.rounds}",
         ["engine", "seconds", "texts/s", "min cosine vs local"],
         rows,
-        machine_summary(2),
+        f"{machine_summary(os.cpu_count() or 1)}; local: onnxruntime on every core, "
+        "Ray: one thread per worker",
     )
     scaling = best["ray-1"] / best["ray-2"]
     print(f"Ray start (once, not in the times): {ray_start_s:.1f} s")
