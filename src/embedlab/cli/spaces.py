@@ -36,21 +36,32 @@ def embed(
     force: Annotated[
         bool, typer.Option(help="Recompute even if an identical space exists")
     ] = False,
+    engine: Annotated[
+        str, typer.Option(help="local (this process) or ray (Ray Data actors)")
+    ] = "local",
+    address: Annotated[
+        str | None, typer.Option(help="Ray cluster to join, HOST:PORT [default: a local Ray]")
+    ] = None,
+    workers: Annotated[
+        int | None, int_option(help="Ray workers [default: all CPUs]", low=1, show_default=False)
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Embed every item of dataset NAME into a space (resumes an interrupted run)."""
     from embedlab.pipeline.embed import embed as run_embed
 
-    report = run_embed(
-        workspace(ctx),
-        name,
-        method,
-        space=space,
-        params=parse_params(param),
-        columns=columns.split(",") if columns else None,
-        batch_rows=batch_rows,
-        force=force,
-    )
+    with _engine(engine, address, workers, method) as row_engine:
+        report = run_embed(
+            workspace(ctx),
+            name,
+            method,
+            space=space,
+            params=parse_params(param),
+            columns=columns.split(",") if columns else None,
+            batch_rows=batch_rows,
+            force=force,
+            engine=row_engine,
+        )
     if as_json:
         print_json(report.to_dict())
         return
@@ -64,6 +75,23 @@ def embed(
     )
     for key, value in info["method_report"].items():
         out.print(f"  {key}: {value}")
+
+
+def _engine(engine: str, address: str | None, workers: int | None, method: str) -> Any:
+    """A context giving the engine that embeds the rows: None for this process, or a started
+    RayEngine (joined or local Ray, shut down on leaving)."""
+    import contextlib
+
+    if engine not in ("local", "ray"):
+        raise InvalidInputError(f"--engine must be 'local' or 'ray'; got {engine!r}.")
+    if engine == "local":
+        if address is not None or workers is not None:
+            raise InvalidInputError("--address and --workers need --engine ray.")
+        return contextlib.nullcontext(None)
+    from embedlab.pipeline.ray_engine import RayEngine, check_method
+
+    check_method(method)
+    return RayEngine(address=address, workers=workers)
 
 
 def neighbors(

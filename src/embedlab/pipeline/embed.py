@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -260,6 +260,27 @@ class _Progress:
     fit_report: dict[str, Any]
 
 
+@dataclass
+class RowWork:
+    """The rows of a run still to embed, and where they go: what a scale-out engine gets."""
+
+    workspace: Workspace
+    dataset: Dataset
+    estimator: Embedder  # fitted
+    columns: list[str]
+    rows_todo: np.ndarray  # in processing order, cut into batches of `batch_rows`
+    state: _Progress
+    batch_rows: int
+    total: int
+
+
+class RowEngine(Protocol):
+    """Embeds the rows of a run elsewhere (`pipeline.ray_engine.RayEngine`): the same batches,
+    committed into the same partial table as `_embed_batches` does."""
+
+    def embed_rows(self, work: RowWork) -> None: ...
+
+
 def embed(
     workspace: Workspace,
     name: str,
@@ -270,9 +291,11 @@ def embed(
     columns: list[str] | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
     force: bool = False,
+    engine: RowEngine | None = None,
 ) -> EmbedReport:
     """Embed every item of dataset `name` with `method` into space `space` (default: the
-    method's name). Reuses a finished identical space; resumes an interrupted one."""
+    method's name). Reuses a finished identical space; resumes an interrupted one. `engine`
+    (e.g. a started `RayEngine`) embeds the rows instead of this process."""
     started = time.time()
     dataset = workspace.dataset(name)
     estimator = methods.get(method).from_params(params or {})
@@ -313,7 +336,20 @@ def embed(
         order = _processing_order(inputs, estimator)
         remaining = order[~np.isin(order, state.done)]
         ids = np.asarray(dataset.ids(), dtype=object)
-        _embed_batches(estimator, inputs, ids, remaining, state, batch_rows, len(order))
+        if engine is None:
+            _embed_batches(estimator, inputs, ids, remaining, state, batch_rows, len(order))
+        else:  # a scale-out engine: same batches, same partial table, same finish
+            work = RowWork(
+                workspace,
+                dataset,
+                estimator,
+                used_columns,
+                remaining,
+                state,
+                batch_rows,
+                len(order),
+            )
+            engine.embed_rows(work)
         space_obj = _finish(workspace, dataset, space, state, signature, run, estimator, sources)
         if estimator.modality == "interactions":  # one fit, two spaces: items here, users there
             report = space_obj.meta["method_report"]
