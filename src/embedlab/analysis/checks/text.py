@@ -1,6 +1,7 @@
 """Simple text checks: empty, very short or very long (on a log scale against the dataset's
-robust fence), mostly not letters, and encoding damage (replacement characters, UTF-8 read as
-Latin-1 or cp1252: 'Ã©', 'â€™', stray C1 control characters)."""
+robust fence), mostly not letters, encoding damage (replacement characters, UTF-8 read as
+Latin-1 or cp1252: 'Ã©', 'â€™', stray C1 control characters) and a language rare in the
+dataset (by writing system and function words: analysis/language.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 
 from embedlab.analysis.checks.base import Check, CheckData, register
 from embedlab.analysis.image_quality import threshold_check
+from embedlab.analysis.language import latin_language, writing_system
 from embedlab.analysis.results import CheckResult
 
 #: UTF-8 bytes decoded as Latin-1/cp1252 ('Ã©' for 'é', 'â€™' for a quote), U+FFFD, C1 controls
@@ -123,4 +125,45 @@ class EncodingDamageCheck(_TextCheck):
             summary={"flagged": int(flags.sum()), "marks": int(marks.sum())},
             params={"min_marks": min_marks},
             values=marks,
+        )
+
+
+@register
+class WrongLanguageCheck(_TextCheck):
+    """Texts whose writing system, or Latin-script language, is rare in the dataset (under
+    `max_share` of the texts where it can be told)."""
+
+    name = "wrong_language"
+
+    def run(self, data: CheckData, *, max_share: float = 0.05, min_hits: int = 3) -> CheckResult:
+        assert data.texts is not None
+        texts = ["" if t is None else str(t) for t in data.texts]
+        languages = []
+        for text in texts:
+            script = writing_system(text)
+            language = latin_language(text, min_hits) if script == "latin" else script
+            languages.append(language)
+        told = [lang for lang in languages if lang is not None]
+        counts = {lang: told.count(lang) for lang in set(told)}
+        shares = np.array(
+            [counts[lang] / len(told) if lang is not None else 1.0 for lang in languages]
+        )
+        flags = shares < max_share
+        main = max(counts, key=counts.__getitem__) if counts else None
+        return CheckResult(
+            name=self.name,
+            scores=np.where(flags, shares, 1.0),
+            flags=flags,
+            summary={
+                "flagged": int(flags.sum()),
+                "main_language": main,
+                "languages": dict(sorted(counts.items(), key=lambda kv: -kv[1])),
+                "undetermined": len(languages) - len(told),
+            },
+            params={"max_share": max_share, "min_hits": min_hits},
+            suggestions=[
+                f"written in {lang}" if flag else None
+                for lang, flag in zip(languages, flags, strict=True)
+            ],
+            signals=np.where(flags, [f"language:{lang}" for lang in languages], "").astype(object),
         )
