@@ -14,6 +14,7 @@ from embedlab import methods
 from embedlab.errors import InvalidInputError, NotFittedError, NotFoundError
 from embedlab.methods.graph import GraphInput
 from tests.conftest import TOPICS
+from tests.methods.film_records import film_table
 from tests.methods.tiny_clip import build_tiny_clip
 
 TEXTS = [t for texts in TOPICS.values() for t in texts]
@@ -40,6 +41,7 @@ INPUTS = {
     "categorical": CATEGORIES,
     "image": IMAGES,
     "graph": GRAPH,
+    "records": film_table(60, missing_target=3).drop(columns=["id", "title"]),
 }
 SMALL_WALKS = {"dimensions": 8, "num_walks": 2, "walk_length": 10}
 SMALL_PARAMS = {
@@ -49,6 +51,7 @@ SMALL_PARAMS = {
     "deepwalk": SMALL_WALKS,
     "node2vec": {**SMALL_WALKS, "p": 0.5, "q": 2.0},
     "spectral": {"n_components": 4},
+    "entity": {"target": "critic_rating", "epochs": 3, "min_count": 2},
     "clip-onnx": build_tiny_clip(Path(tempfile.mkdtemp(prefix="embedlab-tiny-clip-"))),
 }
 

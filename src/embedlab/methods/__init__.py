@@ -4,6 +4,7 @@ from embedlab.methods import (  # noqa: F401
     clip,
     cnn,
     conse,
+    entity,
     graph,
     image,
     linear,
