@@ -52,6 +52,7 @@ def test_embed_then_categories_map_the_genres(run, films_csv: Path) -> None:
     nearest = [hit["id"] for hit in json.loads(out)["hits"]]
     assert nearest[0] in {"Documentary", "War"}  # the other genres that raise the rating
     assert run("project", "films-genre", "entity", "--method", "pca")[0] == 0
+    _the_app_serves_the_genre_map(run.workspace)
 
     # a new entity space replaces the old one: the categories computed from it go with it
     code, _, err = run("embed", "films", *ENTITY, "--param", "seed=1")
@@ -126,3 +127,18 @@ def test_categories_refuses_what_it_cannot_map(run, films_csv: Path) -> None:
     code, _, err = run("categories", "films", "entity", "genre", "--as", "films")
     assert_clear_error(code, err, "Dataset 'films' exists and is not a categories dataset")
     assert Workspace(run.workspace).dataset_names() == ["films"]
+
+
+def _the_app_serves_the_genre_map(path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from embedlab.api.app import create_app
+
+    client = TestClient(create_app(path))
+    info = client.get("/api/datasets/films-genre")
+    assert info.status_code == 200, info.text
+    assert info.json()["meta"]["text_column"] == "value"
+    projection = client.get("/api/datasets/films-genre/spaces/entity/projection?method=pca&dims=2")
+    assert projection.status_code == 200, projection.text
+    item = client.get("/api/datasets/films-genre/item", params={"id": "Horror"})
+    assert item.status_code == 200 and item.json()["id"] == "Horror"

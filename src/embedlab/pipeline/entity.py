@@ -20,7 +20,8 @@ from embedlab.pipeline.spaces import space_table, store_space
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Space, Workspace, validate_name
 
-CATEGORIES_KIND = "categories"
+#: the meta key that marks a categories dataset and says where its values came from
+CATEGORIES_KEY = "categories"
 
 
 @dataclass
@@ -71,8 +72,8 @@ def categories(
         "modality": "table",
         "skipped_files": [],
         "n_skipped_files": 0,
-        "kind": CATEGORIES_KIND,
-        "categories": {"dataset": name, "space": space, "column": column},
+        # not "kind": the HTTP API's DatasetMeta names the kinds it knows (words, graph)
+        CATEGORIES_KEY: {"dataset": name, "space": space, "column": column},
     }
     with workspace.writing():
         run = RunRecord(
@@ -123,7 +124,7 @@ def _entity_estimator(workspace: Workspace, space: Space) -> EntityEmbedding:
 def _refuse_replacing_other_data(workspace: Workspace, dataset_name: str) -> None:
     if workspace.has_dataset(dataset_name):
         existing = workspace.dataset(dataset_name)
-        if existing.meta.get("kind") != CATEGORIES_KIND:
+        if CATEGORIES_KEY not in existing.meta:
             raise InvalidInputError(
                 f"Dataset '{dataset_name}' exists and is not a categories dataset; choose "
                 "another name with --as NAME."
