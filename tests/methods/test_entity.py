@@ -164,3 +164,35 @@ def test_input_frame_is_not_changed() -> None:
     frame = FILMS.copy()
     EntityEmbedding(target="critic_rating", epochs=2).fit(frame)
     pd.testing.assert_frame_equal(frame, FILMS)
+
+
+class _Recorder:
+    """A progress reporter that keeps what the tasks showed."""
+
+    def __init__(self) -> None:
+        self.shown: list[str] = []
+        self.started: list[tuple[str, float | None]] = []
+
+    def start(self, description: str, total: float | None) -> _Recorder:
+        self.started.append((description, total))
+        return self
+
+    def finish(self, task: object) -> None:
+        pass
+
+    def advance(self, amount: float = 1) -> None:
+        pass
+
+    def show(self, text: str) -> None:
+        self.shown.append(text)
+
+
+def test_training_shows_its_loss_on_the_progress_bar() -> None:
+    from embedlab import progress
+
+    recorder = _Recorder()
+    with progress.use_reporter(recorder):
+        estimator = EntityEmbedding(target="critic_rating", epochs=3, patience=10).fit(FILMS)
+    assert recorder.started == [("Training entity embeddings on 'critic_rating'", 3)]
+    assert len(recorder.shown) == estimator.report_["epochs_run"] == 3
+    assert all(t.startswith("loss ") and ", validation " in t for t in recorder.shown)
