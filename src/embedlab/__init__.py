@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "EmbedlabError": "embedlab.errors",
+    "EntityEmbedding": "embedlab.methods.entity",
     "InvalidInputError": "embedlab.errors",
     "MiniLM": "embedlab.methods.transformer",
     "MissingDependencyError": "embedlab.errors",
@@ -20,6 +21,7 @@ _EXPORTS = {
     "NotFoundError": "embedlab.errors",
     "OneHot": "embedlab.methods.onehot",
     "PCAEmbedder": "embedlab.methods.linear",
+    "Records": "embedlab.methods.records",
     "TfidfSVD": "embedlab.methods.linear",
     "Workspace": "embedlab.store.workspace",
     "WorkspaceError": "embedlab.errors",

@@ -25,6 +25,9 @@ class _SilentTask:
     def advance(self, amount: float = 1) -> None:
         pass
 
+    def show(self, text: str) -> None:
+        pass
+
 
 _reporter: contextvars.ContextVar[Reporter | None] = contextvars.ContextVar(
     "embedlab_reporter", default=None
@@ -39,6 +42,14 @@ def use_reporter(reporter: Reporter) -> Iterator[None]:
         yield
     finally:
         _reporter.reset(token)
+
+
+def show(handle: ProgressTask, text: str) -> None:
+    """Show a short status next to a task's bar (e.g. the current loss), where the reporter
+    can; reporters without a `show` method ignore it."""
+    method = getattr(handle, "show", None)
+    if method is not None:
+        method(text)
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ from embedlab.errors import InvalidInputError, NotFittedError, NotFoundError
 from embedlab.methods.collaborative import InteractionInput
 from embedlab.methods.graph import GraphInput
 from tests.conftest import TOPICS
+from tests.methods.film_records import film_table
 from tests.methods.tiny_clip import build_tiny_clip
 
 TEXTS = [t for texts in TOPICS.values() for t in texts]
@@ -54,6 +55,7 @@ INPUTS = {
     "image": IMAGES,
     "graph": GRAPH,
     "interactions": INTERACTIONS,
+    "records": film_table(60, missing_target=3).drop(columns=["id", "title"]),
 }
 SMALL_WALKS = {"dimensions": 8, "num_walks": 2, "walk_length": 10}
 SMALL_PARAMS = {
@@ -67,6 +69,7 @@ SMALL_PARAMS = {
     "bpr": {"factors": 8, "iterations": 20},
     "svd": {"factors": 8},
     "elmo": {"dim": 8, "max_epochs": 1, "min_count": 1},
+    "entity": {"target": "critic_rating", "epochs": 3, "min_count": 2},
     "clip-onnx": build_tiny_clip(Path(tempfile.mkdtemp(prefix="embedlab-tiny-clip-"))),
 }
 

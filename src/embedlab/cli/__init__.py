@@ -18,7 +18,18 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from embedlab import progress
-from embedlab.cli import aliases, data, demo, quality, recommend, serve, spaces, tokens, words
+from embedlab.cli import (
+    aliases,
+    data,
+    demo,
+    entity,
+    quality,
+    recommend,
+    serve,
+    spaces,
+    tokens,
+    words,
+)
 from embedlab.cli.common import CliState, err
 from embedlab.cli.reporter import RichReporter
 from embedlab.errors import EmbedlabError
@@ -72,7 +83,7 @@ def _main(
     ctx.obj = CliState(workspace_path=workspace)
 
 
-for _module in (data, spaces, quality, words, tokens, aliases, serve, demo, recommend):
+for _module in (data, spaces, quality, words, tokens, aliases, serve, demo, recommend, entity):
     _module.register(app)
 
 

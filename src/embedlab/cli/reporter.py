@@ -19,12 +19,16 @@ from embedlab import progress
 
 
 class _RichTask:
-    def __init__(self, bar: Progress, task_id: Any) -> None:
+    def __init__(self, bar: Progress, task_id: Any, description: str) -> None:
         self.bar = bar
         self.task_id = task_id
+        self.description = description
 
     def advance(self, amount: float = 1) -> None:
         self.bar.advance(self.task_id, amount)
+
+    def show(self, text: str) -> None:
+        self.bar.update(self.task_id, description=f"{self.description} ({text})")
 
 
 class RichReporter:
@@ -49,7 +53,7 @@ class RichReporter:
             )
             self.bar.start()
         self.active += 1
-        return _RichTask(self.bar, self.bar.add_task(description, total=total))
+        return _RichTask(self.bar, self.bar.add_task(description, total=total), description)
 
     def finish(self, task: progress.ProgressTask) -> None:
         assert isinstance(task, _RichTask) and self.bar is not None

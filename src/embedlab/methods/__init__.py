@@ -6,6 +6,7 @@ from embedlab.methods import (  # noqa: F401
     collaborative,
     conse,
     elmo,
+    entity,
     graph,
     image,
     linear,

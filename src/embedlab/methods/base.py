@@ -16,7 +16,7 @@ import numpy as np
 
 from embedlab.errors import InvalidInputError, NotFittedError, NotFoundError, did_you_mean
 
-Modality = Literal["text", "numeric", "categorical", "image", "graph", "interactions"]
+Modality = Literal["text", "numeric", "categorical", "records", "image", "graph", "interactions"]
 
 
 class Embedder:

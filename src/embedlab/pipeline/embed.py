@@ -28,6 +28,7 @@ from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
 from embedlab.methods.base import Embedder
 from embedlab.pipeline.graphs import edges_entry, graph_input
 from embedlab.pipeline.interactions import interaction_input, interactions_entry, store_user_space
+from embedlab.pipeline.records import record_input
 from embedlab.pipeline.spaces import store_space
 from embedlab.preprocess.image import ImageDecodeError, decode_rgb
 from embedlab.store.catalog import Entry
@@ -164,6 +165,8 @@ def method_input(
                 "column. Ingest it with --text COLUMN, or pass --columns COLUMN."
             )
         return [str(v) for v in dataset.column(column)], [column]
+    if estimator.modality == "records":  # categorical + numeric columns and a target
+        return record_input(dataset, getattr(estimator, "target", None), columns)
     numeric = estimator.modality == "numeric"
     chosen = columns or _default_columns(dataset.table.schema, dataset, numeric)
     for column in chosen:
