@@ -527,6 +527,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/datasets/{name}/spaces/{space}/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make Categories
+         * @description Store the values of a categorical column as a dataset (default NAME-COLUMN) whose space
+         *     SPACE holds each value's learned entity vector, so the map shows which values sit together.
+         */
+        post: operations["make_categories_api_datasets__name__spaces__space__categories_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{name}/encodings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Compare Encodings
+         * @description One-hot vs entity embeddings vs numeric PCA of the records predicting `target`, with the
+         *     same ridge/logistic and gradient-boosting models on one seeded held-out split.
+         */
+        post: operations["compare_encodings_api_datasets__name__encodings_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -568,6 +610,36 @@ export interface components {
             mean_confidence: number;
             /** Field */
             field: string;
+        };
+        /**
+         * CategoriesRequest
+         * @description Make a dataset of a categorical column's values with their learned entity vectors.
+         */
+        CategoriesRequest: {
+            /** Column */
+            column: string;
+            /** Into */
+            into?: string | null;
+        };
+        /**
+         * CategoriesResult
+         * @description The categories dataset made: its name, the space of the values' vectors, its size.
+         */
+        CategoriesResult: {
+            /** Dataset */
+            dataset: string;
+            /** Space */
+            space: string;
+            /** Source */
+            source: string;
+            /** Column */
+            column: string;
+            /** N Items */
+            n_items: number;
+            /** Dim */
+            dim: number;
+            /** Other Count */
+            other_count: number;
         };
         /** ClassRate */
         ClassRate: {
@@ -738,6 +810,69 @@ export interface components {
             score: number;
             /** Items */
             items: components["schemas"]["ItemSummary"][];
+        };
+        /**
+         * EncodingScoreInfo
+         * @description One feature set with one downstream model, scored on the held-out rows.
+         */
+        EncodingScoreInfo: {
+            /** Features */
+            features: string;
+            /** Dim */
+            dim: number;
+            /** Model */
+            model: string;
+            /** Metrics */
+            metrics: {
+                [key: string]: number;
+            };
+            /** Seconds */
+            seconds: number;
+        };
+        /**
+         * EncodingsRequest
+         * @description Predict `target` from the records: one-hot vs entity vs numeric PCA, same models.
+         */
+        EncodingsRequest: {
+            /** Target */
+            target: string;
+            /** Columns */
+            columns?: string[] | null;
+            /**
+             * Seed
+             * @default 0
+             */
+            seed: number;
+            /** Entity */
+            entity?: {
+                [key: string]: string | number;
+            };
+        };
+        /**
+         * EncodingsResult
+         * @description Every feature set and model on one split: what the split held and each held-out score.
+         */
+        EncodingsResult: {
+            /** Target */
+            target: string;
+            /** Task */
+            task: string;
+            /** N Train */
+            n_train: number;
+            /** N Test */
+            n_test: number;
+            /** Rows Without Target */
+            rows_without_target: number;
+            /** Categorical Columns */
+            categorical_columns: string[];
+            /** Numeric Columns */
+            numeric_columns: string[];
+            /** Onehot Dim */
+            onehot_dim: number;
+            /** Entity Dim */
+            entity_dim: number;
+            /** Scores */
+            scores: components["schemas"]["EncodingScoreInfo"][];
         };
         /**
          * ErrorBody
@@ -2378,6 +2513,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Recommendations"];
+                };
+            };
+            /** @description The request was refused (one error body). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    make_categories_api_datasets__name__spaces__space__categories_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                space: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoriesRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoriesResult"];
+                };
+            };
+            /** @description The request was refused (one error body). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    compare_encodings_api_datasets__name__encodings_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EncodingsRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EncodingsResult"];
                 };
             };
             /** @description The request was refused (one error body). */

@@ -27,6 +27,7 @@ from embedlab.api.routes_items import router as items_router
 from embedlab.api.routes_map import router as map_router
 from embedlab.api.routes_quality import router as quality_router
 from embedlab.api.routes_recommend import router as recommend_router
+from embedlab.api.routes_records import router as records_router
 from embedlab.api.security import GuardMiddleware
 from embedlab.pipeline.items_view import ItemIndex
 from embedlab.store.workspace import Workspace
@@ -108,7 +109,14 @@ def create_app(
     )
     app.state.embedlab = AppState(workspace)
     install_error_handlers(app)
-    routers = (map_router, items_router, quality_router, analysis_router, recommend_router)
+    routers = (
+        map_router,
+        items_router,
+        quality_router,
+        analysis_router,
+        recommend_router,
+        records_router,
+    )
     for router in routers:
         app.include_router(router, prefix="/api", responses=ERROR_RESPONSES)
     install_docs(app)

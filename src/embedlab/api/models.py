@@ -520,3 +520,56 @@ class Recommendations(BaseModel):
     user: str
     picks: list[RecommendedItem]
     history: list[SeenItemInfo]
+
+
+class CategoriesRequest(BaseModel):
+    """Make a dataset of a categorical column's values with their learned entity vectors."""
+
+    column: str = Field(..., min_length=1, max_length=200)
+    into: str | None = Field(None, min_length=1, max_length=100)  # default NAME-COLUMN
+
+
+class CategoriesResult(BaseModel):
+    """The categories dataset made: its name, the space of the values' vectors, its size."""
+
+    dataset: str
+    space: str
+    source: str
+    column: str
+    n_items: int
+    dim: int
+    other_count: int  # items whose value was rare or unseen (the '<other>' row)
+
+
+class EncodingsRequest(BaseModel):
+    """Predict `target` from the records: one-hot vs entity vs numeric PCA, same models."""
+
+    target: str = Field(..., min_length=1, max_length=200)
+    columns: list[str] | None = Field(None, max_length=1000)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
+    entity: dict[str, str | int | float] = Field(default_factory=dict)  # entity parameters
+
+
+class EncodingScoreInfo(BaseModel):
+    """One feature set with one downstream model, scored on the held-out rows."""
+
+    features: str
+    dim: int
+    model: str
+    metrics: dict[str, float]
+    seconds: float
+
+
+class EncodingsResult(BaseModel):
+    """Every feature set and model on one split: what the split held and each held-out score."""
+
+    target: str
+    task: str
+    n_train: int
+    n_test: int
+    rows_without_target: int
+    categorical_columns: list[str]
+    numeric_columns: list[str]
+    onehot_dim: int
+    entity_dim: int
+    scores: list[EncodingScoreInfo]
