@@ -191,6 +191,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/datasets/{name}/spaces/{space}/trust": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Trust
+         * @description The stored trust of a map: mean and median share of kept neighbours, and its field.
+         */
+        get: operations["trust_api_datasets__name__spaces__space__trust_get"];
+        put?: never;
+        /**
+         * Make Trust
+         * @description Compute the trust of a stored map from the space's neighbour graph (stored as the
+         *     colour field `trust-SPACE-METHOD-DIMSd:trust`).
+         */
+        post: operations["make_trust_api_datasets__name__spaces__space__trust_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/datasets/{name}/selection": {
         parameters: {
             query?: never;
@@ -1280,6 +1305,36 @@ export interface components {
             /** Tagged */
             tagged: number;
         };
+        /**
+         * TrustSummary
+         * @description How far a map keeps each item's neighbours of the full space (its k neighbours in the
+         *     stored graph that are among its k nearest on the map), and the field that shows it.
+         */
+        TrustSummary: {
+            /** Dataset */
+            dataset: string;
+            /** Space */
+            space: string;
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "umap" | "tsne" | "pca";
+            /** Dims */
+            dims: number;
+            /** K */
+            k: number;
+            /** Field */
+            field: string;
+            /** Mean Trust */
+            mean_trust: number;
+            /** Median Trust */
+            median_trust: number;
+            /** No Neighbour Kept */
+            no_neighbour_kept: number;
+            /** Random Map Trust */
+            random_map_trust: number;
+        };
         /** WorstItem */
         WorstItem: {
             /** Row */
@@ -1625,6 +1680,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Comparison"];
+                };
+            };
+            /** @description The request was refused (one error body). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    trust_api_datasets__name__spaces__space__trust_get: {
+        parameters: {
+            query?: {
+                method?: "umap" | "tsne" | "pca";
+                dims?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+                space: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrustSummary"];
+                };
+            };
+            /** @description The request was refused (one error body). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    make_trust_api_datasets__name__spaces__space__trust_post: {
+        parameters: {
+            query?: {
+                method?: "umap" | "tsne" | "pca";
+                dims?: number;
+                k?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+                space: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrustSummary"];
                 };
             };
             /** @description The request was refused (one error body). */

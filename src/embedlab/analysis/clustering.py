@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from embedlab.analysis.neighbors import NeighborGraph, normalize_rows
+from embedlab.analysis.neighbors import NeighborGraph, count_shared, normalize_rows
 from embedlab.analysis.results import CheckResult
 from embedlab.errors import InvalidInputError
 
@@ -49,13 +49,7 @@ def neighbour_agreement(first: NeighborGraph, second: NeighborGraph, k: int = 10
             f"{second.indices.shape[0]} rows instead."
         )
     k = min(k, first.k, second.k)
-    a = np.sort(first.indices[:, :k], axis=1)
-    b = np.sort(second.indices[:, :k], axis=1)
-    shared = np.zeros(len(a), dtype=np.int64)
-    for column in range(k):  # k vectorised membership tests instead of a Python loop per item
-        value = b[:, column : column + 1]
-        position = np.minimum(np.sum(a < value, axis=1, keepdims=True), k - 1)
-        shared += (np.take_along_axis(a, position, axis=1) == value)[:, 0]
+    shared = count_shared(first.indices[:, :k], second.indices[:, :k])
     jaccard = shared / (2 * k - shared)
     flags = shared == 0
     return CheckResult(

@@ -25,6 +25,7 @@ from embedlab.api.media import ERROR_RESPONSES
 from embedlab.api.routes_analysis import router as analysis_router
 from embedlab.api.routes_items import router as items_router
 from embedlab.api.routes_map import router as map_router
+from embedlab.api.routes_overlays import router as overlays_router
 from embedlab.api.routes_quality import router as quality_router
 from embedlab.api.security import GuardMiddleware
 from embedlab.pipeline.items_view import ItemIndex
@@ -107,7 +108,7 @@ def create_app(
     )
     app.state.embedlab = AppState(workspace)
     install_error_handlers(app)
-    for router in (map_router, items_router, quality_router, analysis_router):
+    for router in (map_router, overlays_router, items_router, quality_router, analysis_router):
         app.include_router(router, prefix="/api", responses=ERROR_RESPONSES)
     install_docs(app)
     app.add_middleware(

@@ -203,6 +203,22 @@ class Comparison(BaseModel):
     k: int
 
 
+class TrustSummary(BaseModel):
+    """How far a map keeps each item's neighbours of the full space (its k neighbours in the
+    stored graph that are among its k nearest on the map), and the field that shows it."""
+
+    dataset: str
+    space: str
+    method: Literal["umap", "tsne", "pca"]
+    dims: int
+    k: int
+    field: str
+    mean_trust: float
+    median_trust: float
+    no_neighbour_kept: int
+    random_map_trust: float
+
+
 # -- items --------------------------------------------------------------------------------------
 
 

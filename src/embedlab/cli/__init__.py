@@ -18,7 +18,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from embedlab import progress
-from embedlab.cli import aliases, data, demo, quality, serve, spaces, words
+from embedlab.cli import aliases, data, demo, overlays, quality, serve, spaces, words
 from embedlab.cli.common import CliState, err
 from embedlab.cli.reporter import RichReporter
 from embedlab.errors import EmbedlabError
@@ -72,7 +72,7 @@ def _main(
     ctx.obj = CliState(workspace_path=workspace)
 
 
-for _module in (data, spaces, quality, words, aliases, serve, demo):
+for _module in (data, spaces, overlays, quality, words, aliases, serve, demo):
     _module.register(app)
 
 

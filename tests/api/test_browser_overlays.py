@@ -1,5 +1,6 @@
-"""A big map in the browser: while the camera moves it draws a level-of-detail sample, once it
-rests every point again, and a selection made before the move survives it.
+"""Explorer v2 in the browser. A big map: while the camera moves it draws a level-of-detail
+sample, once it rests every point again, and a selection made before the move survives it.
+The trust overlay of a map: computed from the toolbar, coloured, its mean shown.
 
 The frame times while dragging and wheel-zooming are measured and written to
 test-output/lod-frames.json, not asserted (timings are benchmarks: benchmarks/explorer.py).
@@ -51,7 +52,8 @@ SETTLED_JS = """(() => { const s = window.__embedlab.scatter.lod.stats;
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """250,000 seeded points in 8 clusters, ingested, embedded (pca) and mapped (pca)."""
+    """250,000 seeded points in 8 clusters, ingested, embedded (pca) and mapped (pca), and
+    digits (pixels-pca, PCA map)."""
     root = tmp_path_factory.mktemp("big-map")
     rng = np.random.default_rng(0)
     centres = rng.normal(scale=5.0, size=(8, 6))
@@ -64,6 +66,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ingest(workspace, "big", root / "points.parquet", label="label", id="id")
     embed(workspace, "big", "pca", params={"n_components": 4})
     project_space(workspace, "big", "pca", method="pca", dims=2)
+    ingest(workspace, "digits", "sandbox:digits")
+    embed(workspace, "digits", "pixels-pca", params={"n_components": 16})
+    project_space(workspace, "digits", "pixels-pca", method="pca", dims=2)
     with serve(workspace) as base:
         yield base
 
@@ -132,3 +137,21 @@ def test_a_moving_camera_draws_a_sample_then_every_point(page) -> None:  # type:
     out = SHOTS.parent / "lod-frames.json"
     out.write_text(json.dumps({"points": N_POINTS, **measured}, indent=2))
     print(f"frames at {N_POINTS:,} points: {measured}")
+
+
+def test_the_trust_button_colours_the_map_and_shows_its_mean(page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    page.goto("/?dataset=digits&space=pixels-pca#/map")
+    page.wait_for_function("window.__embedlab && window.__embedlab.mapReady === true")
+    assert page.locator("#trust-mean").is_hidden()
+    page.click("#trust")
+    field = "trust-pixels-pca-pca-2d:trust"
+    page.wait_for_function(f"document.querySelector('#colour').value === '{field}'")
+    page.wait_for_selector("#legend .ramp")
+    mean = float(page.locator("#trust-mean").get_attribute("data-mean"))
+    assert 0.0 < mean < 1.0 and "mean trust 0." in page.locator("#trust-mean").inner_text()
+    assert page.locator("#legend strong").inner_text() == field
+    shot(page, "trust-digits")
+    page.reload()  # stored: the mean shows again without computing
+    page.wait_for_function("window.__embedlab && window.__embedlab.mapReady === true")
+    page.wait_for_selector("#trust-mean:not([hidden])")
+    assert float(page.locator("#trust-mean").get_attribute("data-mean")) == mean

@@ -1,0 +1,90 @@
+"""`trust` end to end on digits: stored with its provenance, a colour field, the CLI and the
+HTTP API, refusals, and dropped when the map it judged is replaced."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from embedlab.api.app import create_app
+from embedlab.errors import NotFoundError
+from embedlab.pipeline.embed import embed
+from embedlab.pipeline.fields import field_values, list_fields
+from embedlab.pipeline.ingest import ingest
+from embedlab.pipeline.project import project_space
+from embedlab.pipeline.trust import compute_trust, stored_trust
+from embedlab.store.workspace import Workspace
+from tests.api.test_api import WRITE_HEADER, assert_error
+
+FIELD = "trust-pixels-pca-pca-2d:trust"
+
+
+@pytest.fixture(scope="module")
+def digits(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    workspace = Workspace(tmp_path_factory.mktemp("trust") / "workspace")
+    ingest(workspace, "digits", "sandbox:digits")
+    embed(workspace, "digits", "pixels-pca", params={"n_components": 16})
+    project_space(workspace, "digits", "pixels-pca", method="pca", dims=2)
+    return workspace
+
+
+def test_trust_is_stored_with_the_map_and_graph_as_inputs(digits: Workspace) -> None:
+    result = compute_trust(digits, "digits", "pixels-pca", method="pca", k=10)
+    # a 2-D PCA of 16 dimensions keeps some neighbours: far above a shuffled map, far below 1
+    assert result["random_map_trust"] < 0.01 < 0.1 < result["mean_trust"] < 0.6
+    assert result["field"] == FIELD and result["k"] == 10
+    entry = digits.result("columns", "digits", "trust-pixels-pca-pca-2d")
+    assert entry is not None
+    assert set(entry.meta["inputs"]) == {
+        "projection:digits:pixels-pca/pca-2d",
+        "neighbors:digits:pixels-pca",
+    }
+    run = next(r for r in digits.manifest.runs() if r.kind == "trust")
+    assert run.params == {"map": "pixels-pca/pca-2d", "dims": 2, "k": 10}
+    assert FIELD in {f.name for f in list_fields(digits, "digits")}
+    values = field_values(digits, "digits", FIELD)
+    assert values.values.shape == (1_797,) and values.info.kind == "number"
+    assert stored_trust(digits, "digits", "pixels-pca", method="pca") == result
+
+
+def test_trust_through_the_cli_and_the_api(digits: Workspace, run) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("trust", "digits", "pixels-pca", "--method", "pca", ws=digits.path)
+    assert code == 0, err
+    assert "Trust of the 2-D pca map of 'pixels-pca' (k=15): mean 0." in out
+    client = TestClient(create_app(digits), raise_server_exceptions=False, headers=WRITE_HEADER)
+    made = client.post("/api/datasets/digits/spaces/pixels-pca/trust?method=pca&k=5")
+    assert made.status_code == 200, made.text
+    assert made.json()["k"] == 5 and made.json()["field"] == FIELD
+    got = client.get("/api/datasets/digits/spaces/pixels-pca/trust?method=pca")
+    assert got.json() == made.json()
+    legend = client.get(f"/api/datasets/digits/fields/{FIELD}/legend")
+    assert legend.status_code == 200 and legend.json()["kind"] == "number"
+
+
+def test_trust_refusals(digits: Workspace, run) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(create_app(digits), raise_server_exceptions=False, headers=WRITE_HEADER)
+    assert_error(
+        client.get("/api/datasets/digits/spaces/pixels-pca/trust?method=umap"), 404, "No trust"
+    )
+    assert_error(
+        client.post("/api/datasets/digits/spaces/pixels-pca/trust?method=umap"),
+        404,
+        "No 2-D umap map of space 'pixels-pca'",
+    )
+    assert_error(client.get("/api/datasets/digits/spaces/nope/trust?method=pca"), 404, "nope")
+    assert client.post("/api/datasets/digits/spaces/pixels-pca/trust?k=0").status_code == 422
+    code, _, err = run("trust", "digits", "pixels-pca", "--method", "tsne", ws=digits.path)
+    assert code == 2 and "embedlab project digits pixels-pca --method tsne" in err
+    code, _, err = run("trust", "digits", "pixels-pca", "-k", "0", ws=digits.path)
+    assert code == 2 and "got 0" in err
+
+
+def test_a_new_map_drops_the_trust_of_the_old(digits: Workspace) -> None:
+    compute_trust(digits, "digits", "pixels-pca", method="pca")
+    project_space(digits, "digits", "pixels-pca", method="pca", dims=2, seed=7, force=True)
+    assert stored_trust(digits, "digits", "pixels-pca", method="pca") is None
+    assert FIELD not in {f.name for f in list_fields(digits, "digits")}
+    with pytest.raises(NotFoundError, match="No 3-D pca map"):
+        compute_trust(digits, "digits", "pixels-pca", method="pca", dims=3)
+    assert np.isfinite(compute_trust(digits, "digits", "pixels-pca", method="pca")["mean_trust"])
