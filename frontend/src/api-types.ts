@@ -216,6 +216,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/datasets/{name}/spaces/{space}/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Region Names
+         * @description The stored names of a map's regions (coarse and fine clusters of the map).
+         */
+        get: operations["region_names_api_datasets__name__spaces__space__labels_get"];
+        put?: never;
+        /**
+         * Make Region Names
+         * @description Cluster the map at two levels and name each cluster from its items (texts: c-TF-IDF
+         *     terms; labels: the dominant label; word spaces: the words).
+         */
+        post: operations["make_region_names_api_datasets__name__spaces__space__labels_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/datasets/{name}/selection": {
         parameters: {
             query?: never;
@@ -1072,6 +1097,30 @@ export interface components {
             missing: number;
         };
         /**
+         * MapRegionNames
+         * @description The regions of a map named at two zoom levels, and what the names come from.
+         */
+        MapRegionNames: {
+            /** Dataset */
+            dataset: string;
+            /** Space */
+            space: string;
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "umap" | "tsne" | "pca";
+            /** Dims */
+            dims: number;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "texts" | "labels" | "words" | "ids";
+            /** Labels */
+            labels: components["schemas"]["RegionName"][];
+        };
+        /**
          * Neighbour
          * @description A neighbour of an item, with its cosine similarity.
          */
@@ -1172,6 +1221,29 @@ export interface components {
             };
             /** Issues */
             issues: components["schemas"]["QualityIssue"][];
+        };
+        /**
+         * RegionName
+         * @description One cluster of a map and its name; x, y in the map's drawn coordinates ([-0.95, 0.95]).
+         */
+        RegionName: {
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "coarse" | "fine";
+            /** Cluster */
+            cluster: number;
+            /** X */
+            x: number;
+            /** Y */
+            y: number;
+            /** Size */
+            size: number;
+            /** Name */
+            name: string;
+            /** Terms */
+            terms: string[];
         };
         /**
          * RunInfo
@@ -1751,6 +1823,79 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TrustSummary"];
+                };
+            };
+            /** @description The request was refused (one error body). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    region_names_api_datasets__name__spaces__space__labels_get: {
+        parameters: {
+            query?: {
+                method?: "umap" | "tsne" | "pca";
+                dims?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+                space: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MapRegionNames"];
+                };
+            };
+            /** @description The request was refused (one error body). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    make_region_names_api_datasets__name__spaces__space__labels_post: {
+        parameters: {
+            query?: {
+                method?: "umap" | "tsne" | "pca";
+                dims?: number;
+                fine?: number;
+                coarse?: number;
+                seed?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+                space: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MapRegionNames"];
                 };
             };
             /** @description The request was refused (one error body). */

@@ -23,6 +23,7 @@ import { $, clear, el, categoryColour, guarded, RAMP, status } from './dom';
 import { itemCard } from './items';
 import { Mode, ScatterView } from './scatter';
 import { field, fields, forgetFields, labelField, loadInfo, state } from './state';
+import { RegionLabels } from './regionLabels';
 import { trustControls } from './trust';
 
 const PAGE = 60;
@@ -67,10 +68,11 @@ export async function renderMap(root: HTMLElement): Promise<void> {
     colourSelect.dispatchEvent(new Event('change'));
   };
   const trust = trustControls(() => projectionSelect.value, colourBy);
+  const mapBox = el('div', { id: 'map', class: 'map' });
+  const regions = new RegionLabels(mapBox, () => mapModel.view, () => projectionSelect.value);
   const toolbar = el('div', { class: 'toolbar' },
     el('label', {}, 'map ', projectionSelect), el('label', {}, 'colour ', colourSelect), clusterButton,
-    trust.node, modes, searchForm);
-  const mapBox = el('div', { id: 'map', class: 'map' });
+    trust.node, regions.toggle, modes, searchForm);
   const legend = el('div', { id: 'legend', class: 'legend' });
   const tooltip = el('div', { id: 'tooltip', class: 'tooltip', hidden: true });
   const side = el('aside', { id: 'side', class: 'side' });
@@ -130,6 +132,7 @@ export async function renderMap(root: HTMLElement): Promise<void> {
     const current = state.colourField ? await field(state.colourField) : null;
     await view.draw(c, 2, current?.values, current?.legend.kind);
     trust.refresh();
+    await regions.reset();
   });
   colourSelect.addEventListener('change', async () => {
     state.colourField = colourSelect.value || null;

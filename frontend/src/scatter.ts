@@ -46,6 +46,21 @@ export class ScatterView {
     });
   }
 
+  /** The camera's map from point coordinates to canvas pixels (null before three points). */
+  pointToScreen(): ((x: number, y: number) => [number, number]) | null {
+    if (this.count < 3) return null;
+    const rows = [0, 0, 0];
+    for (let i = 1; i < this.count; i++) {
+      if (this.x[i] < this.x[rows[0]]) rows[0] = i;
+      if (this.x[i] > this.x[rows[1]]) rows[1] = i;
+      if (this.y[i] > this.y[rows[2]]) rows[2] = i;
+    }
+    const screen = rows.map((r) => this.screenPosition(r));
+    if (screen.some((p) => !p)) return null;
+    type Three = [[number, number], [number, number], [number, number]];
+    return screenToPointMap(rows.map((r) => [this.x[r], this.y[r]]) as Three, screen as Three);
+  }
+
   /** Point coordinates under a screen position (canvas pixels), through the camera's
    * affine map seen on three drawn points far apart. */
   screenToPoint(px: number, py: number): [number, number] | null {

@@ -155,3 +155,24 @@ def test_the_trust_button_colours_the_map_and_shows_its_mean(page) -> None:  # t
     page.wait_for_function("window.__embedlab && window.__embedlab.mapReady === true")
     page.wait_for_selector("#trust-mean:not([hidden])")
     assert float(page.locator("#trust-mean").get_attribute("data-mean")) == mean
+
+
+def test_region_labels_show_coarse_names_then_fine_ones_zoomed_in(page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    page.goto("/?dataset=digits&space=pixels-pca#/map")
+    page.wait_for_function("window.__embedlab && window.__embedlab.mapReady === true")
+    page.check("#region-labels")
+    page.wait_for_selector("#region-layer .region.coarse")
+    names = page.locator("#region-layer .region").all_inner_texts()
+    assert len(names) == 10 and all(name.split(" (")[0] in "0123456789" for name in names)
+    shot(page, "region-labels-coarse")
+    box = page.locator("#map canvas.scatter").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(30):  # zoom in step by step until the fine names take over
+        page.mouse.wheel(0, -60)
+        page.wait_for_timeout(100)
+        if page.locator("#region-layer").get_attribute("data-level") == "fine":
+            break
+    page.wait_for_selector("#region-layer .region.fine:not([hidden])")
+    shot(page, "region-labels-fine")
+    page.uncheck("#region-labels")
+    assert page.locator("#region-layer").is_hidden()

@@ -219,6 +219,29 @@ class TrustSummary(BaseModel):
     random_map_trust: float
 
 
+class RegionName(BaseModel):
+    """One cluster of a map and its name; x, y in the map's drawn coordinates ([-0.95, 0.95])."""
+
+    level: Literal["coarse", "fine"]
+    cluster: int
+    x: float
+    y: float
+    size: int
+    name: str
+    terms: list[str]
+
+
+class MapRegionNames(BaseModel):
+    """The regions of a map named at two zoom levels, and what the names come from."""
+
+    dataset: str
+    space: str
+    method: Literal["umap", "tsne", "pca"]
+    dims: int
+    source: Literal["texts", "labels", "words", "ids"]
+    labels: list[RegionName]
+
+
 # -- items --------------------------------------------------------------------------------------
 
 

@@ -10,15 +10,10 @@ import pyarrow as pa
 from embedlab import progress
 from embedlab.analysis.trust import map_trust
 from embedlab.checks import check_int
-from embedlab.errors import NotFoundError
 from embedlab.pipeline.graph import DEFAULT_K, neighbors
-from embedlab.pipeline.project import projection_key, stored_projection
+from embedlab.pipeline.project import overlay_key, require_map, stored_overlay
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Workspace
-
-
-def trust_key(space: str, method: str, dims: int) -> str:
-    return f"trust-{space}-{method}-{dims}d"
 
 
 def compute_trust(
@@ -35,14 +30,8 @@ def compute_trust(
     graph (the graph is computed first if the space has none with k neighbours)."""
     k = check_int(k, "k", "trust", 1)
     space_obj = workspace.space(name, space)
-    coords = stored_projection(workspace, name, space_obj, method, dims)
-    key = projection_key(space_obj.name, method, dims)
-    map_entry = workspace.result("projection", name, key)
-    if coords is None or map_entry is None:
-        raise NotFoundError(
-            f"No {dims}-D {method} map of space '{space}' of dataset '{name}' to judge. Make "
-            f"it with `embedlab project {name} {space} --method {method} --dims {dims}`."
-        )
+    coords, map_entry = require_map(workspace, name, space_obj, method, dims, "judge")
+    key = map_entry.name
     graph = neighbors(workspace, name, space_obj, k=k)
     graph_entry = workspace.result("neighbors", name, space_obj.name)
     with progress.task(f"Trust of the {method} map of '{space}'", total=None):
@@ -56,34 +45,26 @@ def compute_trust(
     )
     run.report = result.summary
     table = pa.table({"id": space_obj.ids(), "trust": result.trust})
-    field_key = trust_key(space_obj.name, method, dims)
+    field_key = overlay_key("trust", space_obj.name, method, dims)
     meta = {"space": space_obj.name, "map": key, "k": k, **result.summary}
     workspace.save_result(
         "columns", name, field_key, table, run=run, inputs=[map_entry, graph_entry], meta=meta
     )
-    return trust_summary(name, space_obj.name, method, dims, meta)
+    return trust_summary({**meta, "dataset": name, "method": method, "dims": dims})
 
 
 def stored_trust(
     workspace: Workspace, name: str, space: str, *, method: str = "umap", dims: int = 2
 ) -> dict[str, Any] | None:
     """The stored trust of a map (its summary), if it is current."""
-    entry = workspace.result("columns", name, trust_key(space, method, dims))
-    return None if entry is None else trust_summary(name, space, method, dims, entry.meta)
+    found = stored_overlay(workspace, "trust", name, space, method, dims)
+    return None if found is None else trust_summary(found)
 
 
-def trust_summary(
-    name: str, space: str, method: str, dims: int, meta: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "dataset": name,
-        "space": space,
-        "method": method,
-        "dims": dims,
-        "k": meta["k"],
-        "field": f"{trust_key(space, method, dims)}:trust",
-        **{key: meta[key] for key in TRUST_FIGURES},
-    }
+def trust_summary(meta: dict[str, Any]) -> dict[str, Any]:
+    field_key = overlay_key("trust", meta["space"], meta["method"], meta["dims"])
+    keys = ("dataset", "space", "method", "dims", "k", *TRUST_FIGURES)
+    return {**{key: meta[key] for key in keys}, "field": f"{field_key}:trust"}
 
 
 TRUST_FIGURES = ("mean_trust", "median_trust", "no_neighbour_kept", "random_map_trust")

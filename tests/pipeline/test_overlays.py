@@ -1,5 +1,6 @@
-"""`trust` end to end on digits: stored with its provenance, a colour field, the CLI and the
-HTTP API, refusals, and dropped when the map it judged is replaced."""
+"""Map overlays end to end on digits. `trust`: stored with its provenance, a colour field, the
+CLI and the HTTP API, refusals, and dropped when the map it judged is replaced. `labels`:
+regions named by the dominant label, in drawn coordinates through the API."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from embedlab.errors import NotFoundError
 from embedlab.pipeline.embed import embed
 from embedlab.pipeline.fields import field_values, list_fields
 from embedlab.pipeline.ingest import ingest
+from embedlab.pipeline.map_labels import name_map_regions, stored_map_labels
 from embedlab.pipeline.project import project_space
 from embedlab.pipeline.trust import compute_trust, stored_trust
 from embedlab.store.workspace import Workspace
@@ -88,3 +90,32 @@ def test_a_new_map_drops_the_trust_of_the_old(digits: Workspace) -> None:
     with pytest.raises(NotFoundError, match="No 3-D pca map"):
         compute_trust(digits, "digits", "pixels-pca", method="pca", dims=3)
     assert np.isfinite(compute_trust(digits, "digits", "pixels-pca", method="pca")["mean_trust"])
+
+
+def test_regions_are_named_by_their_labels_through_cli_and_api(digits: Workspace, run) -> None:  # type: ignore[no-untyped-def]
+    result = name_map_regions(digits, "digits", "pixels-pca", method="pca", n_fine=12, n_coarse=4)
+    assert result["source"] == "labels" and len(result["labels"]) == 16
+    coarse = [r for r in result["labels"] if r["level"] == "coarse"]
+    assert sum(r["size"] for r in coarse) == 1_797
+    assert all(r["name"].split(" (")[0] in "0123456789" for r in result["labels"])
+    entry = digits.result("columns", "digits", "labels-pixels-pca-pca-2d")
+    assert entry is not None and set(entry.meta["inputs"]) == {
+        "projection:digits:pixels-pca/pca-2d",
+        "dataset:digits:digits",
+    }
+    assert stored_map_labels(digits, "digits", "pixels-pca", method="pca") == result
+    code, out, err = run("labels", "digits", "pixels-pca", "--method", "pca", ws=digits.path)
+    assert code == 0 and "named from labels; coarse:" in out, err
+    client = TestClient(create_app(digits), raise_server_exceptions=False, headers=WRITE_HEADER)
+    got = client.get("/api/datasets/digits/spaces/pixels-pca/labels?method=pca")
+    assert got.status_code == 200, got.text
+    drawn = got.json()["labels"]
+    assert len(drawn) == 50 and all(
+        -0.96 <= r["x"] <= 0.96 and -0.96 <= r["y"] <= 0.96 for r in drawn
+    )
+    assert_error(
+        client.get("/api/datasets/digits/spaces/pixels-pca/labels?method=umap"),
+        404,
+        "embedlab labels",
+    )
+    assert client.post("/api/datasets/digits/spaces/pixels-pca/labels?fine=1").status_code == 422
