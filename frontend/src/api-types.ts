@@ -191,6 +191,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/datasets/{name}/compare/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare Changes
+         * @description The items whose k neighbours differ most between spaces `a` and `b`, with the
+         *     neighbours each gained and lost, from the graphs POST .../compare stored.
+         */
+        get: operations["compare_changes_api_datasets__name__compare_changes_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/datasets/{name}/spaces/{space}/trust": {
         parameters: {
             query?: never;
@@ -597,6 +618,22 @@ export interface components {
             mean_confidence: number;
             /** Field */
             field: string;
+        };
+        /**
+         * ChangedItem
+         * @description An item whose neighbours differ between two spaces: those it gained and lost (ids).
+         */
+        ChangedItem: {
+            /** Row */
+            row: number;
+            /** Id */
+            id: string;
+            /** Jaccard */
+            jaccard: number;
+            /** Gained */
+            gained: string[];
+            /** Lost */
+            lost: string[];
         };
         /** ClassRate */
         ClassRate: {
@@ -1137,6 +1174,20 @@ export interface components {
             image: boolean;
             /** Score */
             score: number;
+        };
+        /**
+         * NeighbourhoodChanges
+         * @description The items whose neighbourhoods changed most between two spaces, most changed first.
+         */
+        NeighbourhoodChanges: {
+            /** Dataset */
+            dataset: string;
+            /** Spaces */
+            spaces: string[];
+            /** K */
+            k: number;
+            /** Items */
+            items: components["schemas"]["ChangedItem"][];
         };
         /**
          * ProjectionMade
@@ -1752,6 +1803,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Comparison"];
+                };
+            };
+            /** @description The request was refused (one error body). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    compare_changes_api_datasets__name__compare_changes_get: {
+        parameters: {
+            query: {
+                a: string;
+                b: string;
+                k?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NeighbourhoodChanges"];
                 };
             };
             /** @description The request was refused (one error body). */

@@ -119,3 +119,24 @@ def test_regions_are_named_by_their_labels_through_cli_and_api(digits: Workspace
         "embedlab labels",
     )
     assert client.post("/api/datasets/digits/spaces/pixels-pca/labels?fine=1").status_code == 422
+
+
+def test_the_most_changed_neighbourhoods_are_ranked_with_gains_and_losses(
+    digits: Workspace,
+) -> None:
+    embed(digits, "digits", "pca", params={"n_components": 4})
+    client = TestClient(create_app(digits), raise_server_exceptions=False, headers=WRITE_HEADER)
+    url = "/api/datasets/digits/compare/changes?a=pixels-pca&b=pca&k=10&limit=5"
+    assert_error(client.get(url), 404, "Compare the two spaces first")
+    made = client.post("/api/datasets/digits/compare?a=pixels-pca&b=pca&k=10")
+    assert made.status_code == 200, made.text
+    body = client.get(url).json()
+    assert body["k"] == 10 and len(body["items"]) == 5
+    scores = [item["jaccard"] for item in body["items"]]
+    assert scores == sorted(scores) and scores[0] <= made.json()["mean_jaccard"]
+    for item in body["items"]:
+        assert len(item["gained"]) == len(item["lost"]) and not set(item["gained"]) & set(
+            item["lost"]
+        )
+        kept = 10 - len(item["lost"])
+        assert item["jaccard"] == pytest.approx(kept / (20 - kept))

@@ -62,3 +62,28 @@ def neighbour_agreement(first: NeighborGraph, second: NeighborGraph, k: int = 10
         },
         params={"k": k},
     )
+
+
+def most_changed(
+    first: NeighborGraph, second: NeighborGraph, k: int = 10, limit: int = 50
+) -> list[dict[str, object]]:
+    """The `limit` rows whose k neighbours differ most between two graphs of the same items
+    (lowest Jaccard first, then by row), each with the neighbours it gained in `second` and
+    lost from `first`, nearest first."""
+    agreement = neighbour_agreement(first, second, k=k)
+    k = int(agreement.params["k"])
+    order = np.lexsort((np.arange(len(agreement.scores)), agreement.scores))[:limit]
+    changes = []
+    for row in order.tolist():
+        before = first.indices[row, :k].tolist()
+        after = second.indices[row, :k].tolist()
+        kept = set(before) & set(after)
+        changes.append(
+            {
+                "row": row,
+                "jaccard": float(agreement.scores[row]),
+                "gained": [r for r in after if r not in kept],
+                "lost": [r for r in before if r not in kept],
+            }
+        )
+    return changes

@@ -203,6 +203,25 @@ class Comparison(BaseModel):
     k: int
 
 
+class ChangedItem(BaseModel):
+    """An item whose neighbours differ between two spaces: those it gained and lost (ids)."""
+
+    row: int
+    id: str
+    jaccard: float
+    gained: list[str]
+    lost: list[str]
+
+
+class NeighbourhoodChanges(BaseModel):
+    """The items whose neighbourhoods changed most between two spaces, most changed first."""
+
+    dataset: str
+    spaces: list[str]
+    k: int
+    items: list[ChangedItem]
+
+
 class TrustSummary(BaseModel):
     """How far a map keeps each item's neighbours of the full space (its k neighbours in the
     stored graph that are among its k nearest on the map), and the field that shows it."""

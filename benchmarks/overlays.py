@@ -1,12 +1,14 @@
-"""Trust overlay speed at 1,000,000 points: `compute_trust` from the stored neighbour graph
+"""Map overlays at 1,000,000 points. Trust: `compute_trust` from the stored neighbour graph
 (read the graph and the map, exact 2-D kNN, overlap, store the field), against the same
 measure with scikit-learn's KD-tree neighbours in place of scipy's cKDTree, in one process.
+Region names: `name_map_regions` (two levels of clusters of the map, named by c-TF-IDF terms of
+the items' texts, stored), whole and its clustering alone.
 
 Uses the 1M-point workspace benchmarks/explorer.py builds (run it first, or `--build-only`):
 its `pca` space (8-D) and PCA map. The graph (k=15, HNSW) is made once and stored there; its
 time is reported apart (the target counts from the stored graph).
 
-    .venv/bin/python benchmarks/trust.py
+    .venv/bin/python benchmarks/overlays.py
 """
 
 from __future__ import annotations
@@ -32,9 +34,11 @@ def main() -> None:
     args = parser.parse_args()
     from sklearn.neighbors import NearestNeighbors
 
+    from embedlab.analysis.map_labels import map_clusters
     from embedlab.analysis.neighbors import count_shared
     from embedlab.analysis.trust import map_trust
     from embedlab.pipeline.graph import neighbors
+    from embedlab.pipeline.map_labels import name_map_regions
     from embedlab.pipeline.project import stored_projection
     from embedlab.pipeline.trust import compute_trust
     from embedlab.store.workspace import Workspace
@@ -60,14 +64,24 @@ def main() -> None:
         times["peer: scikit-learn KD-tree + the same overlap"] = time.perf_counter() - start
         agree = float(np.abs(shared / args.k - alone.trust).mean())
         rows.append(["mean |difference| of per-item trust, peer vs embedlab", f"{agree:.4f}"])
+    start = time.perf_counter()
+    regions = name_map_regions(workspace, "points", "pca", method="pca")
+    times["name_map_regions (texts: c-TF-IDF, stored)"] = time.perf_counter() - start
+    start = time.perf_counter()
+    map_clusters(coords.astype(np.float64), 40, 10)
+    times["  of which clustering the map (two levels)"] = time.perf_counter() - start
+    coarse = [r["name"] for r in regions["labels"] if r["level"] == "coarse"]
+    print(f"coarse region names: {coarse}")
     print_table(
-        f"Trust of the PCA map of {len(coords):,} points, k={args.k}",
+        f"Overlays of the PCA map of {len(coords):,} points, k={args.k}",
         ["step", "seconds"],
         [[name, fmt(seconds, 2)] for name, seconds in times.items()] + rows,
         f"mean trust {result['mean_trust']:.4f} (a shuffled map: {result['random_map_trust']})",
     )
     total = times["compute_trust (from the stored graph, stored)"]
     print(f"compute_trust {total:.2f} s: {total / TARGET_S:.2f} x the target ({TARGET_S:.0f} s)")
+    named = times["name_map_regions (texts: c-TF-IDF, stored)"]
+    print(f"name_map_regions {named:.2f} s: {named / TARGET_S:.2f} x the target ({TARGET_S:.0f} s)")
     if not args.no_peer:
         peer = times["peer: scikit-learn KD-tree + the same overlap"]
         ratio = peer / times["map_trust alone (cKDTree + overlap)"]
