@@ -13,6 +13,7 @@ type Plot = {
   filter(points: number[], options?: { preventEvent?: boolean }): Promise<void>;
   unfilter(options?: { preventEvent?: boolean }): Promise<void>;
   select(points: number[], options?: { preventEvent?: boolean }): void;
+  hover(point: number): void;
   get(property: 'selectedPoints'): number[];
   subscribe(event: string, handler: (payload: unknown) => void): unknown;
   unsubscribe(subscription: unknown): void;
@@ -143,6 +144,7 @@ export class LevelOfDetail {
     this.stats.sampleSize = this.sampleSize();
     this.frameTimes = [];
     this.lastDrawAt = 0;
+    this.plot.hover(-1); // out of any hovered point, with its event (the app hides its tooltip)
     void this.plot.filter(this.sample(this.stats.sampleSize), { preventEvent: true });
   }
 
