@@ -19,6 +19,7 @@ from embedlab.pipeline.trust import compute_trust, stored_trust
 from embedlab.store.workspace import Workspace
 from tests.api.test_api import WRITE_HEADER, assert_error
 
+pytestmark = pytest.mark.slow  # a digits workspace with a graph and a map: ~10 s idle
 FIELD = "trust-pixels-pca-pca-2d:trust"
 
 
