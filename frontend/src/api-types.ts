@@ -191,6 +191,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/datasets/{name}/compare/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare Changes
+         * @description The items whose k neighbours differ most between spaces `a` and `b`, with the
+         *     neighbours each gained and lost, from the graphs POST .../compare stored.
+         */
+        get: operations["compare_changes_api_datasets__name__compare_changes_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{name}/spaces/{space}/trust": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Trust
+         * @description The stored trust of a map: mean and median share of kept neighbours, and its field.
+         */
+        get: operations["trust_api_datasets__name__spaces__space__trust_get"];
+        put?: never;
+        /**
+         * Make Trust
+         * @description Compute the trust of a stored map from the space's neighbour graph (stored as the
+         *     colour field `trust-SPACE-METHOD-DIMSd:trust`).
+         */
+        post: operations["make_trust_api_datasets__name__spaces__space__trust_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{name}/spaces/{space}/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Region Names
+         * @description The stored names of a map's regions (coarse and fine clusters of the map).
+         */
+        get: operations["region_names_api_datasets__name__spaces__space__labels_get"];
+        put?: never;
+        /**
+         * Make Region Names
+         * @description Cluster the map at two levels and name each cluster from its items (texts: c-TF-IDF
+         *     terms; labels: the dominant label; word spaces: the words).
+         */
+        post: operations["make_region_names_api_datasets__name__spaces__space__labels_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/datasets/{name}/selection": {
         parameters: {
             query?: never;
@@ -640,6 +711,22 @@ export interface components {
             dim: number;
             /** Other Count */
             other_count: number;
+        };
+        /**
+         * ChangedItem
+         * @description An item whose neighbours differ between two spaces: those it gained and lost (ids).
+         */
+        ChangedItem: {
+            /** Row */
+            row: number;
+            /** Id */
+            id: string;
+            /** Jaccard */
+            jaccard: number;
+            /** Gained */
+            gained: string[];
+            /** Lost */
+            lost: string[];
         };
         /** ClassRate */
         ClassRate: {
@@ -1203,6 +1290,30 @@ export interface components {
             missing: number;
         };
         /**
+         * MapRegionNames
+         * @description The regions of a map named at two zoom levels, and what the names come from.
+         */
+        MapRegionNames: {
+            /** Dataset */
+            dataset: string;
+            /** Space */
+            space: string;
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "umap" | "tsne" | "pca";
+            /** Dims */
+            dims: number;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "texts" | "labels" | "words" | "ids";
+            /** Labels */
+            labels: components["schemas"]["RegionName"][];
+        };
+        /**
          * Neighbour
          * @description A neighbour of an item, with its cosine similarity.
          */
@@ -1219,6 +1330,20 @@ export interface components {
             image: boolean;
             /** Score */
             score: number;
+        };
+        /**
+         * NeighbourhoodChanges
+         * @description The items whose neighbourhoods changed most between two spaces, most changed first.
+         */
+        NeighbourhoodChanges: {
+            /** Dataset */
+            dataset: string;
+            /** Spaces */
+            spaces: string[];
+            /** K */
+            k: number;
+            /** Items */
+            items: components["schemas"]["ChangedItem"][];
         };
         /**
          * ProjectionMade
@@ -1355,6 +1480,29 @@ export interface components {
             score: number;
             /** Because */
             because: components["schemas"]["SeenItemInfo"][];
+        };
+        /**
+         * RegionName
+         * @description One cluster of a map and its name; x, y in the map's drawn coordinates ([-0.95, 0.95]).
+         */
+        RegionName: {
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "coarse" | "fine";
+            /** Cluster */
+            cluster: number;
+            /** X */
+            x: number;
+            /** Y */
+            y: number;
+            /** Size */
+            size: number;
+            /** Name */
+            name: string;
+            /** Terms */
+            terms: string[];
         };
         /**
          * RunInfo
@@ -1503,6 +1651,36 @@ export interface components {
             tag: string;
             /** Tagged */
             tagged: number;
+        };
+        /**
+         * TrustSummary
+         * @description How far a map keeps each item's neighbours of the full space (its k neighbours in the
+         *     stored graph that are among its k nearest on the map), and the field that shows it.
+         */
+        TrustSummary: {
+            /** Dataset */
+            dataset: string;
+            /** Space */
+            space: string;
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "umap" | "tsne" | "pca";
+            /** Dims */
+            dims: number;
+            /** K */
+            k: number;
+            /** Field */
+            field: string;
+            /** Mean Trust */
+            mean_trust: number;
+            /** Median Trust */
+            median_trust: number;
+            /** No Neighbour Kept */
+            no_neighbour_kept: number;
+            /** Random Map Trust */
+            random_map_trust: number;
         };
         /** WorstItem */
         WorstItem: {
@@ -1849,6 +2027,186 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Comparison"];
+                };
+            };
+            /** @description The request was refused (one error body). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    compare_changes_api_datasets__name__compare_changes_get: {
+        parameters: {
+            query: {
+                a: string;
+                b: string;
+                k?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NeighbourhoodChanges"];
+                };
+            };
+            /** @description The request was refused (one error body). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    trust_api_datasets__name__spaces__space__trust_get: {
+        parameters: {
+            query?: {
+                method?: "umap" | "tsne" | "pca";
+                dims?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+                space: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrustSummary"];
+                };
+            };
+            /** @description The request was refused (one error body). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    make_trust_api_datasets__name__spaces__space__trust_post: {
+        parameters: {
+            query?: {
+                method?: "umap" | "tsne" | "pca";
+                dims?: number;
+                k?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+                space: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrustSummary"];
+                };
+            };
+            /** @description The request was refused (one error body). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    region_names_api_datasets__name__spaces__space__labels_get: {
+        parameters: {
+            query?: {
+                method?: "umap" | "tsne" | "pca";
+                dims?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+                space: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MapRegionNames"];
+                };
+            };
+            /** @description The request was refused (one error body). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    make_region_names_api_datasets__name__spaces__space__labels_post: {
+        parameters: {
+            query?: {
+                method?: "umap" | "tsne" | "pca";
+                dims?: number;
+                fine?: number;
+                coarse?: number;
+                seed?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+                space: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MapRegionNames"];
                 };
             };
             /** @description The request was refused (one error body). */

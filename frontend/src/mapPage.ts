@@ -24,6 +24,8 @@ import { itemCard } from './items';
 import { recommendForm } from './recommendPanel';
 import { Mode, ScatterView } from './scatter';
 import { field, fields, forgetFields, labelField, loadInfo, state } from './state';
+import { RegionLabels } from './regionLabels';
+import { trustControls } from './trust';
 
 const PAGE = 60;
 
@@ -61,9 +63,17 @@ export async function renderMap(root: HTMLElement): Promise<void> {
   const searchBox = el('input', { id: 'search', type: 'search', placeholder: 'Search (text, or id with "id:")' });
   const searchForm = el('form', { id: 'search-form' }, searchBox, el('button', { type: 'submit', text: 'Search' }));
   const clusterButton = el('button', { id: 'cluster', text: 'Cluster', title: 'k-means on the space, then colour by cluster' });
-  const toolbar = el('div', { class: 'toolbar' },
-    el('label', {}, 'map ', projectionSelect), el('label', {}, 'colour ', colourSelect), clusterButton, modes, searchForm);
+  const colourBy = (name: string) => {
+    if (![...colourSelect.options].some((o) => o.value === name)) colourSelect.append(el('option', { value: name, text: name }));
+    colourSelect.value = name;
+    colourSelect.dispatchEvent(new Event('change'));
+  };
+  const trust = trustControls(() => projectionSelect.value, colourBy);
   const mapBox = el('div', { id: 'map', class: 'map' });
+  const regions = new RegionLabels(mapBox, () => mapModel.view, () => projectionSelect.value);
+  const toolbar = el('div', { class: 'toolbar' },
+    el('label', {}, 'map ', projectionSelect), el('label', {}, 'colour ', colourSelect), clusterButton,
+    trust.node, regions.toggle, modes, searchForm);
   const legend = el('div', { id: 'legend', class: 'legend' });
   const tooltip = el('div', { id: 'tooltip', class: 'tooltip', hidden: true });
   const side = el('aside', { id: 'side', class: 'side' });
@@ -105,6 +115,7 @@ export async function renderMap(root: HTMLElement): Promise<void> {
   view.colour(coloured?.legend ?? null);
   await view.draw(coords, 2, coloured?.values, coloured?.legend.kind);
   renderLegend(legend, coloured?.legend ?? null);
+  trust.refresh();
   window.__embedlab.firstFrameMs = performance.now() - started;
   window.__embedlab.scatter = view;
   status(`${n.toLocaleString()} items · ${state.space} · ${preferred}`);
@@ -126,6 +137,8 @@ export async function renderMap(root: HTMLElement): Promise<void> {
     const c = await projection(state.dataset, state.space, m, 2);
     const current = state.colourField ? await field(state.colourField) : null;
     await view.draw(c, 2, current?.values, current?.legend.kind);
+    trust.refresh();
+    await regions.reset();
   });
   colourSelect.addEventListener('change', async () => {
     state.colourField = colourSelect.value || null;
@@ -140,11 +153,7 @@ export async function renderMap(root: HTMLElement): Promise<void> {
       datasetUrl(state.dataset, `/spaces/${encodeURIComponent(state.space)}/clusters`));
     forgetFields();
     await loadInfo();
-    if (![...colourSelect.options].some((o) => o.value === made.field)) {
-      colourSelect.append(el('option', { value: made.field, text: made.field }));
-    }
-    colourSelect.value = made.field;
-    colourSelect.dispatchEvent(new Event('change'));
+    colourBy(made.field);
     status(`${made.n_clusters} clusters`);
   }));
   searchForm.addEventListener('submit', (e) => {

@@ -5,6 +5,7 @@ import createScatterplot from 'regl-scatterplot';
 import { Legend } from './api';
 import { PALETTE, RAMP } from './dom';
 import { LassoOverlay, screenToPointMap } from './lassoOverlay';
+import { LevelOfDetail } from './lod';
 
 export type Mode = 'panZoom' | 'lasso' | 'box';
 type Scatterplot = ReturnType<typeof createScatterplot>;
@@ -14,6 +15,8 @@ export class ScatterView {
   readonly plot: Scatterplot;
   readonly lasso: LassoOverlay;
   count = 0;
+  lod: LevelOfDetail | null = null;
+  private detachLod: (() => void) | null = null;
   private x = new Float32Array(0);
   private y = new Float32Array(0);
 
@@ -39,8 +42,23 @@ export class ScatterView {
     this.lasso = new LassoOverlay(container, {
       canvas: this.canvas,
       screenToPoint: (px, py) => this.screenToPoint(px, py),
-      select: (vertices) => this.plot.lassoSelect(vertices, { isGl: true }),
+      select: (vertices) => void this.settled().then(() => this.plot.lassoSelect(vertices, { isGl: true })),
     });
+  }
+
+  /** The camera's map from point coordinates to canvas pixels (null before three points). */
+  pointToScreen(): ((x: number, y: number) => [number, number]) | null {
+    if (this.count < 3) return null;
+    const rows = [0, 0, 0];
+    for (let i = 1; i < this.count; i++) {
+      if (this.x[i] < this.x[rows[0]]) rows[0] = i;
+      if (this.x[i] > this.x[rows[1]]) rows[1] = i;
+      if (this.y[i] > this.y[rows[2]]) rows[2] = i;
+    }
+    const screen = rows.map((r) => this.screenPosition(r));
+    if (screen.some((p) => !p)) return null;
+    type Three = [[number, number], [number, number], [number, number]];
+    return screenToPointMap(rows.map((r) => [this.x[r], this.y[r]]) as Three, screen as Three);
   }
 
   /** Point coordinates under a screen position (canvas pixels), through the camera's
@@ -75,13 +93,24 @@ export class ScatterView {
       this.x[i] = coords[i * dims];
       this.y[i] = coords[i * dims + 1];
     }
+    this.detachLod?.();
+    await this.lod?.settle();
+    this.lod = null;
     await this.redraw(values, kind);
     // The points fill [-1, 1]^2; a canvas taller than wide would cut off the sides unless
     // the camera frames that square.
     await this.plot.zoomToArea({ x: -1, y: -1, width: 2, height: 2 }, { transition: false } as never);
+    this.lod = new LevelOfDetail(this.plot as never, this.count);
+    this.detachLod = this.lod.attach(this.canvas.parentElement!, (e) => this.lasso.shape === null && !e.shiftKey);
+  }
+
+  /** Every point drawn (not the moving camera's sample): selections must see all of them. */
+  async settled(): Promise<void> {
+    await this.lod?.settle();
   }
 
   async redraw(values?: Uint16Array | Uint32Array | Float32Array, kind?: string) {
+    await this.settled();
     const points: { x: Float32Array; y: Float32Array; valueA?: Float32Array } = { x: this.x, y: this.y };
     if (values) points.valueA = Float32Array.from(values);
     await this.plot.draw(points as never, {
@@ -117,6 +146,7 @@ export class ScatterView {
   }
 
   select(rows: ArrayLike<number>, silent = true) {
+    if (silent && this.lod?.keepSelection(Array.from(rows))) return; // shown once the camera rests
     this.plot.select(Array.from(rows), { preventEvent: silent });
   }
 
@@ -133,6 +163,7 @@ export class ScatterView {
   }
 
   destroy() {
+    this.detachLod?.();
     this.lasso.destroy();
     this.plot.destroy();
     this.canvas.remove();

@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,12 +37,17 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="module")
 def server(explorer_workspace: Workspace) -> Iterator[str]:
+    with serve(explorer_workspace) as base:
+        yield base
+
+
+@contextmanager
+def serve(workspace: Workspace) -> Iterator[str]:
+    """The app over `workspace` in uvicorn on a free port (a thread); yields its base URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(explorer_workspace), host="127.0.0.1", port=port, log_level="warning"
-    )
+    config = uvicorn.Config(create_app(workspace), host="127.0.0.1", port=port, log_level="warning")
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()

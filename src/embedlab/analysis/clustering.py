@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from embedlab.analysis.neighbors import NeighborGraph, normalize_rows
+from embedlab.analysis.neighbors import NeighborGraph, count_shared, normalize_rows
 from embedlab.analysis.results import CheckResult
 from embedlab.errors import InvalidInputError
 
@@ -49,13 +49,7 @@ def neighbour_agreement(first: NeighborGraph, second: NeighborGraph, k: int = 10
             f"{second.indices.shape[0]} rows instead."
         )
     k = min(k, first.k, second.k)
-    a = np.sort(first.indices[:, :k], axis=1)
-    b = np.sort(second.indices[:, :k], axis=1)
-    shared = np.zeros(len(a), dtype=np.int64)
-    for column in range(k):  # k vectorised membership tests instead of a Python loop per item
-        value = b[:, column : column + 1]
-        position = np.minimum(np.sum(a < value, axis=1, keepdims=True), k - 1)
-        shared += (np.take_along_axis(a, position, axis=1) == value)[:, 0]
+    shared = count_shared(first.indices[:, :k], second.indices[:, :k])
     jaccard = shared / (2 * k - shared)
     flags = shared == 0
     return CheckResult(
@@ -68,3 +62,28 @@ def neighbour_agreement(first: NeighborGraph, second: NeighborGraph, k: int = 10
         },
         params={"k": k},
     )
+
+
+def most_changed(
+    first: NeighborGraph, second: NeighborGraph, k: int = 10, limit: int = 50
+) -> list[dict[str, object]]:
+    """The `limit` rows whose k neighbours differ most between two graphs of the same items
+    (lowest Jaccard first, then by row), each with the neighbours it gained in `second` and
+    lost from `first`, nearest first."""
+    agreement = neighbour_agreement(first, second, k=k)
+    k = int(agreement.params["k"])
+    order = np.lexsort((np.arange(len(agreement.scores)), agreement.scores))[:limit]
+    changes = []
+    for row in order.tolist():
+        before = first.indices[row, :k].tolist()
+        after = second.indices[row, :k].tolist()
+        kept = set(before) & set(after)
+        changes.append(
+            {
+                "row": row,
+                "jaccard": float(agreement.scores[row]),
+                "gained": [r for r in after if r not in kept],
+                "lost": [r for r in before if r not in kept],
+            }
+        )
+    return changes

@@ -53,6 +53,19 @@ class NeighborGraph:
         return np.clip(1.0 - self.similarities, 0.0, None)
 
 
+def count_shared(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Per row, how many entries of `second` occur in the same row of `first` (rows of distinct
+    indices): one vectorised membership test per column of `second`."""
+    ordered = np.sort(first, axis=1)
+    last = ordered.shape[1] - 1
+    shared = np.zeros(len(ordered), dtype=np.int64)
+    for column in range(second.shape[1]):
+        value = second[:, column : column + 1]
+        position = np.minimum(np.sum(ordered < value, axis=1, keepdims=True), last)
+        shared += (np.take_along_axis(ordered, position, axis=1) == value)[:, 0]
+    return shared
+
+
 def normalize_rows(vectors: np.ndarray, what: str = "vectors") -> np.ndarray:
     """Unit-length float32 rows for cosine similarity; all-zero rows stay zero."""
     data = np.ascontiguousarray(vectors, dtype=np.float32)

@@ -25,6 +25,7 @@ from embedlab.api.media import ERROR_RESPONSES
 from embedlab.api.routes_analysis import router as analysis_router
 from embedlab.api.routes_items import router as items_router
 from embedlab.api.routes_map import router as map_router
+from embedlab.api.routes_overlays import router as overlays_router
 from embedlab.api.routes_quality import router as quality_router
 from embedlab.api.routes_recommend import router as recommend_router
 from embedlab.api.routes_records import router as records_router
@@ -111,6 +112,7 @@ def create_app(
     install_error_handlers(app)
     routers = (
         map_router,
+        overlays_router,
         items_router,
         quality_router,
         analysis_router,

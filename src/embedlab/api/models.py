@@ -203,6 +203,64 @@ class Comparison(BaseModel):
     k: int
 
 
+class ChangedItem(BaseModel):
+    """An item whose neighbours differ between two spaces: those it gained and lost (ids)."""
+
+    row: int
+    id: str
+    jaccard: float
+    gained: list[str]
+    lost: list[str]
+
+
+class NeighbourhoodChanges(BaseModel):
+    """The items whose neighbourhoods changed most between two spaces, most changed first."""
+
+    dataset: str
+    spaces: list[str]
+    k: int
+    items: list[ChangedItem]
+
+
+class TrustSummary(BaseModel):
+    """How far a map keeps each item's neighbours of the full space (its k neighbours in the
+    stored graph that are among its k nearest on the map), and the field that shows it."""
+
+    dataset: str
+    space: str
+    method: Literal["umap", "tsne", "pca"]
+    dims: int
+    k: int
+    field: str
+    mean_trust: float
+    median_trust: float
+    no_neighbour_kept: int
+    random_map_trust: float
+
+
+class RegionName(BaseModel):
+    """One cluster of a map and its name; x, y in the map's drawn coordinates ([-0.95, 0.95])."""
+
+    level: Literal["coarse", "fine"]
+    cluster: int
+    x: float
+    y: float
+    size: int
+    name: str
+    terms: list[str]
+
+
+class MapRegionNames(BaseModel):
+    """The regions of a map named at two zoom levels, and what the names come from."""
+
+    dataset: str
+    space: str
+    method: Literal["umap", "tsne", "pca"]
+    dims: int
+    source: Literal["texts", "labels", "words", "ids"]
+    labels: list[RegionName]
+
+
 # -- items --------------------------------------------------------------------------------------
 
 

@@ -17,13 +17,14 @@ from embedlab.api.models import (
     FieldInfo,
     Legend,
     NeighbourCount,
+    NeighbourhoodChanges,
     ProjectionMade,
     SearchHit,
     SearchResult,
     Seed,
 )
 from embedlab.errors import NotFoundError
-from embedlab.pipeline.cluster import cluster, compare_spaces
+from embedlab.pipeline.cluster import cluster, compare_spaces, neighbourhood_changes
 from embedlab.pipeline.fields import (
     CORRECTED_LABEL,
     TAG_PREFIX,
@@ -193,3 +194,19 @@ def make_clusters(
 def compare(request: Request, name: str, a: str, b: str, k: NeighbourCount = 10) -> Comparison:
     """Per-item neighbour agreement of spaces `a` and `b` (stored as a colour field)."""
     return Comparison.model_validate(compare_spaces(state(request).workspace, name, a, b, k=k))
+
+
+@router.get("/datasets/{name}/compare/changes")
+def compare_changes(
+    request: Request,
+    name: str,
+    a: str,
+    b: str,
+    k: NeighbourCount = 10,
+    limit: int = Query(50, ge=1, le=1000),
+) -> NeighbourhoodChanges:
+    """The items whose k neighbours differ most between spaces `a` and `b`, with the
+    neighbours each gained and lost, from the graphs POST .../compare stored."""
+    workspace = state(request).workspace
+    found = neighbourhood_changes(workspace, name, a, b, k=k, limit=limit, make_graphs=False)
+    return NeighbourhoodChanges.model_validate(found)

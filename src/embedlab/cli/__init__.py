@@ -23,6 +23,7 @@ from embedlab.cli import (
     data,
     demo,
     entity,
+    overlays,
     quality,
     recommend,
     serve,
@@ -83,7 +84,8 @@ def _main(
     ctx.obj = CliState(workspace_path=workspace)
 
 
-for _module in (data, spaces, quality, words, tokens, aliases, serve, demo, recommend, entity):
+_MODULES = (data, spaces, overlays, quality, words, tokens, aliases, serve, demo, recommend, entity)
+for _module in _MODULES:
     _module.register(app)
 
 

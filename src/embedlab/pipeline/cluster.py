@@ -9,8 +9,9 @@ import numpy as np
 import pyarrow as pa
 
 from embedlab import progress
-from embedlab.analysis.clustering import cluster_vectors, neighbour_agreement
+from embedlab.analysis.clustering import cluster_vectors, most_changed, neighbour_agreement
 from embedlab.checks import check_int, check_seed
+from embedlab.errors import NotFoundError
 from embedlab.pipeline.graph import neighbors
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Workspace
@@ -79,3 +80,45 @@ def compare_spaces(
         **result.summary,
         "k": result.params["k"],
     }
+
+
+def neighbourhood_changes(
+    workspace: Workspace,
+    name: str,
+    first: str,
+    second: str,
+    *,
+    k: int = 10,
+    limit: int = 50,
+    make_graphs: bool = True,
+) -> dict[str, Any]:
+    """The items whose k neighbours differ most between spaces `first` and `second` (from
+    their stored graphs, made first unless `make_graphs` is off), each with the neighbours
+    (ids) it gained and lost."""
+    k = check_int(k, "k", "compare", 1)
+    limit = check_int(limit, "limit", "compare", 1)
+    dataset = workspace.dataset(name)
+    space_a, space_b = workspace.space(dataset, first), workspace.space(dataset, second)
+    for space in (space_a, space_b):
+        stored = workspace.result("neighbors", name, space.name)
+        if not make_graphs and (stored is None or stored.meta["k"] < k):
+            raise NotFoundError(
+                f"Space '{space.name}' of dataset '{name}' has no stored graph of {k} "
+                f"neighbours yet. Compare the two spaces first (`embedlab compare {name} "
+                f"{first} {second} -k {k}` or POST .../compare)."
+            )
+    graph_a = neighbors(workspace, name, space_a, k=k)
+    graph_b = neighbors(workspace, name, space_b, k=k)
+    changes = most_changed(graph_a, graph_b, k=k, limit=limit)
+    ids = dataset.ids()
+    items = [
+        {
+            "row": c["row"],
+            "id": ids[c["row"]],
+            "jaccard": c["jaccard"],
+            "gained": [ids[r] for r in c["gained"]],
+            "lost": [ids[r] for r in c["lost"]],
+        }
+        for c in changes
+    ]
+    return {"dataset": name, "spaces": [first, second], "k": min(k, graph_a.k), "items": items}

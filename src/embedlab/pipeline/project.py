@@ -15,7 +15,9 @@ from embedlab.analysis.projection import (
     project,
 )
 from embedlab.checks import check_seed
+from embedlab.errors import NotFoundError
 from embedlab.pipeline.graph import neighbors
+from embedlab.store.catalog import Entry
 from embedlab.store.handles import Space
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Workspace, read_columns
@@ -91,10 +93,44 @@ def stored_projection(
     return Projection(name, space_name, method, dims, coords.astype(np.float32), entry.meta, True)
 
 
-def to_unit_box(coords: np.ndarray, margin: float = 0.95) -> np.ndarray:
+def require_map(
+    workspace: Workspace, name: str, space: Space, method: str, dims: int, purpose: str
+) -> tuple[Projection, Entry]:
+    """The stored map of `space` and its catalog entry, or an error saying how to make it."""
+    stored = stored_projection(workspace, name, space, method, dims)
+    entry = workspace.result("projection", name, projection_key(space.name, method, dims))
+    if stored is None or entry is None:
+        raise NotFoundError(
+            f"No {dims}-D {method} map of space '{space.name}' of dataset '{name}' to "
+            f"{purpose}. Make it with `embedlab project {name} {space.name} --method {method} "
+            f"--dims {dims}`."
+        )
+    return stored, entry
+
+
+def overlay_key(prefix: str, space: str, method: str, dims: int) -> str:
+    """The columns result of an overlay of one map: `PREFIX-SPACE-METHOD-DIMSd`."""
+    return f"{prefix}-{space}-{method}-{dims}d"
+
+
+def stored_overlay(
+    workspace: Workspace, prefix: str, name: str, space: str, method: str, dims: int
+) -> dict[str, Any] | None:
+    """An overlay's stored meta with the map it belongs to, if current."""
+    entry = workspace.result("columns", name, overlay_key(prefix, space, method, dims))
+    if entry is None:
+        return None
+    return {**entry.meta, "dataset": name, "space": space, "method": method, "dims": dims}
+
+
+def to_unit_box(
+    coords: np.ndarray, margin: float = 0.95, *, frame: np.ndarray | None = None
+) -> np.ndarray:
     """Coordinates centred and scaled by one factor into [-margin, margin] (aspect kept), as
-    WebGL plots want them."""
+    WebGL plots want them; with `frame`, by the box that puts `frame` there (e.g. label
+    positions on a map)."""
     coords = np.asarray(coords, dtype=np.float64)
-    low, high = coords.min(axis=0), coords.max(axis=0)
+    box = coords if frame is None else np.asarray(frame, dtype=np.float64)
+    low, high = box.min(axis=0), box.max(axis=0)
     half = float((high - low).max()) / 2 or 1.0
     return ((coords - (low + high) / 2) / half * margin).astype(np.float32)

@@ -1,0 +1,178 @@
+"""Explorer v2 in the browser. A big map: while the camera moves it draws a level-of-detail
+sample, once it rests every point again, and a selection made before the move survives it.
+The trust overlay of a map: computed from the toolbar, coloured, its mean shown.
+
+The frame times while dragging and wheel-zooming are measured and written to
+test-output/lod-frames.json, not asserted (timings are benchmarks: benchmarks/explorer.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from embedlab.pipeline.embed import embed
+from embedlab.pipeline.ingest import ingest
+from embedlab.pipeline.project import project_space
+from embedlab.store.workspace import Workspace
+from tests.api.test_browser import SHOTS, browser, page, serve, shot  # noqa: F401
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+N_POINTS = 250_000  # above the app's 200,000 where the level of detail starts
+
+FRAMES_JS = """() => {
+  const record = (window.__frames = { at: [], filtered: [], on: true });
+  const plot = window.__embedlab.scatter.plot;
+  const tick = (t) => {
+    if (!record.on) return;
+    record.at.push(t);
+    record.filtered.push(plot.get('isPointsFiltered'));
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+
+STATE_JS = """() => {
+  const view = window.__embedlab.scatter;
+  const { drawnWhileMoving, ...stats } = view.lod.stats;
+  return { ...stats, framesWhileMoving: drawnWhileMoving.length,
+    filtered: view.plot.get('isPointsFiltered'),
+    drawn: view.plot.get('isPointsFiltered') ? view.plot.get('filteredPoints').length : view.count,
+    selected: view.plot.get('selectedPoints').length };
+}"""
+
+SETTLED_JS = """(() => { const s = window.__embedlab.scatter.lod.stats;
+  return !s.moving && s.settled === s.engaged; })()"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """250,000 seeded points in 8 clusters, ingested, embedded (pca) and mapped (pca), and
+    digits (pixels-pca, PCA map)."""
+    root = tmp_path_factory.mktemp("big-map")
+    rng = np.random.default_rng(0)
+    centres = rng.normal(scale=5.0, size=(8, 6))
+    label = rng.integers(0, 8, N_POINTS)
+    values = (centres[label] + rng.normal(size=(N_POINTS, 6))).astype(np.float32)
+    columns = {f"f{j}": values[:, j] for j in range(6)}
+    table = pa.table({"id": [f"p{i}" for i in range(N_POINTS)], "label": label, **columns})
+    pq.write_table(table, root / "points.parquet")
+    workspace = Workspace(root / "workspace")
+    ingest(workspace, "big", root / "points.parquet", label="label", id="id")
+    embed(workspace, "big", "pca", params={"n_components": 4})
+    project_space(workspace, "big", "pca", method="pca", dims=2)
+    ingest(workspace, "digits", "sandbox:digits")
+    embed(workspace, "digits", "pixels-pca", params={"n_components": 16})
+    project_space(workspace, "digits", "pixels-pca", method="pca", dims=2)
+    with serve(workspace) as base:
+        yield base
+
+
+def frame_ms(tab) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """The animation frames recorded since FRAMES_JS: count, median and 90th percentile."""
+    times = np.diff(np.asarray(tab.evaluate("window.__frames.at"), dtype=float))
+    tab.evaluate("window.__frames = { ...window.__frames, on: false }")
+    return {
+        "frames": len(times),
+        "median_ms": float(np.median(times)),
+        "p90_ms": float(np.percentile(times, 90)),
+    }
+
+
+def test_a_moving_camera_draws_a_sample_then_every_point(page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    page.goto("/?dataset=big&space=pca#/map")
+    page.wait_for_function(
+        "window.__embedlab && window.__embedlab.mapReady === true", timeout=60_000
+    )
+    state = page.evaluate(STATE_JS)
+    assert state["count"] == N_POINTS and state["enabled"] and not state["filtered"]
+    box = page.locator("#map canvas.scatter").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    page.click("button[data-mode=box]")  # a selection first: the moves must keep all of it
+    page.mouse.move(cx - 150, cy - 150)
+    page.mouse.down()
+    page.mouse.move(cx + 150, cy + 150, steps=10)
+    page.mouse.up()
+    page.wait_for_selector("#selection-count")
+    selected = int(page.locator("#selection-count").get_attribute("data-total"))
+    assert 1_000 < selected < N_POINTS and page.evaluate(STATE_JS)["selected"] == selected
+
+    page.click("button[data-mode=panZoom]")
+    measured = {}
+    page.evaluate(FRAMES_JS)
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    for step in range(1, 31):
+        page.mouse.move(cx + 8 * step, cy + 3 * step)
+    moving = page.evaluate(STATE_JS)
+    shot(page, "lod-dragging")
+    page.mouse.up()
+    measured["drag"] = frame_ms(page)
+    assert moving["moving"] and moving["filtered"] and moving["engaged"] == 1
+    assert moving["drawn"] == moving["sampleSize"] < N_POINTS and moving["framesWhileMoving"] > 0
+    page.wait_for_function(SETTLED_JS)
+    rested = page.evaluate(STATE_JS)
+    assert not rested["filtered"] and rested["drawn"] == N_POINTS
+    assert rested["selected"] == selected
+
+    page.evaluate(FRAMES_JS)
+    for _ in range(12):
+        page.mouse.wheel(0, -120)
+    zooming = page.evaluate(STATE_JS)
+    measured["wheel"] = frame_ms(page)
+    # one move, or more where the machine is slow enough for the camera to rest in between
+    assert zooming["moving"] and zooming["filtered"] and zooming["engaged"] >= 2
+    page.wait_for_function(SETTLED_JS)
+    rested = page.evaluate(STATE_JS)
+    assert not rested["filtered"] and rested["drawn"] == N_POINTS
+    assert rested["selected"] == selected
+    shot(page, "lod-settled")
+    measured["sample"] = zooming["sampleSize"]
+    out = SHOTS.parent / "lod-frames.json"
+    out.write_text(json.dumps({"points": N_POINTS, **measured}, indent=2))
+    print(f"frames at {N_POINTS:,} points: {measured}")
+
+
+def test_the_trust_button_colours_the_map_and_shows_its_mean(page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    page.goto("/?dataset=digits&space=pixels-pca#/map")
+    page.wait_for_function("window.__embedlab && window.__embedlab.mapReady === true")
+    assert page.locator("#trust-mean").is_hidden()
+    page.click("#trust")
+    field = "trust-pixels-pca-pca-2d:trust"
+    page.wait_for_function(f"document.querySelector('#colour').value === '{field}'")
+    page.wait_for_selector("#legend .ramp")
+    mean = float(page.locator("#trust-mean").get_attribute("data-mean"))
+    assert 0.0 < mean < 1.0 and "mean trust 0." in page.locator("#trust-mean").inner_text()
+    assert page.locator("#legend strong").inner_text() == field
+    shot(page, "trust-digits")
+    page.reload()  # stored: the mean shows again without computing
+    page.wait_for_function("window.__embedlab && window.__embedlab.mapReady === true")
+    page.wait_for_selector("#trust-mean:not([hidden])")
+    assert float(page.locator("#trust-mean").get_attribute("data-mean")) == mean
+
+
+def test_region_labels_show_coarse_names_then_fine_ones_zoomed_in(page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    page.goto("/?dataset=digits&space=pixels-pca#/map")
+    page.wait_for_function("window.__embedlab && window.__embedlab.mapReady === true")
+    page.check("#region-labels")
+    page.wait_for_selector("#region-layer .region.coarse")
+    names = page.locator("#region-layer .region").all_inner_texts()
+    assert len(names) == 10 and all(name.split(" (")[0] in "0123456789" for name in names)
+    shot(page, "region-labels-coarse")
+    box = page.locator("#map canvas.scatter").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(30):  # zoom in step by step until the fine names take over
+        page.mouse.wheel(0, -60)
+        page.wait_for_timeout(100)
+        if page.locator("#region-layer").get_attribute("data-level") == "fine":
+            break
+    page.wait_for_selector("#region-layer .region.fine:not([hidden])")
+    shot(page, "region-labels-fine")
+    page.uncheck("#region-labels")
+    assert page.locator("#region-layer").is_hidden()
