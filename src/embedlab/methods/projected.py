@@ -90,18 +90,19 @@ class Projected(Embedder):
                 f"The 'dims' parameter of {owner} must be an int in the range [1, {full}] (the "
                 f"method's own dimension). Got {self.dims!r} instead."
             )
-        if self.dims > len(X):
+        sample = X[:PROJECTION_SAMPLE]
+        if self.dims > len(sample):
             raise InvalidInputError(
                 f"dims={self.dims} needs at least {self.dims} items to fit its PCA projection; "
-                f"got {len(X)}. Choose a smaller dims."
+                f"got {len(sample)}. Choose a smaller dims."
             )
-        vectors = self._inner_vectors(X)
+        vectors = self._inner_vectors(sample)
         self.pca_ = PCAEmbedder(n_components=self.dims, standardize=False).fit(vectors)
         self.dimension_ = self.dims
         self.projection_report_ = {
             "dims": self.dims,
             "dims_from": full,
-            "dims_fit_items": len(X),
+            "dims_fit_items": len(sample),
             "dims_explained_variance": self.pca_.report_["explained_variance"],
         }
         return self
