@@ -153,7 +153,7 @@ def test_autoencoders_against_pca_and_the_wrong_modality(run, tmp_path: Path) ->
     ]  # fmt: skip
     assert all(r["dim"] == 6 and r["reconstruction_mse"] > 0 for r in rows)
     code, out, _ = run("evaluate", "digits", "autoencoder", "--against", "pca", ws=path)
-    assert code == 0 and "reconstruction" in out and "pca@6" in out
+    assert code == 0 and "MSE" in out and "pca@6" in out
     code, _, err = run("embed", "digits", "--method", "autoencoder", "--param", "dims=0", ws=path)
     assert code == 2 and "The 'dims' parameter of ConvAutoencoder must be an int >= 1" in err
 

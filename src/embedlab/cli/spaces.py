@@ -328,7 +328,7 @@ def _print_probes(
         return
     first = results[0] if results else None
     title = f"{name}: train {first.n_train:,} / test {first.n_test:,}" if first else name
-    extra = ["reconstruction MSE"] if reconstruction else []
+    extra = ["recon MSE"] if reconstruction else []
     table = Table(
         "space", "dim", *extra, "linear probe", f"kNN@{k}", "embed s", "probe s", title=title
     )
