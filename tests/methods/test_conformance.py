@@ -70,6 +70,8 @@ SMALL_PARAMS = {
     "svd": {"factors": 8},
     "elmo": {"dim": 8, "max_epochs": 1, "min_count": 1},
     "entity": {"target": "critic_rating", "epochs": 3, "min_count": 2},
+    "autoencoder": {"dims": 4, "epochs": 2},
+    "mlp-autoencoder": {"dims": 4, "epochs": 2},
     "clip-onnx": build_tiny_clip(Path(tempfile.mkdtemp(prefix="embedlab-tiny-clip-"))),
 }
 
@@ -83,6 +85,7 @@ def make(name: str) -> methods.Embedder:
 def test_registry_lists_the_first_methods() -> None:
     assert {"minilm", "tfidf-svd", "pca", "onehot", "pixels-pca"} <= set(ALL)
     assert {"deepwalk", "node2vec", "spectral"} <= set(ALL)
+    assert {"autoencoder", "mlp-autoencoder"} <= set(ALL)
 
 
 def test_unknown_method_lists_valid_names() -> None:
@@ -165,3 +168,21 @@ def test_from_params_converts_strings_by_annotation() -> None:
     assert estimator.get_params()["standardize"] is False
     with pytest.raises(InvalidInputError, match="must be of type int. Got 'three'"):
         methods.get("pca").from_params({"n_components": "three"})
+
+
+PROJECTABLE = [n for n in ALL if methods.get(n).modality in ("text", "image")]
+
+
+@pytest.mark.parametrize(
+    "name", [n for n in PROJECTABLE if methods.get(n).dims_projection and n != "autoencoder"]
+)
+def test_dims_projects_every_text_and_image_method(name: str) -> None:
+    """`dims=N` needs no code in the method: from_params wraps it in a PCA projection."""
+    estimator = methods.get(name).from_params({**SMALL_PARAMS.get(name, {}), "dims": "3"})
+    data = INPUTS[estimator.modality]
+    vectors = estimator.fit(data).transform(data)
+    assert vectors.shape == (len(data), 3) and vectors.dtype == np.float32
+    assert vectors.flags.c_contiguous and estimator.get_params()["dims"] == 3
+    restored = methods.get(name).from_params(estimator.get_params())
+    restored.set_state(estimator.get_state())
+    np.testing.assert_allclose(restored.transform(data), vectors, atol=1e-5)

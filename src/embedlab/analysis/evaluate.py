@@ -29,6 +29,8 @@ class ProbeResult:
     knn: float
     seconds: float
     embed_seconds: float | None = None
+    #: mean squared error of the rebuilt input on the test items, for methods that rebuild it
+    reconstruction_mse: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,7 +75,6 @@ def probe(
 ) -> ProbeResult:
     """Linear-probe and kNN accuracy of `vectors` predicting `labels` on the given split."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.neighbors import KNeighborsClassifier
     from sklearn.preprocessing import StandardScaler
 
     started = time.perf_counter()
@@ -85,17 +86,45 @@ def probe(
         warnings.simplefilter("ignore")  # convergence notes on hard, high-dimensional inputs
         linear.fit(scaler.transform(data[train]), y[train])
     linear_accuracy = float(linear.score(scaler.transform(data[test]), y[test]))
-    knn = KNeighborsClassifier(n_neighbors=min(k, len(train)), metric="cosine", algorithm="brute")
-    knn_accuracy = float(knn.fit(data[train], y[train]).score(data[test], y[test]))
     return ProbeResult(
         name,
         int(data.shape[1]),
         len(train),
         len(test),
         round(linear_accuracy, 4),
-        round(knn_accuracy, 4),
+        round(knn_accuracy(data, labels, train, test, k), 4),
         round(time.perf_counter() - started, 2),
     )
+
+
+def knn_accuracy(
+    vectors: np.ndarray, labels: np.ndarray, train: np.ndarray, test: np.ndarray, k: int = 10
+) -> float:
+    """Share of test items whose label the vote of their k nearest train items (cosine) gives."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    y = labels.astype(str)
+    knn = KNeighborsClassifier(n_neighbors=min(k, len(train)), metric="cosine", algorithm="brute")
+    return float(knn.fit(vectors[train], y[train]).score(vectors[test], y[test]))
+
+
+def label_precision_at_k(
+    vectors: np.ndarray, labels: np.ndarray, queries: np.ndarray, base: np.ndarray, k: int = 10
+) -> float:
+    """Retrieval quality without relevance judgements: the mean share of each query item's k
+    nearest `base` items (cosine, itself left out) that carry its label."""
+    from embedlab.analysis.exact_search import drop_self, top_k_cosine
+    from embedlab.analysis.neighbors import normalize_rows
+
+    unit = normalize_rows(vectors[base], "vectors")
+    position = np.full(len(vectors), -1, dtype=np.int64)
+    position[base] = np.arange(len(base))
+    found, sims = top_k_cosine(
+        normalize_rows(vectors[queries], "vectors"), unit, k + 1, description="Retrieval"
+    )
+    found, _ = drop_self(found, sims, k, self_ids=position[queries])
+    y = labels.astype(str)
+    return float((y[base][found] == y[queries][:, None]).mean())
 
 
 def leave_one_out_accuracy(vectors: np.ndarray, labels: np.ndarray, seed: int = 0) -> float:

@@ -302,12 +302,27 @@ def evaluate(
     param: Annotated[
         list[str] | None, typer.Option(help="With --target: entity parameter KEY=VALUE")
     ] = None,
+    dims: Annotated[
+        str | None,
+        typer.Option(
+            help="Sizes, e.g. 256,128,64,32: retrieval (label precision@k), kNN accuracy and "
+            "bytes per item of one space projected to each (PCA)"
+        ),
+    ] = None,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            help="'pca': each space beside PCA of the same input at the same dimension "
+            "(reconstruction error, linear probe, kNN)"
+        ),
+    ] = None,
     seed: SeedOption = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Linear-probe and kNN accuracy of spaces predicting a label (downstream validation); with
-    --links, link prediction on a graph; with --benchmark, intrinsic word-vector benchmarks of a
-    words dataset; with --recommend, top-k ranking of held-out ratings (k from -k); with
+    --dims, the same space at fewer dimensions; with --against pca, PCA at the same dimension;
+    with --links, link prediction on a graph; with --benchmark, intrinsic word-vector benchmarks
+    of a words dataset; with --recommend, top-k ranking of held-out ratings (k from -k); with
     --target, one-hot vs entity embeddings vs numeric PCA of the records with the same models on
     held-out rows."""
     if recommend:
@@ -323,6 +338,9 @@ def evaluate(
         _evaluate_target(ctx, name, spaces, target, columns, param, seed, as_json)
         return
 
+    if dims is not None or against is not None:
+        _evaluate_sizes(ctx, name, spaces or [], dims, against, label, k, seed, as_json)
+        return
     if links:
         from embedlab.pipeline.links import evaluate_links
 
@@ -388,24 +406,94 @@ def _evaluate_target(
     print_encodings(name, comparison, as_json)
 
 
-def _print_probes(name: str, results: list[Any], k: int, as_json: bool) -> None:
+def _print_probes(
+    name: str, results: list[Any], k: int, as_json: bool, reconstruction: bool = False
+) -> None:
     if as_json:
         print_json([r.to_dict() for r in results])
         return
     first = results[0] if results else None
     title = f"{name}: train {first.n_train:,} / test {first.n_test:,}" if first else name
-    table = Table("space", "dim", "linear probe", f"kNN@{k}", "embed s", "probe s", title=title)
+    extra = ["recon MSE"] if reconstruction else []
+    table = Table(
+        "space", "dim", *extra, "linear probe", f"kNN@{k}", "embed s", "probe s", title=title
+    )
     for r in results:
         embed_s = f"{r.embed_seconds:.1f}" if r.embed_seconds is not None else ""
+        mse = r.reconstruction_mse
+        cells = [f"{mse:.5f}" if mse is not None else "n/a"] if reconstruction else []
         table.add_row(
             r.name,
             f"{r.dim:,}",
+            *cells,
             f"{r.linear_probe:.3f}",
             f"{r.knn:.3f}",
             embed_s,
             f"{r.seconds:.1f}",
         )
     out.print(table)
+
+
+def _evaluate_sizes(
+    ctx: typer.Context,
+    name: str,
+    spaces: list[str],
+    dims: str | None,
+    against: str | None,
+    label: str | None,
+    k: int,
+    seed: int,
+    as_json: bool,
+) -> None:
+    """`evaluate --dims` (one space at several sizes) and `evaluate --against pca`."""
+    from embedlab.pipeline import evaluate_dims as sizes
+
+    if dims is not None and against is not None:
+        raise InvalidInputError("Use --dims or --against, not both.")
+    if against is not None:
+        if against != "pca":
+            raise InvalidInputError(f"--against takes 'pca'; got {against!r}.")
+        results = sizes.evaluate_against_pca(
+            workspace(ctx), name, spaces, label=label, k=k, seed=seed
+        )
+        _print_probes(name, results, k, as_json, reconstruction=True)
+        return
+    if len(spaces) != 1:
+        raise InvalidInputError(f"--dims evaluates one space; got {len(spaces)}: name one.")
+    rows = sizes.evaluate_dims(
+        workspace(ctx), name, spaces[0], parse_sizes(dims or ""), label=label, k=k, seed=seed
+    )
+    if as_json:
+        print_json([r.to_dict() for r in rows])
+        return
+    first = rows[0]
+    title = (
+        f"{name} / {first.space}: precision@{k} of {first.n_queries:,} test queries' "
+        f"neighbours, kNN@{k} on {first.n_test:,} test items"
+    )
+    table = Table("dims", "bytes/item", f"precision@{k}", f"kNN@{k}", "PCA variance", title=title)
+    for r in rows:
+        variance = f"{r.explained_variance:.3f}" if r.explained_variance is not None else "(full)"
+        table.add_row(
+            f"{r.dims:,}",
+            f"{r.bytes_per_item:,}",
+            f"{r.precision_at_k:.3f}",
+            f"{r.knn:.3f}",
+            variance,
+        )
+    out.print(table)
+
+
+def parse_sizes(text: str) -> list[int]:
+    """'256,128,64' as ints; the error names the part that is not one."""
+    sizes = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            raise InvalidInputError(f"--dims expects comma-separated ints; got {part!r}.")
+        sizes.append(int(part))
+    return sizes
 
 
 def _print_links(name: str, rows: list[Any], as_json: bool) -> None:

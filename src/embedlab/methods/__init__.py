@@ -10,7 +10,9 @@ from embedlab.methods import (  # noqa: F401
     graph,
     image,
     linear,
+    neural,
     onehot,
+    projected,
     transformer,
     word,
 )

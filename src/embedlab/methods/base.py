@@ -33,6 +33,9 @@ class Embedder:
     #: Keys of `report_` that `transform` counts per call (summed over batches by the pipeline);
     #: every other key describes the fit and is set once.
     counted_keys: ClassVar[tuple[str, ...]] = ()
+    #: Whether `dims=N` may wrap a text or image method in a PCA projection of its output
+    #: (methods/projected.py); off where the size is trained in (word methods).
+    dims_projection: ClassVar[bool] = True
 
     dimension_: int
     report_: dict[str, Any]
@@ -48,15 +51,21 @@ class Embedder:
 
     @classmethod
     def from_params(cls, raw: dict[str, Any]) -> Embedder:
-        """Build from KEY=VALUE strings (the CLI) or typed values, converting by annotation."""
+        """Build from KEY=VALUE strings (the CLI) or typed values, converting by annotation.
+        A wrapper parameter (`register_wrapper`, e.g. `dims`) on a method without a parameter
+        of that name wraps the built method: every face and every new method get it this way."""
         hints = get_type_hints(cls.__init__)
         valid = cls.param_names()
+        for key, wrap in _WRAPPERS.items():
+            if key in raw and key not in valid:
+                rest = {k: v for k, v in raw.items() if k != key}
+                return wrap(cls.from_params(rest), raw[key])
         params: dict[str, Any] = {}
         for key, value in raw.items():
             if key not in valid:
                 raise InvalidInputError(
                     f"{cls.__name__} ('{cls.name}') has no parameter '{key}'. "
-                    + did_you_mean(key, valid)
+                    + did_you_mean(key, valid + list(_WRAPPERS))
                 )
             params[key] = _convert(cls, key, value, hints.get(key, str))
         return cls(**params)
@@ -135,6 +144,14 @@ def _convert(cls: type, key: str, value: Any, annotation: Any) -> Any:
 # -- registry --------------------------------------------------------------------------------
 _REGISTRY: dict[str, type[Embedder]] = {}
 E = TypeVar("E", bound=type[Embedder])
+#: parameters every method takes without declaring them: name -> wrap(built method, value)
+_WRAPPERS: dict[str, Callable[[Embedder, Any], Embedder]] = {}
+
+
+def register_wrapper(param: str, wrap: Callable[[Embedder, Any], Embedder]) -> None:
+    """Let `from_params` accept `param` on any method without a parameter of that name, by
+    wrapping the built method (`methods.projected` registers `dims` this way)."""
+    _WRAPPERS[param] = wrap
 
 
 def register(cls: E) -> E:

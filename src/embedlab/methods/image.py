@@ -93,6 +93,11 @@ class PixelsPCA(Embedder):
         self._check_fitted()
         return self.pca_.transform(self._pixels(check_images(X)))
 
+    def reconstruction_error(self, X: Sequence[Any]) -> np.ndarray:
+        """Per-item mean squared error of the pixels (in [0, 1]) rebuilt from the components."""
+        self._check_fitted()
+        return self.pca_.reconstruction_error(self._pixels(check_images(X)))
+
     def get_state(self) -> dict[str, np.ndarray]:
         self._check_fitted()
         state = {f"pca_{k}": v for k, v in self.pca_.get_state().items()}

@@ -67,13 +67,23 @@ class PCAEmbedder(Embedder):
         return self
 
     def transform(self, X: Any) -> np.ndarray:
+        return as_float32(self._scaled(X) @ self.components_.T)
+
+    def _scaled(self, X: Any) -> np.ndarray:
         self._check_fitted()
         data = check_finite_matrix(X, "PCA input")
         if data.shape[1] != self.mean_.shape[0]:
             raise InvalidInputError(
                 f"PCA was fitted on {self.mean_.shape[0]} features; got {data.shape[1]}."
             )
-        return as_float32(((data - self.mean_) / self.scale_) @ self.components_.T)
+        return (data - self.mean_) / self.scale_
+
+    def reconstruction_error(self, X: Any) -> np.ndarray:
+        """Per-item mean squared error of the input rebuilt from its components, in the
+        scaled units PCA works in (standardised columns, or the raw ones)."""
+        scaled = self._scaled(X)
+        rebuilt = (scaled @ self.components_.T) @ self.components_
+        return as_float32(((rebuilt - scaled) ** 2).mean(axis=1))
 
     def get_state(self) -> dict[str, np.ndarray]:
         self._check_fitted()

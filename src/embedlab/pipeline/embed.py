@@ -234,7 +234,8 @@ def _processing_order(inputs: Any, estimator: Embedder) -> np.ndarray:
     return np.arange(len(inputs))
 
 
-def _take(inputs: Any, rows: np.ndarray) -> Any:
+def take_rows(inputs: Any, rows: np.ndarray) -> Any:
+    """The items at `rows` of a method's input (texts, images decoded, or matrix rows)."""
     if isinstance(inputs, ImageSequence):
         return inputs.take(rows)
     return [inputs[i] for i in rows] if isinstance(inputs, list) else inputs[rows]
@@ -405,7 +406,9 @@ def _start(
     `sources` are the inputs recorded (default: the dataset)."""
     with progress.task(f"Fitting {estimator.name}", total=None):
         size = estimator.fit_sample
-        estimator.fit(inputs if size is None else _take(inputs, np.arange(min(size, len(inputs)))))
+        estimator.fit(
+            inputs if size is None else take_rows(inputs, np.arange(min(size, len(inputs))))
+        )
     workspace.save_model_state(run.run_id, estimator.get_state())
     dim = int(estimator.dimension_)
     name = dataset.name
@@ -440,7 +443,7 @@ def _embed_batches(
         bar.advance(len(state.done))
         for start in range(0, len(rows_todo), batch_rows):
             rows = rows_todo[start : start + batch_rows]
-            vectors = estimator.transform(_take(inputs, rows))
+            vectors = estimator.transform(take_rows(inputs, rows))
             report = getattr(estimator, "report_", {})
             counts = json.dumps({k: report.get(k, 0) for k in estimator.counted_keys})
             batch = {

@@ -47,6 +47,7 @@ class WordEmbedder(Embedder):
 
     modality = "text"
     counted_keys = ("texts_without_known_words",)
+    dims_projection = False  # the vector size is trained in: set it with the method's own
 
     min_count: int
     max_vocab: int | None
