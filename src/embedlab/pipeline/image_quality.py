@@ -74,7 +74,8 @@ def image_options(thresholds: dict[str, float] | None, fence: float) -> dict[str
 def measure_images(workspace: Workspace, dataset: Dataset) -> ImageData:
     """Statistics, sizes, content hashes and perceptual hashes of every image of `dataset`:
     decoded once per dataset version, then read back from its `image-measures` columns (an
-    audit of 70,000 images otherwise spends more time decoding than checking)."""
+    audit of 70,000 images otherwise spends more time decoding than checking). They are
+    "measures", not "columns": the app lists neither them nor their hash as fields."""
     column = dataset.meta.get("image_column")
     if not column:
         raise InvalidInputError(f"Dataset '{dataset.name}' has no images to check.")
@@ -109,14 +110,14 @@ def _measure(
         }
     )
     run = RunRecord(kind="image-measures", dataset=dataset.name, method="image-measures")
-    workspace.save_result("columns", dataset.name, MEASURES_NAME, table, run=run, inputs=[dataset])
+    workspace.save_result("measures", dataset.name, MEASURES_NAME, table, run=run, inputs=[dataset])
     return stats, hashes
 
 
 def _stored_measures(
     workspace: Workspace, dataset: Dataset
 ) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
-    entry = workspace.result("columns", dataset.name, MEASURES_NAME)
+    entry = workspace.result("measures", dataset.name, MEASURES_NAME)
     if entry is None:
         return None
     table = workspace.open_table(entry).to_arrow()

@@ -17,7 +17,11 @@ import pyarrow as pa
 
 from embedlab.store.lance import table_exists
 
-Kind = Literal["dataset", "space", "neighbors", "projection", "columns", "edges", "interactions"]
+#: "columns" are per-item results the app shows (colour fields, an item's values); "measures"
+#: are per-item values kept only so they are not computed again (e.g. decoded image statistics)
+Kind = Literal[
+    "dataset", "space", "neighbors", "projection", "columns", "measures", "edges", "interactions"
+]
 Status = Literal["complete", "partial", "deleted"]
 
 CATALOG_TABLE = "_catalog"
