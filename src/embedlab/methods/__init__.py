@@ -7,7 +7,9 @@ from embedlab.methods import (  # noqa: F401
     graph,
     image,
     linear,
+    multilingual,
     onehot,
+    static,
     transformer,
     word,
 )
