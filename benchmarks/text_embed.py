@@ -244,6 +244,7 @@ def long_documents(args: argparse.Namespace) -> None:
                 + [fmt(top["mrr"], 3), str(report["truncated"]), str(report["chunks"])]
                 + [fmt(seconds, 1)]
             )
+            print(" | ".join(rows[-1]), flush=True)  # kept if a later row is interrupted
     headers = ["method", "long", "recall@1", "recall@10", "MRR", f"MRR >= {LONGEST:,} tok"]
     headers += ["truncated", "chunks", "docs seconds"]
     print_table(
