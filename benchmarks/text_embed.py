@@ -76,6 +76,13 @@ def parse_args() -> argparse.Namespace:
         "--methods", default="minilm,static", help="--task long: methods (minilm,static,e5)"
     )
     parser.add_argument(
+        "--query",
+        choices=("title", "passage"),
+        default="title",
+        help="--task long: query = the title, or a sentence from past the first 256 tokens "
+        "(cut out of the document)",
+    )
+    parser.add_argument(
         "--pca-dims", default="256", help="--task static: dimensions to distil, e.g. 128,256"
     )
     parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
@@ -201,6 +208,22 @@ def doc_sample(n: int, seed: int) -> tuple[list[str], list[str], np.ndarray]:
     return [sections[i][0] for i in rows], [bodies[i] for i in rows], lengths[rows]
 
 
+def passage_queries(bodies: list[str], seed: int) -> tuple[list[str], list[str]]:
+    """For each body, a seeded sentence of 8-40 words from past its first 2,000 characters
+    (beyond MiniLM's 256-token window) as the query, and the body with that sentence cut out."""
+    import re
+
+    rng = np.random.default_rng(seed)
+    queries, cut = [], []
+    for body in bodies:
+        tail = " ".join(body[2000:].split())
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", tail) if 8 <= len(s.split()) <= 40]
+        sentence = sentences[rng.integers(len(sentences))] if sentences else tail[:200]
+        queries.append(sentence)
+        cut.append(" ".join(body.split()).replace(sentence, " ", 1))
+    return queries, cut
+
+
 def retrieval_scores(queries: np.ndarray, docs: np.ndarray, rows: np.ndarray) -> dict[str, float]:
     """Query i's document is document i; recall@1, recall@10 and MRR over the queries `rows`."""
     scores = queries[rows] @ docs.T
@@ -230,6 +253,8 @@ def embed_queries_docs(
 def long_documents(args: argparse.Namespace) -> None:
     """Truncate against chunk, per method, on the Python-manual retrieval."""
     titles, bodies, lengths = doc_sample(args.docs, args.seed)
+    if args.query == "passage":
+        titles, bodies = passage_queries(bodies, args.seed)
     everyone, longest = np.arange(len(titles)), np.flatnonzero(lengths >= LONGEST)
     rows = []
     for method in args.methods.split(","):
@@ -250,7 +275,7 @@ def long_documents(args: argparse.Namespace) -> None:
     print_table(
         f"Python 3.11 manual: {len(titles)} sections over 256 tokens (median "
         f"{int(np.median(lengths)):,}, {len(longest)} of at least {LONGEST:,}, longest "
-        f"{int(lengths.max()):,} MiniLM tokens), query = title, seed {args.seed}",
+        f"{int(lengths.max()):,} MiniLM tokens), query = {args.query}, seed {args.seed}",
         headers,
         rows,
     )
