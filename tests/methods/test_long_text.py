@@ -97,3 +97,17 @@ def test_an_8k_token_document_is_chunked_in_bounded_batches() -> None:
     assert tokens >= 8192
     assert model.report_["chunks"] == len(window_spans(tokens - 2, 254, 32))
     assert np.isfinite(vector).all() and abs(float(np.linalg.norm(vector)) - 1) < 1e-5
+
+
+@pytest.mark.slow
+def test_embed_report_sums_chunks_over_batches(ws, topics_csv) -> None:  # type: ignore[no-untyped-def]
+    from embedlab.pipeline.embed import embed
+    from embedlab.pipeline.ingest import ingest
+
+    ingest(ws, "topics", topics_csv, text="body", label="topic", id="doc")
+    params = {"max_length": 8, "chunk_overlap": 2, "long": "chunk"}
+    report = embed(ws, "topics", "minilm", params=params, batch_rows=7).method_report
+    model = MiniLM(**params).fit()  # type: ignore[arg-type]
+    model.transform(ws.dataset("topics").texts())
+    assert report["chunked"] == model.report_["chunked"] > 5
+    assert report["chunks"] == model.report_["chunks"] and report["truncated"] == 0
