@@ -1,11 +1,22 @@
-"""Sentence embedding speed: embedlab `minilm` (int8 ONNX) against sentence-transformers (fp32).
+"""Text embedding: `minilm` speed against sentence-transformers, long documents, the static model.
 
-The same seeded sample of Rotten Tomatoes texts goes through both, each side in its own Python
-process so that its peak memory is its own. Prints sentences/s, the ratio embedlab/peer, the
-row-wise cosine agreement of the two vector sets and the peak RSS of each side.
+--task speed (default): the same seeded sample of Rotten Tomatoes texts goes through embedlab
+`minilm` (int8 ONNX) and sentence-transformers (fp32), each side in its own Python process so
+that its peak memory is its own. Prints sentences/s, the ratio embedlab/peer, the row-wise cosine
+agreement of the two vector sets and the peak RSS of each side.
+
+--task long: retrieval on the sections of the Python 3.11 manual (python3.11-doc, fetched by
+word_corpus.py): query = a section's title, document = its body; recall@1, recall@10 and MRR
+with `long=truncate` against `long=chunk`.
+
+--task static: the `static` model (distilled from MiniLM) against `minilm` in one process:
+texts/s on the Rotten Tomatoes sample, and its share of minilm's score on the Python-manual
+retrieval and on a fresh/rotten linear probe.
 
     .venv-bench/bin/python benchmarks/text_embed.py            # 5,000 texts
     .venv-bench/bin/python benchmarks/text_embed.py --n 500    # smoke run
+    .venv/bin/python benchmarks/text_embed.py --task long --docs 500
+    .venv/bin/python benchmarks/text_embed.py --task static
 """
 
 from __future__ import annotations
@@ -35,6 +46,8 @@ from _common import (
 SIDES = ("embedlab", "sentence-transformers")
 TARGET_RATIO = 2.0
 TARGET_COSINE = 0.99
+LONGEST = 8192  # tokens: the long-document length the chunking must serve
+STATIC_SPEEDUP = 50.0
 
 
 def parse_args() -> argparse.Namespace:
@@ -54,6 +67,23 @@ def parse_args() -> argparse.Namespace:
         type=int,
         default=32,
         help="sentence-transformers batch size (its default is 32)",
+    )
+    parser.add_argument("--task", choices=("speed", "long", "static"), default="speed")
+    parser.add_argument(
+        "--docs", type=int, default=500, help="--task long/static: Python-manual sections"
+    )
+    parser.add_argument(
+        "--methods", default="minilm,static", help="--task long: methods (minilm,static,e5)"
+    )
+    parser.add_argument(
+        "--query",
+        choices=("title", "passage"),
+        default="title",
+        help="--task long: query = the title, or a sentence from past the first 256 tokens "
+        "(cut out of the document)",
+    )
+    parser.add_argument(
+        "--pca-dims", default="256", help="--task static: dimensions to distil, e.g. 128,256"
     )
     parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
     parser.add_argument("--texts", type=Path, help=argparse.SUPPRESS)
@@ -160,10 +190,164 @@ def report(args: argparse.Namespace, results: dict[str, tuple[np.ndarray, dict[s
     )
 
 
+def doc_sample(n: int, seed: int) -> tuple[list[str], list[str], np.ndarray]:
+    """Titles, bodies and MiniLM token counts of `n` Python-manual sections longer than
+    MiniLM's 256-token window (where truncating and chunking differ): every one of at least
+    8,192 tokens, then a seeded sample of the others."""
+    from word_corpus import python_doc_sections
+
+    from embedlab.methods.transformer import _wordpiece_tokenizer
+
+    sections = python_doc_sections()
+    bodies = [body for _, body in sections]
+    lengths = np.array([len(e.ids) for e in _wordpiece_tokenizer(None).encode_batch(bodies)])
+    longest = np.flatnonzero(lengths >= LONGEST)
+    others = np.flatnonzero((lengths > 256) & (lengths < LONGEST))
+    rng = np.random.default_rng(seed)
+    rows = np.concatenate([longest, rng.choice(others, n - len(longest), replace=False)])
+    return [sections[i][0] for i in rows], [bodies[i] for i in rows], lengths[rows]
+
+
+def passage_queries(bodies: list[str], seed: int) -> tuple[list[str], list[str]]:
+    """For each body, a seeded sentence of 8-40 words from past its first 2,000 characters
+    (beyond MiniLM's 256-token window) as the query, and the body with that sentence cut out."""
+    import re
+
+    rng = np.random.default_rng(seed)
+    queries, cut = [], []
+    for body in bodies:
+        tail = " ".join(body[2000:].split())
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", tail) if 8 <= len(s.split()) <= 40]
+        sentence = sentences[rng.integers(len(sentences))] if sentences else tail[:200]
+        queries.append(sentence)
+        cut.append(" ".join(body.split()).replace(sentence, " ", 1))
+    return queries, cut
+
+
+def retrieval_scores(queries: np.ndarray, docs: np.ndarray, rows: np.ndarray) -> dict[str, float]:
+    """Query i's document is document i; recall@1, recall@10 and MRR over the queries `rows`."""
+    scores = queries[rows] @ docs.T
+    rank = (scores > scores[np.arange(len(rows)), rows][:, None]).sum(axis=1)
+    return {
+        "r@1": float((rank < 1).mean()),
+        "r@10": float((rank < 10).mean()),
+        "mrr": float((1.0 / (rank + 1)).mean()),
+    }
+
+
+def embed_queries_docs(
+    method: str, params: dict[str, Any], titles: list[str], bodies: list[str]
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any], float]:
+    """Documents by `transform`, titles as a search embeds them (`embed_text` when the method
+    has one, as E5's query prefix); also the method's report and the documents' seconds."""
+    from embedlab.methods import get
+
+    model = get(method)(**params).fit()
+    with stopwatch() as timing:
+        docs = model.transform(bodies)
+    report = dict(model.report_)
+    queries = getattr(model, "embed_text", model.transform)(titles)
+    return queries, docs, report, timing["seconds"]
+
+
+def long_documents(args: argparse.Namespace) -> None:
+    """Truncate against chunk, per method, on the Python-manual retrieval."""
+    titles, bodies, lengths = doc_sample(args.docs, args.seed)
+    if args.query == "passage":
+        titles, bodies = passage_queries(bodies, args.seed)
+    everyone, longest = np.arange(len(titles)), np.flatnonzero(lengths >= LONGEST)
+    rows = []
+    for method in args.methods.split(","):
+        for long in ("truncate", "chunk"):
+            queries, docs, report, seconds = embed_queries_docs(
+                method, {"long": long}, titles, bodies
+            )
+            overall = retrieval_scores(queries, docs, everyone)
+            top = retrieval_scores(queries, docs, longest)
+            rows.append(
+                [method, long, *(fmt(overall[k], 3) for k in ("r@1", "r@10", "mrr"))]
+                + [fmt(top["mrr"], 3), str(report["truncated"]), str(report["chunks"])]
+                + [fmt(seconds, 1)]
+            )
+            print(" | ".join(rows[-1]), flush=True)  # kept if a later row is interrupted
+    headers = ["method", "long", "recall@1", "recall@10", "MRR", f"MRR >= {LONGEST:,} tok"]
+    headers += ["truncated", "chunks", "docs seconds"]
+    print_table(
+        f"Python 3.11 manual: {len(titles)} sections over 256 tokens (median "
+        f"{int(np.median(lengths)):,}, {len(longest)} of at least {LONGEST:,}, longest "
+        f"{int(lengths.max()):,} MiniLM tokens), query = {args.query}, seed {args.seed}",
+        headers,
+        rows,
+    )
+    print(machine_summary(os.cpu_count() or 1))
+
+
+def texts_per_second(model: Any, texts: list[str], repeats: int) -> float:
+    """Best of `repeats` timed `transform` calls (after one warm-up call on 32 texts)."""
+    model.transform(texts[:32])
+    best = float("inf")
+    for _ in range(repeats):
+        with stopwatch() as timing:
+            model.transform(texts)
+        best = min(best, timing["seconds"])
+    return len(texts) / best
+
+
+def probe_accuracy(vectors: np.ndarray, labels: np.ndarray) -> float:
+    """5-fold logistic-regression accuracy (fresh against rotten)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+
+    probe = LogisticRegression(max_iter=2000)
+    return float(cross_val_score(probe, vectors, labels, cv=5).mean())
+
+
+def static_vs_minilm(args: argparse.Namespace) -> None:
+    """Throughput ratio and score share of `static` (each `--pca-dims`) against `minilm`."""
+    from embedlab.io.sandbox import get_sandbox
+    from embedlab.methods import get
+
+    frame = get_sandbox("rotten-tomatoes").load()
+    frame = frame[frame["label"].isin(["fresh", "rotten"])].dropna(subset=["text"])
+    frame = frame.sample(n=args.n, random_state=args.seed)
+    texts, labels = frame["text"].astype(str).tolist(), frame["label"].to_numpy()
+    titles, bodies, _ = doc_sample(args.docs, args.seed)
+    sides = [("minilm", {"threads": args.threads})]
+    sides += [("static", {"pca_dims": int(d)}) for d in args.pca_dims.split(",")]
+    rows, base = [], {}
+    for method, params in sides:
+        model = get(method)(**params).fit()
+        speed = texts_per_second(model, texts, 1 if method == "minilm" else 5)
+        queries, docs, _, _ = embed_queries_docs(method, params, titles, bodies)
+        scores = {
+            "texts/s": speed,
+            "MRR": retrieval_scores(queries, docs, np.arange(len(titles)))["mrr"],
+            "probe": probe_accuracy(model.transform(texts), labels),
+        }
+        base = base or scores
+        rows.append(
+            [f"{method} {params.get('pca_dims', '')}".strip(), fmt(speed, 0)]
+            + [f"{scores['texts/s'] / base['texts/s']:.1f}x"]
+            + [f"{scores[k]:.3f} ({scores[k] / base[k]:.1%})" for k in ("MRR", "probe")]
+        )
+    headers = ["model", "texts/s", "vs minilm", "manual MRR (share)", "RT probe acc (share)"]
+    print_table(
+        f"static vs minilm: speed on {len(texts):,} Rotten Tomatoes fresh/rotten texts, MRR on "
+        f"{len(titles)} Python-manual sections (truncated), 5-fold probe accuracy",
+        headers,
+        rows,
+    )
+    print(machine_summary(args.threads))
+    print(f"targets: >= {STATIC_SPEEDUP:.0f}x the texts/s of minilm, >= 90% of its scores")
+
+
 def main() -> None:
     """Run both sides in subprocesses on the same texts and compare them."""
     os.environ.update(OFFLINE_ENV)
     args = parse_args()
+    if args.task != "speed":
+        (long_documents if args.task == "long" else static_vs_minilm)(args)
+        return
     if args.side:
         run_child(args)
         return

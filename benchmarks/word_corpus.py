@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import re
 import subprocess
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,12 +30,12 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def fetch(cache: Path) -> Path:
+def fetch(cache: Path, packages: tuple[str, ...] = PACKAGES) -> Path:
     """Download and unpack the packages (skipped for those already unpacked)."""
     debs, root = cache / "debs", cache / "root"
     debs.mkdir(parents=True, exist_ok=True)
     root.mkdir(parents=True, exist_ok=True)
-    for package in PACKAGES:
+    for package in packages:
         if any(debs.glob(f"{package}_*.deb")):
             continue
         print(f"apt-get download {package}")
@@ -60,6 +62,26 @@ def read_text(path: Path) -> str:
     if path.name.startswith("gcide.dict") and path.suffix == ".dz":
         raw = gzip.decompress(path.read_bytes())  # dictzip is gzip-compatible
     return raw.decode("utf-8", errors="replace")
+
+
+def python_doc_sections(cache: Path = DEFAULT_CACHE) -> list[tuple[str, str]]:
+    """(title, body) of every section of the Python 3.11 manual (python3.11-doc's info file)
+    whose title is unique: the section number is dropped from the title, the underline, the
+    sub-section menu and the title itself from the body."""
+    root = fetch(cache, ("python3.11-doc",))
+    text = read_text(root / "usr/share/info/python3.11.info.gz")
+    sections = []
+    for node in text.split("\x1f")[1:]:
+        lines = node.strip("\n").split("\n")
+        heading = next((i for i in range(1, len(lines)) if lines[i].strip()), len(lines))
+        if heading + 1 >= len(lines) or not re.fullmatch(r"[*=\-.]{3,}", lines[heading + 1]):
+            continue
+        title = re.sub(r"^[\d.]+\s+", "", lines[heading].strip())
+        body = "\n".join(lines[heading + 2 :]).split("\n* Menu:")[0].strip()
+        if body:
+            sections.append((title, body))
+    counts = Counter(title for title, _ in sections)
+    return [(title, body) for title, body in sections if counts[title] == 1]
 
 
 def build(cache: Path) -> Path:

@@ -10,9 +10,11 @@ from embedlab.methods import (  # noqa: F401
     graph,
     image,
     linear,
+    multilingual,
     neural,
     onehot,
     projected,
+    static,
     transformer,
     word,
 )

