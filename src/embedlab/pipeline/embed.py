@@ -408,7 +408,7 @@ def _finish(
     sources: list[Any] | None = None,
 ) -> Space:
     """Rewrite the partial vectors in dataset order and make them the space, atomically."""
-    data = read_columns(state.table, ["row", "id", "vector", "counts"])
+    data = read_columns(state.table, ["row", "counts"])
     rows = data.column("row").to_numpy()
     if len(rows) != len(dataset) or len(np.unique(rows)) != len(dataset):
         raise InvalidInputError(
@@ -419,13 +419,11 @@ def _finish(
         **state.fit_report,
         **_sum_counts(data.column("counts").drop_null().to_pylist()),
     }
-    ordered = data.select(["row", "id", "vector"])
-    ordered = ordered.take(pc.sort_indices(ordered, sort_keys=[("row", "ascending")]))
     stored = store_space(
         workspace,
         dataset,
         space,
-        ordered,
+        in_row_order(state.table, np.argsort(rows, kind="stable"), state.dim),
         estimator=estimator,
         signature=signature,
         run=run,
@@ -434,6 +432,26 @@ def _finish(
     )
     workspace.delete("space", dataset.name, space + PARTIAL_SUFFIX)
     return stored
+
+
+REWRITE_BYTES = 64 * 2**20  # vectors held at once while rewriting a space in row order
+
+
+def in_row_order(table: Any, offsets: np.ndarray, dim: int) -> pa.RecordBatchReader:
+    """The partial table's `row`, `id`, `vector` read back in dataset order, a block at a time:
+    `offsets[i]` is the stored position of dataset row i. Memory holds one block (about
+    REWRITE_BYTES of vectors), whatever the number of rows."""
+    schema = _space_schema(dim).remove(3)
+    block = max(1024, REWRITE_BYTES // (4 * max(dim, 1)))
+
+    def blocks() -> Iterator[pa.RecordBatch]:
+        for start in range(0, len(offsets), block):
+            wanted = offsets[start : start + block]
+            taken = table.take_offsets(wanted.tolist()).select(["row", "id", "vector"]).to_arrow()
+            order = pc.sort_indices(taken, sort_keys=[("row", "ascending")])
+            yield from taken.take(order).cast(schema).to_batches()
+
+    return pa.RecordBatchReader.from_batches(schema, blocks())
 
 
 def _sum_counts(batches: list[str]) -> dict[str, int | float]:

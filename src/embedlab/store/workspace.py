@@ -262,6 +262,17 @@ class Workspace:
                 table.add(chunk)
         return table
 
+    def write_stream(self, table_name: str, data: pa.RecordBatchReader) -> Any:
+        """Create a table from a stream of record batches in one Lance write: memory holds a
+        batch at a time, and a stream that fails leaves no table behind."""
+        self.ensure_writable()
+        db = self._connect()
+        try:
+            return db.create_table(table_name, data=data, mode="overwrite")
+        except BaseException:
+            self._drop_table(table_name)
+            raise
+
     def create_empty_table(self, table_name: str, schema: pa.Schema) -> Any:
         self.ensure_writable()
         return self._connect().create_table(table_name, schema=schema, mode="overwrite")
@@ -312,18 +323,22 @@ class Workspace:
         kind: Kind,
         dataset: str,
         name: str,
-        data: pa.Table,
+        data: pa.Table | pa.RecordBatchReader,
         *,
         run: RunRecord,
         inputs: Sequence[Versioned | Entry],
         meta: dict[str, Any] | None = None,
     ) -> Entry:
-        """Store a result in full, then make it current in one atomic commit that records its
-        provenance (inputs with versions, the run's parameters, report and library versions);
-        what it replaces, and what was computed from that, is dropped."""
+        """Store a result in full (a table, or a stream of batches written as it comes), then
+        make it current in one atomic commit that records its provenance (inputs with versions,
+        the run's parameters, report and library versions); what it replaces, and what was
+        computed from that, is dropped."""
         with self.writing():
             table_name = self.table_name(kind, dataset, name, run.run_id)
-            self.write_table(table_name, data)
+            if isinstance(data, pa.RecordBatchReader):
+                self.write_stream(table_name, data)
+            else:
+                self.write_table(table_name, data)
             return self.commit(kind, dataset, name, table_name, meta or {}, run, inputs=inputs)
 
     def _check_inputs_current(self, versions: dict[str, str], what: str) -> None:
