@@ -46,6 +46,11 @@ class NeighborIndex:
         return {}
 
     @property
+    def unit(self) -> np.ndarray:
+        """The indexed unit rows."""
+        return self._unit()
+
+    @property
     def size(self) -> int:
         """How many rows are indexed."""
         return int(self._unit().shape[0])
@@ -139,7 +144,10 @@ class HnswIndex(NeighborIndex):
 
     def query(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         self._unit()
-        labels, distances = self.index_.knn_query(np.atleast_2d(queries), k=k)
+        queries = np.atleast_2d(queries)
+        # one query runs in the caller's thread: hnswlib would start threads for every call
+        threads = 1 if queries.shape[0] < 64 else -1
+        labels, distances = self.index_.knn_query(queries, k=k, num_threads=threads)
         return labels.astype(np.int64), (1.0 - distances).astype(np.float32)
 
     def save(self, path: Path) -> None:

@@ -21,6 +21,7 @@ __all__ = [
     "NeighborGraph",
     "build_neighbor_graph",
     "exact_neighbors",
+    "graph_from_index",
     "hnsw_neighbors",
     "measure_recall",
     "normalize_rows",
@@ -93,13 +94,13 @@ def hnsw_neighbors(
     index.build(unit)
     tuned = None
     if not ef:
-        ef, tuned = _tune_ef(index, unit, k, target_recall, tune_sample, seed)
+        ef, tuned = tune_ef(index, unit, k, target_recall, tune_sample, seed)
     index.set_ef(ef)
     idx, sims = index.neighbors_of_all(k)
     return idx, sims, {**index.params, "tuning_recall": tuned}
 
 
-def _tune_ef(
+def tune_ef(
     index: HnswIndex, unit: np.ndarray, k: int, target: float, sample: int, seed: int
 ) -> tuple[int, float]:
     """The smallest doubling of ef whose recall on sampled rows reaches `target`."""
@@ -134,6 +135,27 @@ def measure_recall(
     rng = np.random.default_rng(seed)
     rows = rng.choice(unit.shape[0], size=min(sample, unit.shape[0]), replace=False)
     return _overlap(_exact_rows(unit, rows, k), indices[rows]) / (len(rows) * k)
+
+
+def graph_from_index(
+    index: HnswIndex,
+    k: int,
+    *,
+    target_recall: float = TARGET_RECALL,
+    tune_sample: int = 500,
+    recall_sample: int = 1000,
+    seed: int = 0,
+) -> NeighborGraph:
+    """The k-NN graph of a built HNSW index's own rows, queried in blocks (the rows may be
+    memory-mapped: nothing copies them), its query breadth tuned for k and its recall measured
+    against exact search on a sample, as `build_neighbor_graph` does."""
+    unit = index.unit
+    ef, tuned = tune_ef(index, unit, k, target_recall, tune_sample, seed)
+    index.set_ef(ef)
+    idx, sims = index.neighbors_of_all(k)
+    recall = measure_recall(unit, idx, sample=recall_sample, seed=seed)
+    params = {"k": k, **index.params, "tuning_recall": tuned}
+    return NeighborGraph(idx, sims, "hnsw", params, recall=round(recall, 4))
 
 
 def build_neighbor_graph(

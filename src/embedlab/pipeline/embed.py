@@ -437,12 +437,14 @@ def _finish(
 REWRITE_BYTES = 64 * 2**20  # vectors held at once while rewriting a space in row order
 
 
-def in_row_order(table: Any, offsets: np.ndarray, dim: int) -> pa.RecordBatchReader:
+def in_row_order(
+    table: Any, offsets: np.ndarray, dim: int, block_rows: int | None = None
+) -> pa.RecordBatchReader:
     """The partial table's `row`, `id`, `vector` read back in dataset order, a block at a time:
-    `offsets[i]` is the stored position of dataset row i. Memory holds one block (about
-    REWRITE_BYTES of vectors), whatever the number of rows."""
+    `offsets[i]` is the stored position of dataset row i. Memory holds one block (default:
+    about REWRITE_BYTES of vectors), whatever the number of rows."""
     schema = _space_schema(dim).remove(3)
-    block = max(1024, REWRITE_BYTES // (4 * max(dim, 1)))
+    block = block_rows or max(1024, REWRITE_BYTES // (4 * max(dim, 1)))
 
     def blocks() -> Iterator[pa.RecordBatch]:
         for start in range(0, len(offsets), block):

@@ -8,12 +8,11 @@ from typing import Any, Literal
 import numpy as np
 
 from embedlab import methods
-from embedlab.analysis.index import ExactIndex
-from embedlab.analysis.neighbors import normalize_rows
 from embedlab.analysis.search import check_query_vector, nearest
-from embedlab.errors import InvalidInputError, NotFoundError
+from embedlab.errors import InvalidInputError
 from embedlab.pipeline.embed import load_estimator
 from embedlab.pipeline.graphs import graph_neighbours, is_graph
+from embedlab.pipeline.index import read_rows, space_index
 from embedlab.store.workspace import Dataset, Space, Workspace
 
 QueryKind = Literal["text", "id", "vector"]
@@ -42,32 +41,33 @@ def search(
     k: int = 10,
 ) -> list[SearchHit]:
     """The k items nearest to `query`: a text (embedded by the space's own method), an item id
-    (the item itself is left out) or a vector of the space's dimension."""
+    (the item itself is left out) or a vector of the space's dimension. Answered from the
+    space's persisted index (pipeline/index.py: built on the first search, then reused), the
+    candidates re-ranked by exact cosine similarity."""
     space_obj = workspace.space(name, space)
     if by == "text" and not _embeds_text(space_obj.method):
         return search(
             workspace, name, _text_space_for(workspace, name, space_obj), query, by=by, k=k
         )
+    if by not in ("text", "id", "vector"):
+        raise InvalidInputError(f"Search by {by!r} is not supported; use 'text', 'id' or 'vector'.")
     dataset = space_obj.source
+    index = space_index(workspace, space_obj)
     exclude = None
     if by == "id":
-        exclude = _row_of(space_obj, str(query))
+        exclude = index.row_of(str(query), space_obj.dataset)
         stored = _stored_neighbours(workspace, space_obj, exclude, k)
         if stored is not None:  # the graph already holds the answer: no scan of the space
             return _hits(dataset, space, *stored)
-    unit = normalize_rows(space_obj.vectors(), f"vectors of space '{space}'")
     if by == "text":
         estimator = load_estimator(workspace, space_obj)
         embed_text = getattr(estimator, "embed_text", estimator.transform)
         vector = embed_text([str(query)])[0]
     elif by == "id":
-        vector = unit[exclude]
-    elif by == "vector":
-        vector = check_query_vector(query, space_obj.dim, space)
+        vector = np.asarray(index.unit[exclude])
     else:
-        raise InvalidInputError(f"Search by {by!r} is not supported; use 'text', 'id' or 'vector'.")
-    index = ExactIndex().build(unit)
-    rows, scores = nearest(index, np.asarray(vector, dtype=np.float32), k, exclude=exclude)
+        vector = check_query_vector(query, space_obj.dim, space)
+    rows, scores = nearest(index.backend, np.asarray(vector, dtype=np.float32), k, exclude=exclude)
     return _hits(dataset, space, rows, scores)
 
 
@@ -102,16 +102,6 @@ def item_neighbours(
     return ItemNeighbours(str(item), hits, linked)
 
 
-def _row_of(space: Space, item: str) -> int:
-    ids = space.ids()
-    try:
-        return ids.index(item)
-    except ValueError:
-        raise NotFoundError(
-            f"No item with id '{item}' in dataset '{space.dataset}' ({len(ids)} items)."
-        ) from None
-
-
 def _stored_neighbours(
     workspace: Workspace, space: Space, row: int, k: int
 ) -> tuple[np.ndarray, np.ndarray] | None:
@@ -125,7 +115,7 @@ def _stored_neighbours(
 
 def _hits(dataset: Dataset, space: str, rows: np.ndarray, scores: np.ndarray) -> list[SearchHit]:
     columns = ["id"] + [c for c in (dataset.text_column, dataset.label_column) if c]
-    payload = dataset.to_arrow(columns).take(rows).to_pylist()
+    payload = read_rows(dataset.table, rows, columns)
     return [
         SearchHit(
             rank=i + 1,

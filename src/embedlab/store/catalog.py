@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from embedlab.store.lance import table_exists
 
-Kind = Literal["dataset", "space", "neighbors", "projection", "columns", "edges"]
+Kind = Literal["dataset", "space", "neighbors", "projection", "columns", "edges", "index"]
 Status = Literal["complete", "partial", "deleted"]
 
 CATALOG_TABLE = "_catalog"

@@ -2,7 +2,9 @@
 
 Layout: `<path>/lance/` holds the LanceDB tables (the catalog, the run manifest, one table per
 stored result), `<path>/models/` the fitted state of methods (npz + json, never pickle),
-`<path>/plots/` images made for people. Nothing needs a server.
+`<path>/indexes/` the search index of each space (a folder per index, named as its catalog
+entry's table: unit vectors as .npy, an HNSW graph), `<path>/plots/` images made for people.
+Nothing needs a server.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import contextlib
 import fcntl
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -102,6 +105,14 @@ class Workspace:
     @property
     def models_path(self) -> Path:
         return self.path / "models"
+
+    @property
+    def indexes_path(self) -> Path:
+        return self.path / "indexes"
+
+    def index_folder(self, table_name: str) -> Path:
+        """Where a result stored as files (a search index) keeps them."""
+        return self.indexes_path / table_name
 
     @property
     def plots_path(self) -> Path:
@@ -379,6 +390,9 @@ class Workspace:
         db = self._connect()
         if table_exists(db, table_name):
             db.drop_table(table_name)
+        folder = self.index_folder(table_name)
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
 
     def collect_garbage(self) -> list[str]:
         """Drop tables no catalog entry points to: leftovers of runs killed before commit."""
@@ -394,7 +408,17 @@ class Workspace:
             if age >= ORPHAN_AGE_S:
                 db.drop_table(table_name)
                 dropped.append(table_name)
-        return dropped + self._collect_model_states(now)
+        return dropped + self._collect_model_states(now) + self._collect_index_folders(keep, now)
+
+    def _collect_index_folders(self, keep: set[str], now: float) -> list[str]:
+        """Remove index folders no catalog entry points to (a build killed before commit)."""
+        removed = []
+        folders = self.indexes_path.iterdir() if self.indexes_path.is_dir() else []
+        for folder in folders:
+            if folder.name not in keep and now - folder.stat().st_mtime >= ORPHAN_AGE_S:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder.name)
+        return removed
 
     def _collect_model_states(self, now: float) -> list[str]:
         """Remove fitted states that no space (complete or partial) was made with any more."""
