@@ -39,9 +39,11 @@ def test_every_result_records_its_inputs_with_versions(topics: Workspace) -> Non
     assert graph is not None
     assert space.entry.meta["inputs"] == {"dataset:topics:topics": ws.dataset("topics").version}
     assert graph.meta["inputs"] == {"space:topics:tfidf-svd": space.version}
-    run = ws.manifest.runs("topics")[-1]
-    assert run.kind == "neighbors" and run.inputs == graph.meta["inputs"]
+    run = next(r for r in reversed(ws.manifest.runs("topics")) if r.kind == "neighbors")
+    assert run.inputs == graph.meta["inputs"]
     assert run.input_version == space.version
+    index = ws.result("index", "topics", "tfidf-svd")  # the unit vectors the graph read
+    assert index is not None and index.meta["inputs"] == graph.meta["inputs"]
 
 
 def test_quality_run_records_every_parameter(topics: Workspace) -> None:

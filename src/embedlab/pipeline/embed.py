@@ -30,6 +30,7 @@ from embedlab.pipeline.graphs import edges_entry, graph_input
 from embedlab.pipeline.spaces import store_space
 from embedlab.preprocess.image import ImageDecodeError, decode_rgb
 from embedlab.store.catalog import Entry
+from embedlab.store.handles import take_rows
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import (
     Dataset,
@@ -113,6 +114,36 @@ class ImageSequence:
             return list(pool.map(self.__getitem__, (int(row) for row in rows)))
 
 
+class TextColumn:
+    """The texts of a dataset column, read from the table a batch at a time (only their
+    lengths are held), so embedding needs no copy of every text in memory."""
+
+    READ_ROWS = 65_536
+
+    def __init__(self, dataset: Dataset, column: str) -> None:
+        self.table = dataset.table
+        self.column = column
+        self.n = len(dataset)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def lengths(self) -> np.ndarray:
+        """Characters per text (a missing one counts as the 4 of 'None', as str() gives)."""
+        query = self.table.search().select([self.column]).limit(None)
+        parts = [
+            pc.fill_null(pc.utf8_length(batch.column(0).cast(pa.large_string())), 4).to_numpy()
+            for batch in query.to_batches(self.READ_ROWS)
+        ]
+        return np.concatenate(parts).astype(np.int64) if parts else np.empty(0, np.int64)
+
+    def take(self, rows: np.ndarray) -> list[str]:
+        return [str(row[self.column]) for row in take_rows(self.table, rows, [self.column])]
+
+    def to_list(self) -> list[str]:
+        return self.take(np.arange(self.n))
+
+
 def _default_columns(frame_types: pa.Schema, dataset: Dataset, numeric: bool) -> list[str]:
     skip = {"id", dataset.label_column, dataset.text_column, "split"}
     if dataset.meta.get("image_column"):
@@ -158,7 +189,12 @@ def method_input(
                 f"Method '{estimator.name}' embeds texts, but dataset '{dataset.name}' has no text "
                 "column. Ingest it with --text COLUMN, or pass --columns COLUMN."
             )
-        return [str(v) for v in dataset.column(column)], [column]
+        if column not in dataset.columns:
+            raise NotFoundError(
+                f"Dataset '{dataset.name}' has no column '{column}'. "
+                + did_you_mean(column, dataset.columns)
+            )
+        return TextColumn(dataset, column), [column]
     numeric = estimator.modality == "numeric"
     chosen = columns or _default_columns(dataset.table.schema, dataset, numeric)
     for column in chosen:
@@ -221,13 +257,16 @@ def _matches(workspace: Workspace, entry: Entry | None, signature: dict[str, Any
 def _processing_order(inputs: Any, estimator: Embedder) -> np.ndarray:
     """Texts go shortest first, so each batch pads to similar lengths; the order is stable."""
     if estimator.modality == "text":
-        lengths = np.fromiter((len(t) for t in inputs), dtype=np.int64, count=len(inputs))
+        if isinstance(inputs, TextColumn):
+            lengths = inputs.lengths()
+        else:
+            lengths = np.fromiter((len(t) for t in inputs), dtype=np.int64, count=len(inputs))
         return np.argsort(lengths, kind="stable")
     return np.arange(len(inputs))
 
 
 def _take(inputs: Any, rows: np.ndarray) -> Any:
-    if isinstance(inputs, ImageSequence):
+    if isinstance(inputs, ImageSequence | TextColumn):
         return inputs.take(rows)
     return [inputs[i] for i in rows] if isinstance(inputs, list) else inputs[rows]
 
@@ -307,8 +346,7 @@ def embed(
             state = _start(workspace, estimator, inputs, signature, run, dataset, space, sources)
         order = _processing_order(inputs, estimator)
         remaining = order[~np.isin(order, state.done)]
-        ids = np.asarray(dataset.ids(), dtype=object)
-        _embed_batches(estimator, inputs, ids, remaining, state, batch_rows, len(order))
+        _embed_batches(estimator, inputs, dataset, remaining, state, batch_rows, len(order))
         space_obj = _finish(workspace, dataset, space, state, signature, run, estimator, sources)
     return EmbedReport(
         space_obj,
@@ -349,7 +387,8 @@ def _start(
     `sources` are the inputs recorded (default: the dataset)."""
     with progress.task(f"Fitting {estimator.name}", total=None):
         size = estimator.fit_sample
-        estimator.fit(inputs if size is None else _take(inputs, np.arange(min(size, len(inputs)))))
+        whole = inputs.to_list() if isinstance(inputs, TextColumn) else inputs
+        estimator.fit(whole if size is None else _take(inputs, np.arange(min(size, len(inputs)))))
     workspace.save_model_state(run.run_id, estimator.get_state())
     dim = int(estimator.dimension_)
     name = dataset.name
@@ -373,7 +412,7 @@ def _start(
 def _embed_batches(
     estimator: Embedder,
     inputs: Any,
-    ids: np.ndarray,
+    dataset: Dataset,
     rows_todo: np.ndarray,
     state: _Progress,
     batch_rows: int,
@@ -389,7 +428,9 @@ def _embed_batches(
             counts = json.dumps({k: report.get(k, 0) for k in estimator.counted_keys})
             batch = {
                 "row": pa.array(rows, pa.int64()),
-                "id": pa.array(ids[rows].tolist(), pa.string()),
+                "id": pa.array(
+                    [r["id"] for r in take_rows(dataset.table, rows, ["id"])], pa.string()
+                ),
                 "vector": vectors_to_arrow(vectors),
                 "counts": pa.array([counts] + [None] * (len(rows) - 1), pa.string()),
             }

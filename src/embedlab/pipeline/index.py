@@ -191,13 +191,3 @@ def _build_hnsw(unit: np.ndarray, path: Path) -> dict[str, Any]:
     index.set_ef(ef)
     index.save(path)
     return {**index.params, "tuning_recall": recall}
-
-
-def read_rows(table: Any, rows: np.ndarray, columns: list[str]) -> list[dict[str, Any]]:
-    """Some rows of a Lance table by position, in the order given (no full read). Lance's take
-    answers in stored order, so the distinct positions are taken sorted and put back in order."""
-    if not len(rows):
-        return []
-    distinct = np.unique(np.asarray(rows, dtype=np.int64))
-    taken = table.take_offsets(distinct.tolist()).select(columns).to_arrow().to_pylist()
-    return [taken[i] for i in np.searchsorted(distinct, rows)]

@@ -12,7 +12,8 @@ from embedlab.analysis.search import check_query_vector, nearest
 from embedlab.errors import InvalidInputError
 from embedlab.pipeline.embed import load_estimator
 from embedlab.pipeline.graphs import graph_neighbours, is_graph
-from embedlab.pipeline.index import read_rows, space_index
+from embedlab.pipeline.index import space_index
+from embedlab.store.handles import take_rows
 from embedlab.store.workspace import Dataset, Space, Workspace
 
 QueryKind = Literal["text", "id", "vector"]
@@ -44,9 +45,16 @@ def search(
     (the item itself is left out) or a vector of the space's dimension. Answered from the
     space's persisted index (pipeline/index.py: built on the first search, then reused), the
     candidates re-ranked by exact cosine similarity."""
+    with workspace.catalog.snapshot():
+        return _search(workspace, name, space, query, by=by, k=k)
+
+
+def _search(
+    workspace: Workspace, name: str, space: str, query: Any, *, by: QueryKind, k: int
+) -> list[SearchHit]:
     space_obj = workspace.space(name, space)
     if by == "text" and not _embeds_text(space_obj.method):
-        return search(
+        return _search(
             workspace, name, _text_space_for(workspace, name, space_obj), query, by=by, k=k
         )
     if by not in ("text", "id", "vector"):
@@ -115,7 +123,7 @@ def _stored_neighbours(
 
 def _hits(dataset: Dataset, space: str, rows: np.ndarray, scores: np.ndarray) -> list[SearchHit]:
     columns = ["id"] + [c for c in (dataset.text_column, dataset.label_column) if c]
-    payload = read_rows(dataset.table, rows, columns)
+    payload = take_rows(dataset.table, rows, columns)
     return [
         SearchHit(
             rank=i + 1,

@@ -93,6 +93,7 @@ class Workspace:
         self._lock_depth = 0
         self._lock_file: IO[str] | None = None
         self._thread_lock = threading.RLock()  # one writer thread at a time (the app server)
+        self._tables: dict[str, Any] = {}
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.path)!r})"
@@ -208,7 +209,7 @@ class Workspace:
                 + did_you_mean(name, self.dataset_names())
                 + " Add one with `embedlab ingest NAME SOURCE`."
             )
-        return Dataset(name=name, entry=entry, table=self._connect().open_table(entry.table))
+        return Dataset(name=name, entry=entry, table=self.open_table(entry))
 
     def entries(self, kind: Kind, dataset: str) -> list[Entry]:
         """Stored results of one kind for a dataset, partial ones included."""
@@ -255,7 +256,14 @@ class Workspace:
         return is_fresh(self.catalog, entry)
 
     def open_table(self, entry: Entry) -> Any:
-        return self._connect().open_table(entry.table)
+        """The Lance table of a complete result, opened once per workspace object (a complete
+        result's table is never written again: a new run writes a new table)."""
+        if entry.status != "complete":
+            return self._connect().open_table(entry.table)
+        table = self._tables.get(entry.table)
+        if table is None:
+            table = self._tables[entry.table] = self._connect().open_table(entry.table)
+        return table
 
     # -- writing -------------------------------------------------------------------------------
     def table_name(self, kind: Kind, dataset: str, name: str, run_id: str, suffix: str = "") -> str:
@@ -387,6 +395,7 @@ class Workspace:
             self.delete(dep.kind, dep.dataset, dep.name)
 
     def _drop_table(self, table_name: str) -> None:
+        self._tables.pop(table_name, None)
         db = self._connect()
         if table_exists(db, table_name):
             db.drop_table(table_name)
