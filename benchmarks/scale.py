@@ -12,6 +12,8 @@ Every measured step runs in its own process under `/usr/bin/time -v` (its peak R
   word hashed into one of 16,384 seeded random 384-d vectors, a text the sum of its words'
   vectors (cheap, vectorised, real text in and real vectors out through the whole pipeline:
   partial table, committed batches, the streaming rewrite in row order);
+- words: `train_words(ws, "texts", "word2vec", epochs=1, vector_size=100)` on the texts
+  (read from the table in batches, tokenised once to a file, gensim's corpus_file mode);
 - search: the space's index is built (`space_index`: HNSW above 100k items, M=16,
   ef_construction=100, ef tuned to recall@10 >= 0.97 on 300 rows; timed on its own), then the
   API (`create_app` in uvicorn, its own process) answers `GET .../search?by=id&q=ID&k=10` from
@@ -136,6 +138,11 @@ def child(args: argparse.Namespace) -> None:
 
         report = embed(ws, "texts", "bench-hashed-words", batch_rows=8192)
         extra["n_items"] = report.space.meta["n_items"]
+    elif args.step == "words":
+        from embedlab.pipeline.words import train_words
+
+        report = train_words(ws, "texts", "word2vec", params={"epochs": 1, "vector_size": 100})
+        extra["n_words"] = report.n_words
     elif args.step == "index":
         from embedlab.pipeline.index import space_index
 
@@ -253,6 +260,7 @@ def search_benchmark(workspace: Path, n: int, args: argparse.Namespace) -> dict[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="items embedded and searched")
+    parser.add_argument("--search-n", type=int, default=None, help="items searched (default: n)")
     parser.add_argument("--ingest-n", type=int, nargs="*", default=[1_000_000, 10_000_000])
     parser.add_argument("--whole-max", type=int, default=1_000_000)
     parser.add_argument("--cache", type=Path, default=HERE.parent / ".cache" / "scale")
@@ -289,10 +297,20 @@ def main() -> None:
         figures[f"ingest {args.n:,} (for embed)"] = measured("ingest", workspace, source)
         figures[f"embed {args.n:,} x {DIMS}"] = measured("embed", workspace)
         print(json.dumps(figures, indent=1), flush=True)
-    if "search" in steps:
-        figures[f"index {args.n:,} x {DIMS}"] = measured("index", workspace)
+    if "words" in steps:
+        figures[f"words word2vec on {args.n:,} texts"] = measured("words", workspace)
         print(json.dumps(figures, indent=1), flush=True)
-        figures[f"search {args.n:,} x {DIMS}"] = search_benchmark(workspace, args.n, args)
+    if "search" in steps:
+        n = args.search_n or args.n
+        workspace = args.cache / f"ws-{n}"
+        if not (workspace / "lance").is_dir():
+            source = args.cache / f"texts-{n}.csv"
+            write_texts(source, n)
+            measured("ingest", workspace, source)
+            measured("embed", workspace)
+        figures[f"index {n:,} x {DIMS}"] = measured("index", workspace)
+        print(json.dumps(figures, indent=1), flush=True)
+        figures[f"search {n:,} x {DIMS}"] = search_benchmark(workspace, n, args)
     print(json.dumps(figures, indent=1))
 
 

@@ -94,7 +94,8 @@ def test_the_graph_comes_from_the_stored_hnsw_index(
     exact = neighbors(numbers, "n", "pca", k=5, method="exact", force=True)
     pairs = zip(exact.indices, graph.indices, strict=True)
     assert np.mean([len(set(a) & set(b)) for a, b in pairs]) >= 4.75
-    assert _index_runs(numbers) == 1, "the exact graph reads the unit rows of the same index"
+    search(numbers, "n", "pca", "item-3", by="id", k=8)
+    assert _index_runs(numbers) == 1, "search reads the index the graph built"
 
 
 def test_index_errors(numbers: Workspace) -> None:

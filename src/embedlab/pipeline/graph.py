@@ -14,7 +14,7 @@ from embedlab.analysis.neighbors import (
 )
 from embedlab.checks import check_int
 from embedlab.errors import InvalidInputError
-from embedlab.pipeline.index import graph_index, space_index
+from embedlab.pipeline.index import graph_index
 from embedlab.store.handles import Space
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Workspace, arrow_to_matrix, matrix_to_arrow, read_columns
@@ -71,8 +71,8 @@ def neighbors(
 
 
 def _build_graph(workspace: Workspace, space: Space, k: int, method: GraphMethod) -> NeighborGraph:
-    """Exact from the space's unit vectors while that is fast; beyond, from the space's stored
-    HNSW index (built once, shared with search), queried in blocks."""
+    """Exact from the space's vectors while that is fast; beyond, from the space's stored HNSW
+    index (built once, shared with search; its unit rows memory-mapped), queried in blocks."""
     n = len(space.source)
     chosen = method if method != "auto" else ("exact" if n <= EXACT_MAX_ITEMS else "hnsw")
     if chosen == "hnsw":
@@ -81,4 +81,4 @@ def _build_graph(workspace: Workspace, space: Space, k: int, method: GraphMethod
                 f"k={k} neighbours asked for but there are only {n} items; use k <= {n - 1}."
             )
         return graph_from_index(graph_index(workspace, space), k)
-    return build_neighbor_graph(space_index(workspace, space, "exact").unit, k=k, method=chosen)
+    return build_neighbor_graph(space.vectors(), k=k, method=chosen)

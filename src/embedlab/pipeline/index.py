@@ -95,13 +95,12 @@ def space_index(workspace: Workspace, space: Space, backend: IndexBackend = "aut
             _CACHE[key] = loaded
             while len(_CACHE) > CACHED_INDEXES:
                 _CACHE.popitem(last=False)
-    if wanted == "exact" and not isinstance(loaded.backend, ExactIndex):
-        return SpaceIndex(entry.table, ExactIndex().build(loaded.unit), loaded.unit, entry.meta)
     return loaded
 
 
 def _serves(entry: Entry | None, wanted: str) -> bool:
-    """A stored index answers exact queries whatever its backend (its unit rows are there)."""
+    """Any stored index serves where exact search would do (a small space whose graph built an
+    HNSW index keeps it: its answers are re-ranked exactly); HNSW is rebuilt only if asked."""
     return entry is not None and wanted in ("exact", entry.meta.get("backend"))
 
 
