@@ -475,7 +475,7 @@ def _finish(
     return stored
 
 
-REWRITE_BYTES = 64 * 2**20  # vectors held at once while rewriting a space in row order
+REWRITE_BYTES = 16 * 2**20  # vectors held at once while rewriting a space in row order
 
 
 def in_row_order(

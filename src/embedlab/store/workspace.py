@@ -281,13 +281,26 @@ class Workspace:
                 table.add(chunk)
         return table
 
-    def write_stream(self, table_name: str, data: pa.RecordBatchReader) -> Any:
-        """Create a table from a stream of record batches in one Lance write: memory holds a
-        batch at a time, and a stream that fails leaves no table behind."""
-        self.ensure_writable()
-        db = self._connect()
+    def write_stream(
+        self, table_name: str, data: pa.RecordBatchReader, chunk_bytes: int = 64 * 2**20
+    ) -> Any:
+        """Create a table from a stream of record batches, one Lance commit per chunk of about
+        `chunk_bytes` (Lance's own writer, given the whole stream, holds up to a file of rows:
+        1.2 GB at 1M x 384). The table is not a result until the catalog points at it; a stream
+        that fails leaves no table behind."""
+        table = self.create_empty_table(table_name, data.schema)
         try:
-            return db.create_table(table_name, data=data, mode="overwrite")
+            pending: list[pa.RecordBatch] = []
+            size = 0
+            for batch in data:
+                pending.append(batch)
+                size += batch.nbytes
+                if size >= chunk_bytes:
+                    table.add(pa.Table.from_batches(pending, schema=data.schema))
+                    pending, size = [], 0
+            if pending:
+                table.add(pa.Table.from_batches(pending, schema=data.schema))
+            return table
         except BaseException:
             self._drop_table(table_name)
             raise
