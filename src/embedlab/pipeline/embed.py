@@ -387,8 +387,10 @@ def _start(
     `sources` are the inputs recorded (default: the dataset)."""
     with progress.task(f"Fitting {estimator.name}", total=None):
         size = estimator.fit_sample
-        whole = inputs.to_list() if isinstance(inputs, TextColumn) else inputs
-        estimator.fit(whole if size is None else _take(inputs, np.arange(min(size, len(inputs)))))
+        if size is not None:  # a sample (or nothing, for a pretrained method): read only that
+            estimator.fit(_take(inputs, np.arange(min(size, len(inputs)))))
+        else:  # fitted on every item: a method that reads all texts holds them all
+            estimator.fit(inputs.to_list() if isinstance(inputs, TextColumn) else inputs)
     workspace.save_model_state(run.run_id, estimator.get_state())
     dim = int(estimator.dimension_)
     name = dataset.name
