@@ -21,6 +21,7 @@ Every measured step runs in its own process under `/usr/bin/time -v` (its peak R
   recall@10 of the API's answers for --recall-queries ids against exact search.
 
     /usr/bin/time -v python benchmarks/scale.py --n 1000000 --ingest-n 1000000 10000000
+    python benchmarks/scale.py --steps ef --n 120000        # recall and cost per query by ef
     python benchmarks/scale.py --n 20000 --ingest-n 20000 --seconds 5     # smoke run
 """
 
@@ -240,6 +241,35 @@ def api_recall(port: int, workspace: Path, n: int, queries: int) -> dict[str, fl
     }
 
 
+def ef_tradeoff(workspace: Path, rows_asked: int = 300) -> dict[str, Any]:
+    """Recall@10 and single-thread time per query of the stored HNSW index at each ef."""
+    from embedlab.analysis.exact_search import drop_self
+    from embedlab.analysis.index import ExactIndex, HnswIndex
+    from embedlab.store.workspace import Workspace
+
+    ws = Workspace(workspace)
+    folder = ws.index_folder(ws.result("index", "texts", "bench-hashed-words").table)
+    unit = np.load(folder / "unit.npy", mmap_mode="r")
+    index = HnswIndex.load(folder / "hnsw.bin", unit)
+    rows = np.random.default_rng(5).choice(unit.shape[0], rows_asked, replace=False)
+    queries = np.asarray(unit[rows])
+    truth, _ = drop_self(*ExactIndex().build(unit).query(queries, 11), 10, self_ids=rows)
+    figures = {}
+    for ef in (64, 128, 256, 512, 1024):
+        index.set_ef(ef)
+        begun = time.perf_counter()
+        for query in queries:
+            index.query(query, 11)
+        per_query = (time.perf_counter() - begun) / len(rows) * 1000
+        found, _ = drop_self(*index.query(queries, 11), 10, self_ids=rows)
+        hits = sum(len(set(a) & set(b)) for a, b in zip(truth, found, strict=True))
+        figures[f"ef {ef}"] = {
+            "recall_at_10": round(hits / (10 * len(rows)), 4),
+            "ms_per_query": round(per_query, 2),
+        }
+    return figures
+
+
 def search_benchmark(workspace: Path, n: int, args: argparse.Namespace) -> dict[str, Any]:
     port = 8765
     command = [sys.executable, str(HERE), "--child", "serve", "--workspace", str(workspace)]
@@ -318,6 +348,9 @@ def main() -> None:
         figures[f"index {n:,} x {DIMS}"] = measured("index", workspace)
         print(json.dumps(figures, indent=1), flush=True)
         figures[f"search {n:,} x {DIMS}"] = search_benchmark(workspace, n, args)
+    if "ef" in steps:
+        n = args.search_n or args.n
+        figures[f"ef trade-off {n:,}"] = ef_tradeoff(args.cache / f"ws-{n}")
     print(json.dumps(figures, indent=1))
 
 
