@@ -53,7 +53,8 @@ def test_ingest_embed_search_ls_export_json(run, topics_csv: Path, tmp_path: Pat
     code, out, _ = run("ls", "--json")
     assert json.loads(out)["datasets"][0]["spaces"] == ["tfidf-svd"]
     code, out, _ = run("ls", "topics", "--json")
-    assert [r["kind"] for r in json.loads(out)["runs"]] == ["ingest", "embed"]
+    # the search built the space's index once: a run of its own
+    assert [r["kind"] for r in json.loads(out)["runs"]] == ["ingest", "embed", "index"]
     code, out, _ = run("project", "topics", "tfidf-svd", "--method", "pca", "--dims", "3", "--json")
     assert code == 0 and json.loads(out)["dims"] == 3
     code, out, _ = run("export", "topics", "tfidf-svd", str(tmp_path / "v.npy"))

@@ -17,6 +17,7 @@ from embedlab.pipeline.graph import neighbors
 from embedlab.pipeline.ingest import ingest
 from embedlab.pipeline.project import project_space
 from embedlab.pipeline.quality import quality
+from embedlab.pipeline.search import search
 from embedlab.store.catalog import result_ref
 from embedlab.store.manifest import RUNS_TABLE, RunRecord
 from embedlab.store.workspace import Workspace
@@ -39,9 +40,12 @@ def test_every_result_records_its_inputs_with_versions(topics: Workspace) -> Non
     assert graph is not None
     assert space.entry.meta["inputs"] == {"dataset:topics:topics": ws.dataset("topics").version}
     assert graph.meta["inputs"] == {"space:topics:tfidf-svd": space.version}
-    run = ws.manifest.runs("topics")[-1]
-    assert run.kind == "neighbors" and run.inputs == graph.meta["inputs"]
+    run = next(r for r in reversed(ws.manifest.runs("topics")) if r.kind == "neighbors")
+    assert run.inputs == graph.meta["inputs"]
     assert run.input_version == space.version
+    search(ws, "topics", "tfidf-svd", "food-0", by="id", k=3)  # builds the space's index
+    index = ws.result("index", "topics", "tfidf-svd")
+    assert index is not None and index.meta["inputs"] == graph.meta["inputs"]
 
 
 def test_quality_run_records_every_parameter(topics: Workspace) -> None:
@@ -155,8 +159,8 @@ def test_out_of_range_parameters_are_refused_before_anything_is_written(
     """The Python API checks what the CLI and the HTTP API check, and writes nothing."""
     from embedlab.errors import InvalidInputError
 
-    runs = len(topics.manifest.runs("topics"))
     neighbors(topics, "topics", "tfidf-svd", k=5)  # a stored graph must not answer k=0 either
+    runs = len(topics.manifest.runs("topics"))
     with pytest.raises(InvalidInputError, match=message):
         call(topics)
-    assert len(topics.manifest.runs("topics")) == runs + 1
+    assert len(topics.manifest.runs("topics")) == runs

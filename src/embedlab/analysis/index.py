@@ -46,6 +46,11 @@ class NeighborIndex:
         return {}
 
     @property
+    def unit(self) -> np.ndarray:
+        """The indexed unit rows."""
+        return self._unit()
+
+    @property
     def size(self) -> int:
         """How many rows are indexed."""
         return int(self._unit().shape[0])
@@ -78,7 +83,10 @@ class ExactIndex(NeighborIndex):
         return self
 
     def query(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        return top_k_cosine(np.atleast_2d(queries), self._unit(), k, description="Exact search")
+        queries = np.atleast_2d(queries)
+        if queries.shape[0] <= FEW_QUERIES:
+            return _few_queries(queries, self._unit(), k)
+        return top_k_cosine(queries, self._unit(), k, description="Exact search")
 
     def neighbors_of_all(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         return exact_neighbors(self._unit(), k)
@@ -91,6 +99,23 @@ class ExactIndex(NeighborIndex):
     def load(cls, path: Path, unit: np.ndarray) -> ExactIndex:
         _read_marker(path, cls.name)
         return cls().build(unit)
+
+
+FEW_QUERIES = 8  # up to this many queries, one matrix-vector product and a partition
+
+
+def _few_queries(queries: np.ndarray, unit: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact top-k of a few queries by numpy alone (the numba merge runs on a thread pool that
+    concurrent callers, an API's request threads, would queue on); memory: one score row of
+    all items per query."""
+    k = min(k, unit.shape[0])
+    scores = np.asarray(unit @ queries.astype(np.float32).T, dtype=np.float32).T
+    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    top_scores = np.take_along_axis(scores, top, axis=1)
+    order = np.argsort(-top_scores, axis=1, kind="stable")
+    return np.take_along_axis(top, order, axis=1).astype(np.int64), np.take_along_axis(
+        top_scores, order, axis=1
+    )
 
 
 class HnswIndex(NeighborIndex):
@@ -139,7 +164,10 @@ class HnswIndex(NeighborIndex):
 
     def query(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         self._unit()
-        labels, distances = self.index_.knn_query(np.atleast_2d(queries), k=k)
+        queries = np.atleast_2d(queries)
+        # one query runs in the caller's thread: hnswlib would start threads for every call
+        threads = 1 if queries.shape[0] < 64 else -1
+        labels, distances = self.index_.knn_query(queries, k=k, num_threads=threads)
         return labels.astype(np.int64), (1.0 - distances).astype(np.float32)
 
     def save(self, path: Path) -> None:

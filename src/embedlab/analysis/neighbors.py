@@ -21,6 +21,7 @@ __all__ = [
     "NeighborGraph",
     "build_neighbor_graph",
     "exact_neighbors",
+    "graph_from_index",
     "hnsw_neighbors",
     "measure_recall",
     "normalize_rows",
@@ -31,6 +32,7 @@ GraphMethod = Literal["auto", "exact", "hnsw"]
 EXACT_MAX_ITEMS = 100_000  # exact grows as n^2: ~20 s at 70k, ~3 min at 200k on 2 cores
 TARGET_RECALL = 0.95  # HNSW's query breadth is raised until a sample reaches this recall
 MAX_EF = 1024
+TIE_TOLERANCE = 1e-6
 
 
 @dataclass
@@ -106,24 +108,38 @@ def hnsw_neighbors(
     index.build(unit)
     tuned = None
     if not ef:
-        ef, tuned = _tune_ef(index, unit, k, target_recall, tune_sample, seed)
+        ef, tuned = tune_ef(index, unit, k, target_recall, tune_sample, seed)
     index.set_ef(ef)
     idx, sims = index.neighbors_of_all(k)
     return idx, sims, {**index.params, "tuning_recall": tuned}
 
 
-def _tune_ef(
-    index: HnswIndex, unit: np.ndarray, k: int, target: float, sample: int, seed: int
+def tune_ef(
+    index: HnswIndex,
+    unit: np.ndarray,
+    k: int,
+    target: float,
+    sample: int,
+    seed: int,
+    *,
+    ties: bool = False,
 ) -> tuple[int, float]:
-    """The smallest doubling of ef whose recall on sampled rows reaches `target`."""
+    """The smallest doubling of ef whose recall on sampled rows reaches `target`. With `ties`,
+    a found row counts when it is as similar as the k-th true neighbour (data with many equal
+    similarities, e.g. texts sharing words, has no single right k-th neighbour)."""
     rng = np.random.default_rng(seed + 1)  # not the rows the final recall check uses
     rows = rng.choice(unit.shape[0], size=min(sample, unit.shape[0]), replace=False)
-    truth = _exact_rows(unit, rows, k)
+    exact_idx, exact_sims = ExactIndex().build(unit).query(unit[rows], k + 1)
+    truth, truth_sims = drop_self(exact_idx, exact_sims, k, self_ids=rows)
     ef = max(2 * (k + 1), 64)
     while True:
         index.set_ef(ef)
-        found, _ = drop_self(*index.query(unit[rows], k + 1), k, self_ids=rows)
-        recall = _overlap(truth, found) / (len(rows) * k)
+        found, found_sims = drop_self(*index.query(unit[rows], k + 1), k, self_ids=rows)
+        if ties:
+            hits = int((found_sims >= truth_sims[:, -1:] - TIE_TOLERANCE).sum())
+        else:
+            hits = _overlap(truth, found)
+        recall = hits / (len(rows) * k)
         if recall >= target or ef >= MAX_EF:
             return ef, round(recall, 4)
         ef *= 2
@@ -147,6 +163,27 @@ def measure_recall(
     rng = np.random.default_rng(seed)
     rows = rng.choice(unit.shape[0], size=min(sample, unit.shape[0]), replace=False)
     return _overlap(_exact_rows(unit, rows, k), indices[rows]) / (len(rows) * k)
+
+
+def graph_from_index(
+    index: HnswIndex,
+    k: int,
+    *,
+    target_recall: float = TARGET_RECALL,
+    tune_sample: int = 500,
+    recall_sample: int = 1000,
+    seed: int = 0,
+) -> NeighborGraph:
+    """The k-NN graph of a built HNSW index's own rows, queried in blocks (the rows may be
+    memory-mapped: nothing copies them), its query breadth tuned for k and its recall measured
+    against exact search on a sample, as `build_neighbor_graph` does."""
+    unit = index.unit
+    ef, tuned = tune_ef(index, unit, k, target_recall, tune_sample, seed)
+    index.set_ef(ef)
+    idx, sims = index.neighbors_of_all(k)
+    recall = measure_recall(unit, idx, sample=recall_sample, seed=seed)
+    params = {"k": k, **index.params, "tuning_recall": tuned}
+    return NeighborGraph(idx, sims, "hnsw", params, recall=round(recall, 4))
 
 
 def build_neighbor_graph(

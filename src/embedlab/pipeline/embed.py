@@ -32,6 +32,7 @@ from embedlab.pipeline.records import record_input
 from embedlab.pipeline.spaces import store_space
 from embedlab.preprocess.image import ImageDecodeError, decode_rgb
 from embedlab.store.catalog import Entry
+from embedlab.store.handles import take_rows
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import (
     Dataset,
@@ -115,6 +116,36 @@ class ImageSequence:
             return list(pool.map(self.__getitem__, (int(row) for row in rows)))
 
 
+class TextColumn:
+    """The texts of a dataset column, read from the table a batch at a time (only their
+    lengths are held), so embedding needs no copy of every text in memory."""
+
+    READ_ROWS = 65_536
+
+    def __init__(self, dataset: Dataset, column: str) -> None:
+        self.table = dataset.table
+        self.column = column
+        self.n = len(dataset)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def lengths(self) -> np.ndarray:
+        """Characters per text (a missing one counts as the 4 of 'None', as str() gives)."""
+        query = self.table.search().select([self.column]).limit(None)
+        parts = [
+            pc.fill_null(pc.utf8_length(batch.column(0).cast(pa.large_string())), 4).to_numpy()
+            for batch in query.to_batches(self.READ_ROWS)
+        ]
+        return np.concatenate(parts).astype(np.int64) if parts else np.empty(0, np.int64)
+
+    def take(self, rows: np.ndarray) -> list[str]:
+        return [str(row[self.column]) for row in take_rows(self.table, rows, [self.column])]
+
+    def to_list(self) -> list[str]:
+        return self.take(np.arange(self.n))
+
+
 def _default_columns(frame_types: pa.Schema, dataset: Dataset, numeric: bool) -> list[str]:
     skip = {"id", dataset.label_column, dataset.text_column, "split"}
     if dataset.meta.get("image_column"):
@@ -164,7 +195,12 @@ def method_input(
                 f"Method '{estimator.name}' embeds texts, but dataset '{dataset.name}' has no text "
                 "column. Ingest it with --text COLUMN, or pass --columns COLUMN."
             )
-        return [str(v) for v in dataset.column(column)], [column]
+        if column not in dataset.columns:
+            raise NotFoundError(
+                f"Dataset '{dataset.name}' has no column '{column}'. "
+                + did_you_mean(column, dataset.columns)
+            )
+        return TextColumn(dataset, column), [column]
     if estimator.modality == "records":  # categorical + numeric columns and a target
         return record_input(dataset, getattr(estimator, "target", None), columns)
     numeric = estimator.modality == "numeric"
@@ -229,14 +265,17 @@ def _matches(workspace: Workspace, entry: Entry | None, signature: dict[str, Any
 def _processing_order(inputs: Any, estimator: Embedder) -> np.ndarray:
     """Texts go shortest first, so each batch pads to similar lengths; the order is stable."""
     if estimator.modality == "text":
-        lengths = np.fromiter((len(t) for t in inputs), dtype=np.int64, count=len(inputs))
+        if isinstance(inputs, TextColumn):
+            lengths = inputs.lengths()
+        else:
+            lengths = np.fromiter((len(t) for t in inputs), dtype=np.int64, count=len(inputs))
         return np.argsort(lengths, kind="stable")
     return np.arange(len(inputs))
 
 
-def take_rows(inputs: Any, rows: np.ndarray) -> Any:
-    """The items at `rows` of a method's input (texts, images decoded, or matrix rows)."""
-    if isinstance(inputs, ImageSequence):
+def take_inputs(inputs: Any, rows: np.ndarray) -> Any:
+    """The items at `rows` of a method's input (texts read, images decoded, or matrix rows)."""
+    if isinstance(inputs, ImageSequence | TextColumn):
         return inputs.take(rows)
     return [inputs[i] for i in rows] if isinstance(inputs, list) else inputs[rows]
 
@@ -339,9 +378,8 @@ def embed(
             state = _start(workspace, estimator, inputs, signature, run, dataset, space, sources)
         order = _processing_order(inputs, estimator)
         remaining = order[~np.isin(order, state.done)]
-        ids = np.asarray(dataset.ids(), dtype=object)
         if engine is None:
-            _embed_batches(estimator, inputs, ids, remaining, state, batch_rows, len(order))
+            _embed_batches(estimator, inputs, dataset, remaining, state, batch_rows, len(order))
         else:  # a scale-out engine: same batches, same partial table, same finish
             work = RowWork(
                 workspace,
@@ -406,9 +444,10 @@ def _start(
     `sources` are the inputs recorded (default: the dataset)."""
     with progress.task(f"Fitting {estimator.name}", total=None):
         size = estimator.fit_sample
-        estimator.fit(
-            inputs if size is None else take_rows(inputs, np.arange(min(size, len(inputs))))
-        )
+        if size is not None:  # a sample (or nothing, for a pretrained method): read only that
+            estimator.fit(take_inputs(inputs, np.arange(min(size, len(inputs)))))
+        else:  # fitted on every item: a method that reads all texts holds them all
+            estimator.fit(inputs.to_list() if isinstance(inputs, TextColumn) else inputs)
     workspace.save_model_state(run.run_id, estimator.get_state())
     dim = int(estimator.dimension_)
     name = dataset.name
@@ -432,7 +471,7 @@ def _start(
 def _embed_batches(
     estimator: Embedder,
     inputs: Any,
-    ids: np.ndarray,
+    dataset: Dataset,
     rows_todo: np.ndarray,
     state: _Progress,
     batch_rows: int,
@@ -443,12 +482,14 @@ def _embed_batches(
         bar.advance(len(state.done))
         for start in range(0, len(rows_todo), batch_rows):
             rows = rows_todo[start : start + batch_rows]
-            vectors = estimator.transform(take_rows(inputs, rows))
+            vectors = estimator.transform(take_inputs(inputs, rows))
             report = getattr(estimator, "report_", {})
             counts = json.dumps({k: report.get(k, 0) for k in estimator.counted_keys})
             batch = {
                 "row": pa.array(rows, pa.int64()),
-                "id": pa.array(ids[rows].tolist(), pa.string()),
+                "id": pa.array(
+                    [r["id"] for r in take_rows(dataset.table, rows, ["id"])], pa.string()
+                ),
                 "vector": vectors_to_arrow(vectors),
                 "counts": pa.array([counts] + [None] * (len(rows) - 1), pa.string()),
             }
@@ -467,7 +508,7 @@ def _finish(
     sources: list[Any] | None = None,
 ) -> Space:
     """Rewrite the partial vectors in dataset order and make them the space, atomically."""
-    data = read_columns(state.table, ["row", "id", "vector", "counts"])
+    data = read_columns(state.table, ["row", "counts"])
     rows = data.column("row").to_numpy()
     if len(rows) != len(dataset) or len(np.unique(rows)) != len(dataset):
         raise InvalidInputError(
@@ -478,13 +519,11 @@ def _finish(
         **state.fit_report,
         **_sum_counts(data.column("counts").drop_null().to_pylist()),
     }
-    ordered = data.select(["row", "id", "vector"])
-    ordered = ordered.take(pc.sort_indices(ordered, sort_keys=[("row", "ascending")]))
     stored = store_space(
         workspace,
         dataset,
         space,
-        ordered,
+        in_row_order(state.table, np.argsort(rows, kind="stable"), state.dim),
         estimator=estimator,
         signature=signature,
         run=run,
@@ -493,6 +532,28 @@ def _finish(
     )
     workspace.delete("space", dataset.name, space + PARTIAL_SUFFIX)
     return stored
+
+
+REWRITE_BYTES = 16 * 2**20  # vectors held at once while rewriting a space in row order
+
+
+def in_row_order(
+    table: Any, offsets: np.ndarray, dim: int, block_rows: int | None = None
+) -> pa.RecordBatchReader:
+    """The partial table's `row`, `id`, `vector` read back in dataset order, a block at a time:
+    `offsets[i]` is the stored position of dataset row i. Memory holds one block (default:
+    about REWRITE_BYTES of vectors), whatever the number of rows."""
+    schema = _space_schema(dim).remove(3)
+    block = block_rows or max(1024, REWRITE_BYTES // (4 * max(dim, 1)))
+
+    def blocks() -> Iterator[pa.RecordBatch]:
+        for start in range(0, len(offsets), block):
+            wanted = offsets[start : start + block]
+            taken = table.take_offsets(wanted.tolist()).select(["row", "id", "vector"]).to_arrow()
+            order = pc.sort_indices(taken, sort_keys=[("row", "ascending")])
+            yield from taken.take(order).cast(schema).to_batches()
+
+    return pa.RecordBatchReader.from_batches(schema, blocks())
 
 
 def _sum_counts(batches: list[str]) -> dict[str, int | float]:

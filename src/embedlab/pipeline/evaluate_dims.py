@@ -23,7 +23,7 @@ from embedlab.methods.base import Embedder
 from embedlab.methods.image import PixelsPCA
 from embedlab.methods.linear import PCAEmbedder
 from embedlab.methods.projected import PROJECTION_SAMPLE
-from embedlab.pipeline.embed import load_estimator, method_input, take_rows
+from embedlab.pipeline.embed import load_estimator, method_input, take_inputs
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Dataset, Space, Workspace
 
@@ -165,9 +165,9 @@ def evaluate_against_pca(
         baseline = _pca_like(estimator, space)
         started = time.perf_counter()
         with progress.task(f"PCA at {space.dim} dimensions beside '{space_name}'", total=None):
-            pca_vectors = baseline.fit_transform(take_rows(inputs, np.arange(len(inputs))))
+            pca_vectors = baseline.fit_transform(take_inputs(inputs, np.arange(len(inputs))))
         fitted_s = time.perf_counter() - started
-        test_inputs = take_rows(inputs, test)
+        test_inputs = take_inputs(inputs, test)
         for label_name, vectors, model in (
             (space_name, space.vectors(), estimator),
             (f"pca@{space.dim} (baseline)", pca_vectors, baseline),

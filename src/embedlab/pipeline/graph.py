@@ -5,8 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from embedlab.analysis.neighbors import GraphMethod, NeighborGraph, build_neighbor_graph
+from embedlab.analysis.neighbors import (
+    EXACT_MAX_ITEMS,
+    GraphMethod,
+    NeighborGraph,
+    build_neighbor_graph,
+    graph_from_index,
+)
 from embedlab.checks import check_int
+from embedlab.errors import InvalidInputError
+from embedlab.pipeline.index import graph_index
 from embedlab.store.handles import Space
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Workspace, arrow_to_matrix, matrix_to_arrow, read_columns
@@ -46,7 +54,7 @@ def neighbors(
         run = RunRecord(
             kind="neighbors", dataset=name, space=space_obj.name, method=method, params={"k": k}
         )
-        graph = build_neighbor_graph(space_obj.vectors(), k=k, method=method)
+        graph = _build_graph(workspace, space_obj, k, method)
         table = pa.table(
             {
                 "indices": matrix_to_arrow(graph.indices, np.int32),
@@ -60,3 +68,17 @@ def neighbors(
             "neighbors", name, space_obj.name, table, run=run, inputs=[space_obj], meta=meta
         )
     return graph
+
+
+def _build_graph(workspace: Workspace, space: Space, k: int, method: GraphMethod) -> NeighborGraph:
+    """Exact from the space's vectors while that is fast; beyond, from the space's stored HNSW
+    index (built once, shared with search; its unit rows memory-mapped), queried in blocks."""
+    n = len(space.source)
+    chosen = method if method != "auto" else ("exact" if n <= EXACT_MAX_ITEMS else "hnsw")
+    if chosen == "hnsw":
+        if n < 2 or k >= n:
+            raise InvalidInputError(
+                f"k={k} neighbours asked for but there are only {n} items; use k <= {n - 1}."
+            )
+        return graph_from_index(graph_index(workspace, space), k)
+    return build_neighbor_graph(space.vectors(), k=k, method=chosen)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
 
+from embedlab import progress
 from embedlab.errors import InvalidInputError
+from embedlab.io.batches import DEFAULT_BATCH_ROWS, iter_frames
 from embedlab.io.graphs import (
     EdgeList,
     GraphData,
@@ -17,8 +22,8 @@ from embedlab.io.graphs import (
     is_whitespace_edge_list,
     read_edge_list,
 )
-from embedlab.io.images import read_image_source
-from embedlab.io.items import prepare_items
+from embedlab.io.images import ImageItems, read_image_source
+from embedlab.io.items import PreparedItems, StreamedItems, prepare_items, stream_items
 from embedlab.io.readers import read_source
 from embedlab.io.sandbox import SandboxDataset, get_sandbox
 from embedlab.pipeline.interactions import InteractionOptions, ingest_interactions
@@ -95,10 +100,14 @@ def ingest(
     limit: int | None = None,
     graph: GraphOptions | None = None,
     interactions: InteractionOptions | None = None,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
 ) -> IngestReport:
     """Read `source` (a table or text file, a folder of images, an IDX or .npy file of images,
     or `sandbox:NAME`) and store it as dataset `name`; with `limit`, a seeded sample of that
     many rows, kept in file order.
+
+    A table or text file is read in batches of `batch_rows` rows, twice (checked in full, then
+    written as it is read), so files larger than memory can be ingested.
 
     Replacing an existing dataset is atomic: the old one stays until the new one is written,
     and the spaces computed from the old one are removed with it.
@@ -131,28 +140,19 @@ def ingest(
         return ingest_graph(
             workspace, name, source_text, graph or GraphOptions(), text=text, label=label, id=id
         )
-    image_column: str | None = None
-    skipped_files: list[tuple[str, str]] = []
-    if sandbox is not None:
-        frame = sandbox.load()
-        text = text or sandbox.text_column
-        label = label or sandbox.label_column
-        image_column = sandbox.image_column
-        described = f"sandbox dataset '{sandbox.name}'"
-    elif (images := read_image_source(source_text)) is not None:
-        frame, image_column, skipped_files = images.frame, images.image_column, images.skipped
-        described = f"'{source_text}'"
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise InvalidInputError(f"The limit must be an int >= 1. Got {limit!r} instead.")
+    images = read_image_source(source_text) if sandbox is None else None
+    if sandbox is None and images is None:
+        prepared: PreparedItems = _stream_file(
+            source_text, text=text, label=label, id=id, limit=limit, batch_rows=batch_rows
+        )
     else:
-        frame = read_source(source_text)
-        described = f"'{source_text}'"
-    if limit is not None:
-        if not isinstance(limit, int) or limit < 1:
-            raise InvalidInputError(f"The limit must be an int >= 1. Got {limit!r} instead.")
-        if limit < len(frame):  # a seeded sample in file order: the first rows may be one class
-            frame = frame.sample(n=limit, random_state=0).sort_index()
-    prepared = prepare_items(frame, described, text=text, label=label, id=id)
-    prepared.image_column = image_column
-    prepared.skipped_files = skipped_files
+        prepared = _prepare_in_memory(
+            sandbox, images, source_text, text=text, label=label, id=id, limit=limit
+        )
+        text = text or (sandbox.text_column if sandbox else None)
+        label = label or (sandbox.label_column if sandbox else None)
     with workspace.writing():
         run = RunRecord(
             kind="ingest",
@@ -162,10 +162,15 @@ def ingest(
         )
         meta = {**prepared.meta(source_text), "limit": limit}
         run.report = {k: meta[k] for k in ("n_items", "skipped_empty_text")}
-        workspace.save_result("dataset", name, name, prepared.table, run=run, inputs=[], meta=meta)
+        data = (
+            pa.RecordBatchReader.from_batches(prepared.schema, prepared.batches())
+            if isinstance(prepared, StreamedItems) and prepared.batches is not None
+            else prepared.table
+        )
+        workspace.save_result("dataset", name, name, data, run=run, inputs=[], meta=meta)
     return IngestReport(
         dataset=workspace.dataset(name),
-        n_items=prepared.table.num_rows,
+        n_items=prepared.n_items,
         skipped_empty_text=prepared.skipped_empty_text,
         skipped_rows=prepared.skipped_rows,
         duration_s=run.duration_s,
@@ -183,6 +188,75 @@ def _ratings_report(dataset: Dataset, stats: dict[str, Any], started: float) -> 
         duration_s=time.time() - started,
         interactions=stats,
     )
+
+
+def _prepare_in_memory(
+    sandbox: SandboxDataset | None,
+    images: ImageItems | None,
+    source: str,
+    *,
+    text: str | None,
+    label: str | None,
+    id: str | None,
+    limit: int | None,
+) -> PreparedItems:
+    """A sandbox dataset or images (small, or bytes read once): read whole, then prepared."""
+    skipped_files: list[tuple[str, str]] = []
+    if sandbox is not None:
+        frame = sandbox.load()
+        text = text or sandbox.text_column
+        label = label or sandbox.label_column
+        image_column = sandbox.image_column
+        described = f"sandbox dataset '{sandbox.name}'"
+    else:
+        assert images is not None
+        frame, image_column, skipped_files = images.frame, images.image_column, images.skipped
+        described = f"'{source}'"
+    if limit is not None and limit < len(frame):
+        # a seeded sample in file order: the first rows may be one class
+        frame = frame.sample(n=limit, random_state=0).sort_index()
+    prepared = prepare_items(frame, described, text=text, label=label, id=id)
+    prepared.image_column = image_column
+    prepared.skipped_files = skipped_files
+    return prepared
+
+
+def sample_positions(n_rows: int, limit: int) -> np.ndarray:
+    """The rows `DataFrame.sample(n=limit, random_state=0)` picks, in file order."""
+    return np.sort(np.random.RandomState(0).choice(n_rows, size=limit, replace=False))
+
+
+def _stream_file(
+    source: str,
+    *,
+    text: str | None,
+    label: str | None,
+    id: str | None,
+    limit: int | None,
+    batch_rows: int,
+) -> StreamedItems:
+    """A table or text file checked in batches; its batches are read again when written."""
+    if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
+        raise InvalidInputError(f"batch_rows must be an int >= 1. Got {batch_rows!r} instead.")
+    keep = None
+    if limit is not None:
+        with progress.task(f"Counting the rows of {source}", total=None):
+            n_rows = sum(len(frame) for frame in iter_frames(source, batch_rows))
+        keep = sample_positions(n_rows, limit) if limit < n_rows else None
+
+    def frames() -> Iterator[pd.DataFrame]:
+        start = 0
+        with progress.task(f"Reading {source}", total=None) as bar:
+            for frame in iter_frames(source, batch_rows):
+                stop = start + len(frame)
+                if keep is not None:
+                    chosen = keep[np.searchsorted(keep, start) : np.searchsorted(keep, stop)]
+                    frame = frame.iloc[chosen - start]
+                start = stop
+                bar.advance(len(frame))
+                yield frame
+
+    return stream_items(frames, f"'{source}'", text=text, label=label, id=id)
 
 
 def _is_graph_source(

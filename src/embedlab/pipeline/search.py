@@ -8,12 +8,12 @@ from typing import Any, Literal
 import numpy as np
 
 from embedlab import methods
-from embedlab.analysis.index import ExactIndex
-from embedlab.analysis.neighbors import normalize_rows
 from embedlab.analysis.search import check_query_vector, nearest
 from embedlab.errors import InvalidInputError, NotFoundError
 from embedlab.pipeline.embed import load_estimator
 from embedlab.pipeline.graphs import graph_neighbours, is_graph
+from embedlab.pipeline.index import SpaceIndex, space_index
+from embedlab.store.handles import take_rows
 from embedlab.store.workspace import Dataset, Space, Workspace
 
 QueryKind = Literal["text", "id", "vector"]
@@ -42,32 +42,40 @@ def search(
     k: int = 10,
 ) -> list[SearchHit]:
     """The k items nearest to `query`: a text (embedded by the space's own method), an item id
-    (the item itself is left out) or a vector of the space's dimension."""
+    (the item itself is left out) or a vector of the space's dimension. Answered from the
+    space's persisted index (pipeline/index.py: built on the first search, then reused), the
+    candidates re-ranked by exact cosine similarity."""
+    with workspace.catalog.snapshot():
+        return _search(workspace, name, space, query, by=by, k=k)
+
+
+def _search(
+    workspace: Workspace, name: str, space: str, query: Any, *, by: QueryKind, k: int
+) -> list[SearchHit]:
     space_obj = workspace.space(name, space)
     if by == "text" and not _embeds_text(space_obj.method):
-        return search(
+        return _search(
             workspace, name, _text_space_for(workspace, name, space_obj), query, by=by, k=k
         )
+    if by not in ("text", "id", "vector"):
+        raise InvalidInputError(f"Search by {by!r} is not supported; use 'text', 'id' or 'vector'.")
     dataset = space_obj.source
+    index = space_index(workspace, space_obj)
     exclude = None
     if by == "id":
-        exclude = _row_of(space_obj, str(query))
+        exclude = _row_of(space_obj, str(query), index)
         stored = _stored_neighbours(workspace, space_obj, exclude, k)
         if stored is not None:  # the graph already holds the answer: no scan of the space
             return _hits(dataset, space, *stored)
-    unit = normalize_rows(space_obj.vectors(), f"vectors of space '{space}'")
     if by == "text":
         estimator = load_estimator(workspace, space_obj)
         embed_text = getattr(estimator, "embed_text", estimator.transform)
         vector = embed_text([str(query)])[0]
     elif by == "id":
-        vector = unit[exclude]
-    elif by == "vector":
-        vector = check_query_vector(query, space_obj.dim, space)
+        vector = np.asarray(index.unit[exclude])
     else:
-        raise InvalidInputError(f"Search by {by!r} is not supported; use 'text', 'id' or 'vector'.")
-    index = ExactIndex().build(unit)
-    rows, scores = nearest(index, np.asarray(vector, dtype=np.float32), k, exclude=exclude)
+        vector = check_query_vector(query, space_obj.dim, space)
+    rows, scores = nearest(index.backend, np.asarray(vector, dtype=np.float32), k, exclude=exclude)
     return _hits(dataset, space, rows, scores)
 
 
@@ -102,13 +110,15 @@ def item_neighbours(
     return ItemNeighbours(str(item), hits, linked)
 
 
-def _row_of(space: Space, item: str) -> int:
-    """The row of an item id; failing that, of the one item whose text is exactly `item` (so a
-    film is found by its title as well as its id)."""
-    ids = space.ids()
+def _row_of(space: Space, item: str, index: SpaceIndex | None = None) -> int:
+    """The row of an item id (a hash lookup in the space's index when given); failing that,
+    of the one item whose text is exactly `item` (so a film is found by its title as well as
+    its id)."""
     try:
-        return ids.index(item)
-    except ValueError:
+        if index is not None:
+            return index.row_of(item, space.dataset)
+        return space.ids().index(item)
+    except (NotFoundError, ValueError):
         pass
     column = space.source.text_column
     texts = space.source.column(column) if column else []
@@ -116,13 +126,14 @@ def _row_of(space: Space, item: str) -> int:
     if len(rows) == 1:
         return rows[0]
     if rows:
+        ids = space.ids()
         shown = ", ".join(f"'{ids[r]}'" for r in rows[:5])
         raise NotFoundError(
             f"'{item}' is the title of {len(rows)} items in dataset '{space.dataset}' (ids "
             f"{shown}); give the id instead."
         )
     raise NotFoundError(
-        f"No item with id '{item}' in dataset '{space.dataset}' ({len(ids)} items)"
+        f"No item with id '{item}' in dataset '{space.dataset}' ({len(space.source)} items)"
         + (f", nor with that {column}." if column else ".")
     )
 
@@ -140,7 +151,7 @@ def _stored_neighbours(
 
 def _hits(dataset: Dataset, space: str, rows: np.ndarray, scores: np.ndarray) -> list[SearchHit]:
     columns = ["id"] + [c for c in (dataset.text_column, dataset.label_column) if c]
-    payload = dataset.to_arrow(columns).take(rows).to_pylist()
+    payload = take_rows(dataset.table, rows, columns)
     return [
         SearchHit(
             rank=i + 1,

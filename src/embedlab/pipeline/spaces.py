@@ -31,7 +31,7 @@ def store_space(
     workspace: Workspace,
     dataset: Dataset,
     space: str,
-    table: pa.Table,
+    table: pa.Table | pa.RecordBatchReader,
     *,
     estimator: Embedder,
     signature: dict[str, Any],
@@ -42,19 +42,21 @@ def store_space(
 ) -> Space:
     """Make `table` (see `space_table`) the space `space` of `dataset` in one commit: metadata
     (method, params, columns, dimension, modality, the run whose fitted state it uses, the
-    method's report) and provenance (the dataset, or the given inputs)."""
+    method's report) and provenance (the dataset, or the given inputs). A stream of batches
+    (`table` a RecordBatchReader) holds every row of the dataset, in order."""
     dim = int(table.schema.field("vector").type.list_size)
+    n_items = table.num_rows if isinstance(table, pa.Table) else len(dataset)
     meta = {
         **signature,
         "dim": dim,
-        "n_items": table.num_rows,
+        "n_items": n_items,
         "modality": estimator.modality,
         "pretrained": estimator.pretrained,
         "state_run": run.run_id,
         "method_report": method_report,
         **(extra or {}),
     }
-    run.report = {"n_items": table.num_rows, "dim": dim, **method_report}
+    run.report = {"n_items": n_items, "dim": dim, **method_report}
     workspace.save_result(
         "space", dataset.name, space, table, run=run, inputs=inputs or [dataset], meta=meta
     )

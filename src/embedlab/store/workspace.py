@@ -2,7 +2,9 @@
 
 Layout: `<path>/lance/` holds the LanceDB tables (the catalog, the run manifest, one table per
 stored result), `<path>/models/` the fitted state of methods (npz + json, never pickle),
-`<path>/plots/` images made for people. Nothing needs a server.
+`<path>/indexes/` the search index of each space (a folder per index, named as its catalog
+entry's table: unit vectors as .npy, an HNSW graph), `<path>/plots/` images made for people.
+Nothing needs a server.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import contextlib
 import fcntl
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -90,6 +93,7 @@ class Workspace:
         self._lock_depth = 0
         self._lock_file: IO[str] | None = None
         self._thread_lock = threading.RLock()  # one writer thread at a time (the app server)
+        self._tables: dict[str, Any] = {}
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.path)!r})"
@@ -102,6 +106,14 @@ class Workspace:
     @property
     def models_path(self) -> Path:
         return self.path / "models"
+
+    @property
+    def indexes_path(self) -> Path:
+        return self.path / "indexes"
+
+    def index_folder(self, table_name: str) -> Path:
+        """Where a result stored as files (a search index) keeps them."""
+        return self.indexes_path / table_name
 
     @property
     def plots_path(self) -> Path:
@@ -197,7 +209,7 @@ class Workspace:
                 + did_you_mean(name, self.dataset_names())
                 + " Add one with `embedlab ingest NAME SOURCE`."
             )
-        return Dataset(name=name, entry=entry, table=self._connect().open_table(entry.table))
+        return Dataset(name=name, entry=entry, table=self.open_table(entry))
 
     def entries(self, kind: Kind, dataset: str) -> list[Entry]:
         """Stored results of one kind for a dataset, partial ones included."""
@@ -244,7 +256,14 @@ class Workspace:
         return is_fresh(self.catalog, entry)
 
     def open_table(self, entry: Entry) -> Any:
-        return self._connect().open_table(entry.table)
+        """The Lance table of a complete result, opened once per workspace object (a complete
+        result's table is never written again: a new run writes a new table)."""
+        if entry.status != "complete":
+            return self._connect().open_table(entry.table)
+        table = self._tables.get(entry.table)
+        if table is None:
+            table = self._tables[entry.table] = self._connect().open_table(entry.table)
+        return table
 
     # -- writing -------------------------------------------------------------------------------
     def table_name(self, kind: Kind, dataset: str, name: str, run_id: str, suffix: str = "") -> str:
@@ -261,6 +280,30 @@ class Workspace:
             if chunk.num_rows:
                 table.add(chunk)
         return table
+
+    def write_stream(
+        self, table_name: str, data: pa.RecordBatchReader, chunk_bytes: int = 64 * 2**20
+    ) -> Any:
+        """Create a table from a stream of record batches, one Lance commit per chunk of about
+        `chunk_bytes` (Lance's own writer, given the whole stream, holds up to a file of rows:
+        1.2 GB at 1M x 384). The table is not a result until the catalog points at it; a stream
+        that fails leaves no table behind."""
+        table = self.create_empty_table(table_name, data.schema)
+        try:
+            pending: list[pa.RecordBatch] = []
+            size = 0
+            for batch in data:
+                pending.append(batch)
+                size += batch.nbytes
+                if size >= chunk_bytes:
+                    table.add(pa.Table.from_batches(pending, schema=data.schema))
+                    pending, size = [], 0
+            if pending:
+                table.add(pa.Table.from_batches(pending, schema=data.schema))
+            return table
+        except BaseException:
+            self._drop_table(table_name)
+            raise
 
     def create_empty_table(self, table_name: str, schema: pa.Schema) -> Any:
         self.ensure_writable()
@@ -312,18 +355,22 @@ class Workspace:
         kind: Kind,
         dataset: str,
         name: str,
-        data: pa.Table,
+        data: pa.Table | pa.RecordBatchReader,
         *,
         run: RunRecord,
         inputs: Sequence[Versioned | Entry],
         meta: dict[str, Any] | None = None,
     ) -> Entry:
-        """Store a result in full, then make it current in one atomic commit that records its
-        provenance (inputs with versions, the run's parameters, report and library versions);
-        what it replaces, and what was computed from that, is dropped."""
+        """Store a result in full (a table, or a stream of batches written as it comes), then
+        make it current in one atomic commit that records its provenance (inputs with versions,
+        the run's parameters, report and library versions); what it replaces, and what was
+        computed from that, is dropped."""
         with self.writing():
             table_name = self.table_name(kind, dataset, name, run.run_id)
-            self.write_table(table_name, data)
+            if isinstance(data, pa.RecordBatchReader):
+                self.write_stream(table_name, data)
+            else:
+                self.write_table(table_name, data)
             return self.commit(kind, dataset, name, table_name, meta or {}, run, inputs=inputs)
 
     def _check_inputs_current(self, versions: dict[str, str], what: str) -> None:
@@ -361,9 +408,13 @@ class Workspace:
             self.delete(dep.kind, dep.dataset, dep.name)
 
     def _drop_table(self, table_name: str) -> None:
+        self._tables.pop(table_name, None)
         db = self._connect()
         if table_exists(db, table_name):
             db.drop_table(table_name)
+        folder = self.index_folder(table_name)
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
 
     def collect_garbage(self) -> list[str]:
         """Drop tables no catalog entry points to: leftovers of runs killed before commit."""
@@ -379,7 +430,17 @@ class Workspace:
             if age >= ORPHAN_AGE_S:
                 db.drop_table(table_name)
                 dropped.append(table_name)
-        return dropped + self._collect_model_states(now)
+        return dropped + self._collect_model_states(now) + self._collect_index_folders(keep, now)
+
+    def _collect_index_folders(self, keep: set[str], now: float) -> list[str]:
+        """Remove index folders no catalog entry points to (a build killed before commit)."""
+        removed = []
+        folders = self.indexes_path.iterdir() if self.indexes_path.is_dir() else []
+        for folder in folders:
+            if folder.name not in keep and now - folder.stat().st_mtime >= ORPHAN_AGE_S:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder.name)
+        return removed
 
     def _collect_model_states(self, now: float) -> list[str]:
         """Remove fitted states that no space (complete or partial) was made with any more."""
