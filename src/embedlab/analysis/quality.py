@@ -98,6 +98,21 @@ def neighbour_label_probabilities(
     return counts / counts.sum(axis=1, keepdims=True)
 
 
+def drop_rare_classes(
+    labels: list[Any] | np.ndarray, *, folds: int = 5
+) -> tuple[list[Any], dict[str, int]]:
+    """The labels with those of classes too small for `folds`-fold cross-validation (fewer
+    than `folds` items) taken out, so their items are skipped like unlabelled ones; and those
+    classes with their counts. (Two genres of one film each should not stop the audit.)"""
+    codes, classes, labelled = encode_labels(labels)
+    counts = np.bincount(codes[labelled], minlength=len(classes))
+    rare = {classes[i]: int(c) for i, c in enumerate(counts) if c < folds}
+    if not rare:
+        return list(labels), {}
+    kept = [None if (v is not None and str(v) in rare) else v for v in labels]
+    return kept, rare
+
+
 def check_labels_usable(labels: list[Any] | np.ndarray, *, folds: int = 5) -> np.ndarray:
     """Refuse labels the label check cannot use (before anything is computed or stored);
     returns the count of labelled items per class."""

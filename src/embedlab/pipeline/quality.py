@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from embedlab import progress
 from embedlab.analysis.checks import CheckData, resolve_options, run_checks
-from embedlab.analysis.quality import check_labels_usable
+from embedlab.analysis.quality import check_labels_usable, drop_rare_classes
 from embedlab.analysis.results import CheckResult
 from embedlab.checks import check_int, check_seed
 from embedlab.pipeline.corrections import apply_corrections, recheck
@@ -110,7 +110,8 @@ def quality(
     if labels is not None and column == dataset.label_column:
         labels, applied = apply_corrections(workspace, dataset, labels)
     if labels is not None:
-        check_labels_usable(labels, folds=options.get("label_issue", {}).get("folds", 5))
+        folds = options.get("label_issue", {}).get("folds", 5)
+        check_labels_usable(drop_rare_classes(labels, folds=folds)[0], folds=folds)
     previous = workspace.result("columns", name, f"quality-{space}")
     graph = neighbors(workspace, name, space_obj, k=k)
     data = CheckData(

@@ -8,7 +8,12 @@ import numpy as np
 
 from embedlab.analysis.checks.base import Check, CheckData, register
 from embedlab.analysis.distribution import find_class_imbalance
-from embedlab.analysis.quality import confusion_table, encode_labels, find_label_issues
+from embedlab.analysis.quality import (
+    confusion_table,
+    drop_rare_classes,
+    encode_labels,
+    find_label_issues,
+)
 from embedlab.analysis.results import CheckResult
 
 
@@ -28,7 +33,8 @@ class ClassImbalanceCheck(Check):
 @register
 class LabelIssueCheck(Check):
     """Cross-validated probe + neighbour labels, confident learning; a suggestion per item
-    and the confusion of given against suggested labels in the summary."""
+    and the confusion of given against suggested labels in the summary. Items of classes with
+    fewer than `folds` items are skipped and counted (`skipped_rare_class`)."""
 
     name = "label_issue"
     group = "label"
@@ -43,9 +49,10 @@ class LabelIssueCheck(Check):
         filter_by: str = "prune_by_noise_rate",
     ) -> CheckResult:
         assert data.labels is not None and data.vectors is not None and data.graph is not None
+        labels, rare = drop_rare_classes(data.labels, folds=folds)
         result, suggested, classes = find_label_issues(
             data.vectors,
-            data.labels,
+            labels,
             data.graph,
             folds=folds,
             neighbour_weight=neighbour_weight,
@@ -53,7 +60,9 @@ class LabelIssueCheck(Check):
             seed=data.seed,
         )
         result.suggestions = [classes[s] for s in np.asarray(suggested)]
-        codes, _, _ = encode_labels(data.labels)
+        result.summary["skipped_rare_class"] = sum(rare.values())
+        result.summary["rare_classes"] = rare
+        codes, _, _ = encode_labels(labels)
         result.summary["confusion"] = confusion_table(codes, suggested, result.flags, classes)
         result.signals = np.where(result.flags, "confident_learning", "").astype(object)
         return result
