@@ -3,22 +3,17 @@ and selects both on the item map."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
-from embedlab.api import create_app
 from embedlab.io.sandbox import get_sandbox
 from embedlab.pipeline.embed import embed
 from embedlab.pipeline.ingest import ingest
 from embedlab.pipeline.project import project_space
 from embedlab.pipeline.recommend import recommend
 from embedlab.store.workspace import Workspace
-from tests.api.test_browser import browser, open_map, shot  # noqa: F401  (browser: a fixture)
+from tests.api.test_browser import browser, open_map, serve, shot  # noqa: F401  (browser: a fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -35,20 +30,8 @@ def ratings_workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
 
 @pytest.fixture(scope="module")
 def server(ratings_workspace: Workspace) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(ratings_workspace), host="127.0.0.1", port=port)
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not instance.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert instance.started, "the app server did not start"
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with serve(ratings_workspace) as base:
+        yield base
 
 
 def test_choosing_a_user_highlights_picks_and_history(

