@@ -17,7 +17,8 @@ Each side runs as a whole process under `/usr/bin/time -v` (wall seconds, peak R
   nodes.csv --id id --label community` (timed separately), then `embedlab embed NAME --method
   node2vec --param workers=T` (defaults: 10 walks per node, 80 steps, window 10, 128 dimensions,
   5 negative samples, sample 1e-3, alpha 0.025, one epoch, seed 0), then `embedlab export` to
-  Parquet (id + vector, untimed);
+  Parquet (id + vector, untimed); with `--with-gensim`, the same embed again with
+  `--param trainer=gensim` (gensim's skip-gram on the same walks, written to a token file);
 - pecanpy: `pecanpy --input edges.edg --output emb.npz --mode SparseOTF --p 1 --q 1 ...` with
   the same settings (its gensim Word2Vec keeps gensim's negative 5, sample 1e-3, alpha 0.025),
   in its own venv (benchmarks/.cache/pecanpy-venv: pecanpy pins numpy < 2 through nptyping),
@@ -75,6 +76,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--real", choices=("karate", "davis", "none"), default="karate")
     parser.add_argument("--skip-sbm", action="store_true", help="only the real graph")
+    parser.add_argument(
+        "--with-gensim",
+        action="store_true",
+        help="a third side: embedlab with trainer=gensim (gensim's skip-gram on the same walks)",
+    )
     parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument(
         "--profile",
@@ -235,9 +241,11 @@ def ensure_pecanpy() -> Path:
     return exe
 
 
-def run_embedlab(args: argparse.Namespace, folder: Path, work: Path) -> dict[str, object]:
+def run_embedlab(
+    args: argparse.Namespace, folder: Path, work: Path, trainer: str = "embedlab"
+) -> dict[str, object]:
     """ingest (timed apart), embed (timed: the figure), export (untimed)."""
-    workspace = work / "embedlab-ws"
+    workspace = work / f"embedlab-ws-{trainer}"
     shutil.rmtree(workspace, ignore_errors=True)
     base = [args.embedlab, "--workspace", str(workspace)]
     ingest = timed(
@@ -258,10 +266,19 @@ def run_embedlab(args: argparse.Namespace, folder: Path, work: Path) -> dict[str
         work / "embedlab-ingest.log",
     )
     embed = timed(
-        [*base, "embed", "g", "--method", "node2vec", "--param", f"workers={args.threads}"],
-        work / "embedlab-embed.log",
+        [
+            *base,
+            "embed",
+            "g",
+            "--method",
+            "node2vec",
+            "--param",
+            f"workers={args.threads}",
+            *(["--param", f"trainer={trainer}"] if trainer != "embedlab" else []),
+        ],
+        work / f"embedlab-embed-{trainer}.log",
     )
-    out = work / "embedlab.parquet"
+    out = work / f"embedlab-{trainer}.parquet"
     subprocess.run(
         [*base, "export", "g", "node2vec", str(out)], check=True, stdout=subprocess.DEVNULL
     )
@@ -276,7 +293,7 @@ def run_embedlab(args: argparse.Namespace, folder: Path, work: Path) -> dict[str
         "ingest_peak_mib": ingest["peak_mib"],
         "ids": ids,
         "vectors": vectors,
-        "log": work / "embedlab-embed.log",
+        "log": work / f"embedlab-embed-{trainer}.log",
     }
 
 
@@ -355,12 +372,14 @@ def pecanpy_stages(log: Path) -> dict[str, float]:
 
 def profile_side(folder: Path, threads: int) -> None:
     """In-process stage times of embedlab's node2vec on the edge CSV (printed as JSON)."""
-    import tempfile
+    from functools import partial
+
+    import numba
 
     stages: dict[str, float] = {}
     started = time.perf_counter()
     from embedlab.methods.graph import GraphInput, Node2Vec
-    from embedlab.methods.graph.walks import write_walks
+    from embedlab.methods.graph.walks import count_tokens, walk_chunks
 
     stages["import"] = time.perf_counter() - started
     started = time.perf_counter()
@@ -368,30 +387,26 @@ def profile_side(folder: Path, threads: int) -> None:
     graph = GraphInput.from_edges(edges[:, 0], edges[:, 1], n_nodes=int(edges.max()) + 1)
     stages["read edges (numpy, not embedlab's ingest)"] = time.perf_counter() - started
     model = Node2Vec(workers=threads)
-    with tempfile.TemporaryDirectory() as tmp:
-        started = time.perf_counter()
-        corpus = write_walks(
-            Path(tmp) / "walks.txt",
-            graph.indptr,
-            graph.indices,
-            graph.weights,
-            weighted=False,
-            num_walks=model.num_walks,
-            walk_length=model.walk_length,
-            p=model.p,
-            q=model.q,
-            seed=model.seed,
-            label="walks",
-            threads=threads,
-        )
-        stages["walks (numba, incl. compile or cache load) + token file"] = (
-            time.perf_counter() - started
-        )
-        started = time.perf_counter()
-        model._train(corpus, threads)
-        stages["skip-gram (gensim corpus_file)"] = time.perf_counter() - started
-        stages["walk tokens"] = corpus.n_tokens
-        stages["token file MiB"] = corpus.path.stat().st_size / 2**20
+    numba.set_num_threads(threads)
+    chunks = partial(
+        walk_chunks,
+        graph.indptr,
+        graph.indices,
+        graph.weights,
+        weighted=False,
+        num_walks=model.num_walks,
+        walk_length=model.walk_length,
+        p=model.p,
+        q=model.q,
+        seed=model.seed,
+    )
+    started = time.perf_counter()
+    counts = count_tokens(chunks(), graph.n_nodes)
+    stages["walks, counted (numba, incl. compile or cache load)"] = time.perf_counter() - started
+    started = time.perf_counter()
+    model._train_own(chunks, counts, threads)
+    stages["walks again + skip-gram (embedlab's kernel)"] = time.perf_counter() - started
+    stages["walk tokens"] = int(counts.sum())
     print(json.dumps(stages))
 
 
@@ -430,30 +445,32 @@ def compare(args: argparse.Namespace, folder: Path, info: dict[str, object]) -> 
     )
     sides = {"embedlab": run_embedlab(args, folder, work)}
     print(f"embedlab: {sides['embedlab']['seconds']:.1f} s", flush=True)
+    if args.with_gensim:
+        sides["gensim"] = run_embedlab(args, folder, work, trainer="gensim")
+        print(f"embedlab, trainer=gensim: {sides['gensim']['seconds']:.1f} s", flush=True)
     sides["pecanpy"] = run_pecanpy(args, folder, work)
     print(f"pecanpy: {sides['pecanpy']['seconds']:.1f} s", flush=True)
-    common = sorted(set(sides["embedlab"]["ids"]) & set(sides["pecanpy"]["ids"]) & set(labels))
+    common = sorted(set.intersection(*(set(side["ids"]) for side in sides.values()), set(labels)))
     for side in sides.values():
         row = {v: i for i, v in enumerate(side["ids"])}
         side["accuracy"] = probe_accuracy(
             common, side["vectors"][[row[v] for v in common]], labels, args.seed
         )
     e, p = sides["embedlab"], sides["pecanpy"]
+    names = {
+        "embedlab": "embedlab `embed --method node2vec`",
+        "gensim": "embedlab `embed ... --param trainer=gensim`",
+        "pecanpy": f"pecanpy {PECANPY_VERSION} SparseOTF",
+    }
     rows = [
         [
-            "embedlab `embed --method node2vec`",
-            fmt(e["seconds"], 1),
-            fmt(e["cpu_seconds"], 1),
-            fmt(e["peak_mib"], 0),
-            fmt(e["accuracy"], 4),
-        ],
-        [
-            f"pecanpy {PECANPY_VERSION} SparseOTF",
-            fmt(p["seconds"], 1),
-            fmt(p["cpu_seconds"], 1),
-            fmt(p["peak_mib"], 0),
-            fmt(p["accuracy"], 4),
-        ],
+            names[key],
+            fmt(side["seconds"], 1),
+            fmt(side["cpu_seconds"], 1),
+            fmt(side["peak_mib"], 0),
+            fmt(side["accuracy"], 4),
+        ]
+        for key, side in sides.items()
     ]
     print_table(
         f"node2vec on {info['graph']} ({info['nodes']:,} nodes, {info['edges']:,} edges)",
@@ -465,7 +482,7 @@ def compare(args: argparse.Namespace, folder: Path, info: dict[str, object]) -> 
         f"embedlab ingest (not in the ratio): {e['ingest_seconds']:.1f} s, "
         f"peak {e['ingest_peak_mib']:,.0f} MiB"
     )
-    print(f"nodes scored: {len(common):,} (in both outputs)")
+    print(f"nodes scored: {len(common):,} (in every output)")
     if args.profile and info["nodes"] > 1000:
         run_profile(args, folder)
     print(f"pecanpy stages: {pecanpy_stages(p['log'])}")
@@ -477,6 +494,12 @@ def compare(args: argparse.Namespace, folder: Path, info: dict[str, object]) -> 
         f"accuracy gap embedlab - pecanpy: {gap:+.4f} (target within 0.01)"
     )
     print(f"CPU-time ratio pecanpy / embedlab (user + system): {cpu_ratio:.2f}")
+    if "gensim" in sides:
+        g = sides["gensim"]
+        print(
+            f"time ratio trainer=gensim / embedlab: {g['seconds'] / e['seconds']:.2f}, "
+            f"accuracy gap embedlab - trainer=gensim: {e['accuracy'] - g['accuracy']:+.4f}"
+        )
 
 
 def main() -> None:

@@ -11,7 +11,14 @@ import pytest
 from embedlab.analysis.evaluate import leave_one_out_accuracy
 from embedlab.analysis.links import score_links, split_edges
 from embedlab.errors import InvalidInputError
-from embedlab.methods.graph import DeepWalk, GraphInput, Node2Vec, SpectralEmbedding, spectral
+from embedlab.methods.graph import (
+    DeepWalk,
+    GraphInput,
+    Node2Vec,
+    SpectralEmbedding,
+    skipgram,
+    spectral,
+)
 from embedlab.methods.graph.walks import cumulative_weights, random_walks
 
 SMALL = {"dimensions": 16, "num_walks": 4, "walk_length": 20}
@@ -143,3 +150,38 @@ def test_link_prediction_beats_chance_on_planted_communities() -> None:
 def test_a_forest_has_no_edge_to_hold_out() -> None:
     with pytest.raises(InvalidInputError, match="form a forest"):
         split_edges(np.array([0, 1]), np.array([1, 2]), 3)
+
+
+def test_both_trainers_separate_planted_communities_and_repeat_with_one_worker() -> None:
+    graph, _, labels = planted(200)
+    for trainer in ("embedlab", "gensim"):
+        model = DeepWalk(**SMALL, workers=1, seed=5, trainer=trainer)
+        vectors = model.fit_transform(graph)
+        assert model.report_["trainer"] == trainer
+        assert leave_one_out_accuracy(vectors, labels) >= 0.95, trainer
+        np.testing.assert_array_equal(vectors, DeepWalk(**model.get_params()).fit_transform(graph))
+    with pytest.raises(InvalidInputError, match="The 'trainer' parameter of DeepWalk must be one"):
+        DeepWalk(trainer="torch").fit(graph)
+
+
+def test_keep_probabilities_are_gensims() -> None:
+    from gensim.models import Word2Vec
+
+    counts = np.array([50_000, 5_000, 500, 50, 5, 0], dtype=np.int64)
+    model = Word2Vec(vector_size=4, sample=1e-3, min_count=1)
+    model.build_vocab_from_freq({str(i): int(c) for i, c in enumerate(counts) if c})
+    expected = [model.wv.get_vecattr(str(i), "sample_int") / 2**32 for i in range(5)]
+    keep = skipgram.keep_probabilities(counts, 1e-3)
+    np.testing.assert_allclose(keep[:5], expected, rtol=1e-5)
+    assert keep[5] == 1.0 and (skipgram.keep_probabilities(counts, 0.0) == 1.0).all()
+
+
+def test_alias_table_draws_in_proportion_to_the_weights() -> None:
+    weights = np.array([1.0, 0.0, 3.0, 6.0, 0.5])
+    prob, alias = skipgram.alias_table(weights)
+    rng = np.random.default_rng(0)
+    slots = rng.integers(0, len(weights), 400_000)
+    drawn = np.where(rng.random(400_000) < prob[slots], slots, alias[slots])
+    share = np.bincount(drawn, minlength=len(weights)) / len(drawn)
+    np.testing.assert_allclose(share, weights / weights.sum(), atol=0.003)
+    assert share[1] == 0.0

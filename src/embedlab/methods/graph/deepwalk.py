@@ -1,23 +1,39 @@
 """DeepWalk (Perozzi et al., 2014) and node2vec (Grover & Leskovec, 2016): random walks on the
-graph, then skip-gram with negative sampling (gensim, corpus_file mode) over the walks as
-sentences. Node embeddings are transductive: `transform` returns the vectors learned for the
-nodes of the graph given to `fit`.
+graph, then skip-gram with negative sampling over the walks as sentences: embedlab's own
+window-batched kernel by default (skipgram.py: the walks are trained chunk by chunk as they are
+made, never stored), or gensim's in corpus_file mode with `trainer="gensim"`. Node embeddings
+are transductive: `transform` returns the vectors learned for the nodes of the graph given to
+`fit`.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from embedlab import progress
 from embedlab.errors import InvalidInputError
 from embedlab.methods.base import Embedder, register
 from embedlab.methods.graph.input import GraphInput, as_graph_input
-from embedlab.methods.graph.walks import WalkCorpus, write_walks
+from embedlab.methods.graph.skipgram import train_walks
+from embedlab.methods.graph.walks import (
+    WalkCorpus,
+    count_tokens,
+    threads_for,
+    walk_chunks,
+    write_walks,
+)
 from embedlab.methods.word.base import SMALL_CORPUS_TOKENS, train_from_file
 from embedlab.words.corpus import temporary_folder
+
+WalkChunks = Iterator[tuple[np.ndarray, int]]
+#: Who trains the skip-gram: embedlab's window-batched numba kernel (skipgram.py) or gensim.
+TRAINERS = ("embedlab", "gensim")
 
 
 class WalkEmbedder(Embedder):
@@ -42,6 +58,7 @@ class WalkEmbedder(Embedder):
         epochs: int = 1,
         workers: int = 0,
         seed: int = 0,
+        trainer: str = "embedlab",
     ) -> None:
         self.dimensions = dimensions
         self.walk_length = walk_length
@@ -53,6 +70,7 @@ class WalkEmbedder(Embedder):
         self.epochs = epochs
         self.workers = workers
         self.seed = seed
+        self.trainer = trainer
 
     def _check_int(self, name: str, minimum: int) -> None:
         value = getattr(self, name)
@@ -80,42 +98,75 @@ class WalkEmbedder(Embedder):
         ok = isinstance(self.sample, int | float) and 0 <= self.sample < 1
         self._check_param("sample", ok, "a float in the range [0, 1)")
         self._check_float("alpha", 0.0, 1.0, "a float in the range (0, 1]")
+        self._check_param("trainer", self.trainer in TRAINERS, f"one of {', '.join(TRAINERS)}")
 
     def fit(self, X: Any) -> WalkEmbedder:
         """Walk from every node `num_walks` times and train skip-gram on the walks."""
         self._validate_params()
         graph = as_graph_input(X, type(self).__name__)
         workers = self.workers or os.cpu_count() or 1
-        with temporary_folder() as folder:
-            corpus = write_walks(
-                Path(folder) / "walks.txt",
-                graph.indptr,
-                graph.indices,
-                graph.weights,
-                weighted=graph.weighted,
-                num_walks=self.num_walks,
-                walk_length=self.walk_length,
-                p=float(self.p),
-                q=float(self.q),
-                seed=int(self.seed),
-                label=f"Walking ({self.name}): {graph.n_nodes:,} nodes x {self.num_walks}",
-                threads=workers,
-            )
-            if corpus.n_tokens < SMALL_CORPUS_TOKENS:
-                workers = 1  # small corpora: one thread, so the same seed gives the same vectors
-            self.vectors_, losses = self._train(corpus, workers)
+        chunks = partial(
+            walk_chunks,
+            graph.indptr,
+            graph.indices,
+            graph.weights,
+            weighted=graph.weighted,
+            num_walks=self.num_walks,
+            walk_length=self.walk_length,
+            p=float(self.p),
+            q=float(self.q),
+            seed=int(self.seed),
+        )
+        n_walks = self.num_walks * graph.n_nodes
+        label = f"Walking ({self.name}): {graph.n_nodes:,} nodes x {self.num_walks}"
+        with threads_for(workers), temporary_folder() as folder:
+            if self.trainer == "gensim":
+                corpus = write_walks(
+                    Path(folder) / "walks.txt", chunks(), graph.n_nodes, label=label, total=n_walks
+                )
+                counts = corpus.counts
+                workers = 1 if corpus.n_tokens < SMALL_CORPUS_TOKENS else workers
+                self.vectors_, losses = self._train_gensim(corpus, workers)
+            else:
+                with progress.task(label, total=n_walks) as bar:
+                    counts = count_tokens(chunks(), graph.n_nodes)
+                    bar.advance(n_walks)
+                workers = 1 if counts.sum() < SMALL_CORPUS_TOKENS else workers
+                self.vectors_, losses = self._train_own(chunks, counts, workers)
         self.dimension_ = int(self.vectors_.shape[1])
         self.report_ = {
             "nodes": graph.n_nodes,
-            "walks": corpus.n_walks,
-            "walk_tokens": corpus.n_tokens,
+            "walks": n_walks,
+            "walk_tokens": int(counts.sum()),
             "loss_per_epoch": losses,
             "workers": workers,
+            "trainer": self.trainer,
         }
         return self
 
-    def _train(self, corpus: WalkCorpus, workers: int) -> tuple[np.ndarray, list[float]]:
-        """Skip-gram with negative sampling over the walk file; vectors in node-row order."""
+    def _train_own(
+        self, chunks: Callable[[], WalkChunks], counts: np.ndarray, workers: int
+    ) -> tuple[np.ndarray, list[float]]:
+        """embedlab's skip-gram (skipgram.py) on the walks, regenerated chunk by chunk."""
+        total = self.epochs * self.num_walks * len(counts)
+        label = f"skip-gram ({self.name}): {self.epochs} epoch(s)"
+        with threads_for(workers), progress.task(label, total=total) as bar:
+            return train_walks(
+                chunks,
+                counts,
+                dimensions=self.dimensions,
+                window=self.window,
+                negative=self.negative,
+                sample=self.sample,
+                alpha=self.alpha,
+                epochs=self.epochs,
+                seed=self.seed,
+                threads=workers,
+                advance=bar.advance,
+            )
+
+    def _train_gensim(self, corpus: WalkCorpus, workers: int) -> tuple[np.ndarray, list[float]]:
+        """gensim's skip-gram with negative sampling over the walk file; node-row order."""
         from gensim.models import Word2Vec
 
         model = Word2Vec(
@@ -140,7 +191,7 @@ class WalkEmbedder(Embedder):
             total_words=corpus.n_tokens,
             total_examples=corpus.n_walks,
             epochs=self.epochs,
-            label=f"skip-gram ({self.name})",
+            label=f"skip-gram ({self.name}, gensim)",
         )
         rows = [model.wv.key_to_index[token] for token in tokens]
         vectors = np.ascontiguousarray(model.wv.vectors[rows], dtype=np.float32)
@@ -179,7 +230,7 @@ class DeepWalk(WalkEmbedder):
     """DeepWalk: uniform (weight-proportional) random walks + skip-gram."""
 
     name = "deepwalk"
-    summary = "DeepWalk node vectors: weighted random walks + skip-gram (gensim)"
+    summary = "DeepWalk node vectors: weighted random walks + skip-gram"
 
 
 @register
@@ -188,7 +239,7 @@ class Node2Vec(WalkEmbedder):
     the in-out parameter q (low q: move outwards, DFS-like; high q: stay local, BFS-like)."""
 
     name = "node2vec"
-    summary = "node2vec node vectors: p/q-biased second-order walks + skip-gram (gensim)"
+    summary = "node2vec node vectors: p/q-biased second-order walks + skip-gram"
 
     def __init__(
         self,
@@ -205,6 +256,7 @@ class Node2Vec(WalkEmbedder):
         epochs: int = 1,
         workers: int = 0,
         seed: int = 0,
+        trainer: str = "embedlab",
     ) -> None:
         super().__init__(
             dimensions=dimensions,
@@ -217,6 +269,7 @@ class Node2Vec(WalkEmbedder):
             epochs=epochs,
             workers=workers,
             seed=seed,
+            trainer=trainer,
         )
         self.p = p
         self.q = q

@@ -7,12 +7,14 @@ weight (binary search in the row's cumulative weights; uniform when unweighted).
 walks (node2vec) use rejection sampling (as KnightKing and pecanpy's node2vec+ family do): a
 first-order proposal x from v, having come from t, is accepted with probability
 alpha(t, x) / max(alpha), alpha = 1/p if x == t, 1 if x is a neighbour of t, else 1/q; memory
-stays O(edges), no alias tables. Walks are streamed to a token file chunk by chunk, one line per
-walk, node rows as decimal tokens: gensim's corpus_file format.
+stays O(edges), no alias tables. Walks come in chunks: embedlab's skip-gram (skipgram.py) trains
+on each chunk as it comes; for gensim they are streamed to a token file, one line per walk,
+node rows as decimal tokens (its corpus_file format).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -193,8 +195,7 @@ class WalkCorpus:
     n_tokens: int
 
 
-def write_walks(
-    path: Path,
+def walk_chunks(
     indptr: np.ndarray,
     indices: np.ndarray,
     weights: np.ndarray,
@@ -205,34 +206,53 @@ def write_walks(
     p: float,
     q: float,
     seed: int,
-    label: str,
-    threads: int = 0,
-) -> WalkCorpus:
-    """`num_walks` walks from every node (each pass in a seeded shuffled order), written in
-    chunks of CHUNK_WALKS to `path`; memory holds one chunk."""
+) -> Iterator[tuple[np.ndarray, int]]:
+    """`num_walks` walks from every node, each pass in a seeded shuffled order, as chunks of
+    CHUNK_WALKS walks with the index of each chunk's first walk; the same seed gives the same
+    chunks, so a second call repeats the walks without storing them."""
     n_nodes = len(indptr) - 1
     cumulative = cumulative_weights(indptr, weights) if weighted else np.zeros(1)
     order = np.random.default_rng(seed)
-    counts = np.zeros(n_nodes, dtype=np.int64)
-    total = num_walks * n_nodes
     done = 0
-    with _threads(threads), path.open("wb") as fh, progress.task(label, total=total) as bar:
-        for _ in range(num_walks):
-            starts = order.permutation(n_nodes).astype(np.int32)
-            for begin in range(0, n_nodes, CHUNK_WALKS):
-                chunk = starts[begin : begin + CHUNK_WALKS]
-                walks = random_walks(
-                    indptr, indices, cumulative, weighted, chunk, walk_length, p, q, seed, done
-                )
-                fh.write(walks_to_text(walks).tobytes())
-                visited = walks[walks >= 0]
-                counts += np.bincount(visited, minlength=n_nodes)
-                done += len(chunk)
-                bar.advance(len(chunk))
+    for _ in range(num_walks):
+        starts = order.permutation(n_nodes).astype(np.int32)
+        for begin in range(0, n_nodes, CHUNK_WALKS):
+            chunk = starts[begin : begin + CHUNK_WALKS]
+            walks = random_walks(
+                indptr, indices, cumulative, weighted, chunk, walk_length, p, q, seed, done
+            )
+            yield walks, done
+            done += len(chunk)
+
+
+def count_tokens(chunks: Iterable[tuple[np.ndarray, int]], n_nodes: int) -> np.ndarray:
+    """How often each node row occurs in the walks."""
+    counts = np.zeros(n_nodes, dtype=np.int64)
+    for walks, _ in chunks:
+        counts += np.bincount(walks[walks >= 0], minlength=n_nodes)
+    return counts
+
+
+def write_walks(
+    path: Path,
+    chunks: Iterable[tuple[np.ndarray, int]],
+    n_nodes: int,
+    *,
+    label: str,
+    total: int,
+) -> WalkCorpus:
+    """The walks written chunk by chunk to `path`, a line per walk (gensim's corpus_file
+    format); memory holds one chunk."""
+    counts = np.zeros(n_nodes, dtype=np.int64)
+    with path.open("wb") as fh, progress.task(label, total=total) as bar:
+        for walks, _ in chunks:
+            fh.write(walks_to_text(walks).tobytes())
+            counts += np.bincount(walks[walks >= 0], minlength=n_nodes)
+            bar.advance(len(walks))
     return WalkCorpus(path, counts, total, int(counts.sum()))
 
 
-class _threads:
+class threads_for:
     """Numba's thread count for a block (0 = numba's default, all cores)."""
 
     def __init__(self, threads: int) -> None:
