@@ -24,6 +24,7 @@ import { itemCard } from './items';
 import { recommendForm } from './recommendPanel';
 import { Mode, ScatterView } from './scatter';
 import { field, fields, forgetFields, labelField, loadInfo, state } from './state';
+import { EdgeLayer } from './graphEdges';
 import { RegionLabels } from './regionLabels';
 import { trustControls } from './trust';
 
@@ -34,6 +35,7 @@ interface MapModel {
   selection: Uint32Array;
   offset: number;
   projectionKey: string;
+  edges?: EdgeLayer;
 }
 
 export const mapModel: MapModel = { view: null, selection: new Uint32Array(0), offset: 0, projectionKey: '' };
@@ -71,6 +73,7 @@ export async function renderMap(root: HTMLElement): Promise<void> {
   const trust = trustControls(() => projectionSelect.value, colourBy);
   const mapBox = el('div', { id: 'map', class: 'map' });
   const regions = new RegionLabels(mapBox, () => mapModel.view, () => projectionSelect.value);
+  mapModel.edges = new EdgeLayer(mapBox, () => mapModel.view);
   const toolbar = el('div', { class: 'toolbar' },
     el('label', {}, 'map ', projectionSelect), el('label', {}, 'colour ', colourSelect), clusterButton,
     trust.node, regions.toggle, modes, searchForm);
@@ -108,6 +111,7 @@ export async function renderMap(root: HTMLElement): Promise<void> {
     colourName ? field(colourName) : Promise.resolve(null),
   ]);
   const n = coords.length / 2;
+  mapModel.edges?.hide();
   mapModel.view?.destroy();
   const view = new ScatterView(mapBox, n > 200_000);
   mapModel.view = view;
@@ -268,6 +272,7 @@ export async function showSelection(side: HTMLElement): Promise<void> {
 }
 
 async function showItem(side: HTMLElement, id: string): Promise<void> {
+  mapModel.edges?.hide();
   const item = await getJson<ItemDetails>(datasetUrl(state.dataset, `/item?id=${encodeURIComponent(id)}`));
   const neighbours = await getJson<Neighbour[]>(
     datasetUrl(state.dataset, `/item/neighbors?id=${encodeURIComponent(id)}&space=${encodeURIComponent(state.space)}&k=12`));
@@ -314,8 +319,16 @@ async function graphNeighbours(side: HTMLElement, item: ItemDetails): Promise<HT
     mapModel.view?.select(rows, false); // as a lasso would: the grid lists them with label counts
     mapModel.view?.zoomTo(rows);
   });
+  const draw = el('button', { id: 'draw-graph-edges', text: 'draw its edges' });
+  draw.addEventListener('click', () => {
+    const edges = mapModel.edges;
+    if (!edges) return;
+    if (edges.shown) edges.hide();
+    else edges.show(item.row, linked.neighbours.map((n) => n.row));
+    draw.textContent = edges.shown ? 'hide its edges' : 'draw its edges';
+  });
   const shown = linked.degree > linked.neighbours.length ? ` (first ${linked.neighbours.length})` : '';
-  return [el('h3', { text: `Linked by an edge: ${linked.degree}${shown}` }), show, grid];
+  return [el('h3', { text: `Linked by an edge: ${linked.degree}${shown}` }), show, draw, grid];
 }
 
 async function runSearch(side: HTMLElement, query: string): Promise<void> {

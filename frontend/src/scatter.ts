@@ -46,6 +46,11 @@ export class ScatterView {
     });
   }
 
+  /** The map coordinates of the point at `row`. */
+  position(row: number): [number, number] {
+    return [this.x[row], this.y[row]];
+  }
+
   /** The camera's map from point coordinates to canvas pixels (null before three points). */
   pointToScreen(): ((x: number, y: number) => [number, number]) | null {
     if (this.count < 3) return null;

@@ -345,6 +345,31 @@ def test_a_graph_node_shows_its_edges_beside_its_embedding_neighbours(page) -> N
     )
     assert page.locator("#graph-neighbours .card").count() == degree > 0
     assert page.locator(".neighbours .card").count() == 12 + degree  # both grids
+    page.click("#draw-graph-edges")
+    page.wait_for_selector("#edge-layer line")
+    ends = page.evaluate(
+        "Array.from(document.querySelectorAll('#edge-layer line'), l => "
+        "['x1', 'y1', 'x2', 'y2'].map(a => Number(l.getAttribute(a))))"
+    )
+    box = page.locator("#map").bounding_box()
+    assert len(ends) == degree
+    assert len({(x1, y1) for x1, y1, _, _ in ends}) == 1  # every edge starts at the node
+    assert all(0 <= x <= box["width"] and 0 <= y <= box["height"] for *_, x, y in ends)
+    assert len({(x2, y2) for *_, x2, y2 in ends}) > 1
+    drawn_at = page.evaluate(  # where the scatter drew each end point
+        "Array.from(document.querySelectorAll('#edge-layer line'), l => "
+        "window.__embedlab.scatter.screenPosition(Number(l.dataset.row)))"
+    )
+    node_at = page.evaluate(
+        "window.__embedlab.scatter.screenPosition("
+        "Number(document.querySelector('#edge-layer').dataset.from))"
+    )
+    for (x1, y1, x2, y2), (px, py) in zip(ends, drawn_at, strict=True):
+        assert abs(x2 - px) < 1.5 and abs(y2 - py) < 1.5, (x2, y2, px, py)
+        assert abs(x1 - node_at[0]) < 1.5 and abs(y1 - node_at[1]) < 1.5
+    shot(page, "graph-node-club-edges")
+    page.click("#draw-graph-edges")
+    assert page.locator("#edge-layer line").count() == 0
     page.click("#show-graph-neighbours")
     page.wait_for_selector("#selection-count")
     selected = page.evaluate("Array.from(window.__embedlab.selection)")
