@@ -48,7 +48,7 @@ export class EdgeLayer {
     const view = this.view();
     const project = view?.pointToScreen();
     if (!view || !project || !this.edges) return;
-    const { width, height } = this.mapBox.getBoundingClientRect();
+    const [width, height] = [this.mapBox.clientWidth, this.mapBox.clientHeight]; // inside the border
     this.layer.setAttribute('viewBox', `0 0 ${width} ${height}`);
     const [x0, y0] = project(...view.position(this.edges.from));
     const lines = this.edges.to.map((row) => {

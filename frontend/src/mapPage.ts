@@ -24,6 +24,7 @@ import { itemCard } from './items';
 import { recommendForm } from './recommendPanel';
 import { Mode, ScatterView } from './scatter';
 import { field, fields, forgetFields, labelField, loadInfo, state } from './state';
+import { DensityLayer } from './density';
 import { EdgeLayer } from './graphEdges';
 import { RegionLabels } from './regionLabels';
 import { trustControls } from './trust';
@@ -74,9 +75,10 @@ export async function renderMap(root: HTMLElement): Promise<void> {
   const mapBox = el('div', { id: 'map', class: 'map' });
   const regions = new RegionLabels(mapBox, () => mapModel.view, () => projectionSelect.value);
   mapModel.edges = new EdgeLayer(mapBox, () => mapModel.view);
+  const density = new DensityLayer(mapBox, () => mapModel.view);
   const toolbar = el('div', { class: 'toolbar' },
     el('label', {}, 'map ', projectionSelect), el('label', {}, 'colour ', colourSelect), clusterButton,
-    trust.node, regions.toggle, modes, searchForm);
+    trust.node, regions.toggle, density.toggle, modes, searchForm);
   const legend = el('div', { id: 'legend', class: 'legend' });
   const tooltip = el('div', { id: 'tooltip', class: 'tooltip', hidden: true });
   const side = el('aside', { id: 'side', class: 'side' });
@@ -143,6 +145,7 @@ export async function renderMap(root: HTMLElement): Promise<void> {
     await view.draw(c, 2, current?.values, current?.legend.kind);
     trust.refresh();
     await regions.reset();
+    density.reset();
   });
   colourSelect.addEventListener('change', async () => {
     state.colourField = colourSelect.value || null;

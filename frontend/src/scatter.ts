@@ -46,6 +46,16 @@ export class ScatterView {
     });
   }
 
+  /** The map coordinates of every point (the arrays are replaced, not changed, by draw). */
+  points(): { x: Float32Array; y: Float32Array } {
+    return { x: this.x, y: this.y };
+  }
+
+  /** A see-through background, for layers drawn under the points. */
+  transparentBackground(on: boolean): void {
+    this.plot.set({ backgroundColor: on ? [0, 0, 0, 0] : '#111418' } as never);
+  }
+
   /** The map coordinates of the point at `row`. */
   position(row: number): [number, number] {
     return [this.x[row], this.y[row]];

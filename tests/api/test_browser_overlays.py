@@ -176,3 +176,52 @@ def test_region_labels_show_coarse_names_then_fine_ones_zoomed_in(page) -> None:
     shot(page, "region-labels-fine")
     page.uncheck("#region-labels")
     assert page.locator("#region-layer").is_hidden()
+
+
+DENSITY_JS = """() => {
+  const layer = document.querySelector('#density-layer');
+  const group = layer.querySelector('g');
+  const { x, y } = window.__embedlab.scatter.points();
+  const grid = 256;
+  const shares = Array.from(layer.querySelectorAll('path'), (path) => {
+    let inside = 0;
+    for (let i = 0; i < x.length; i++) {
+      const at = new DOMPoint((x[i] + 1) / 2 * grid, (y[i] + 1) / 2 * grid);
+      if (path.isPointInFill(at)) inside++;
+    }
+    return [Number(path.dataset.enclosed), inside / x.length];
+  });
+  const matrix = group.getCTM();
+  const placed = [0, 7, 700].map((row) => {
+    const at = new DOMPoint((x[row] + 1) / 2 * grid, (y[row] + 1) / 2 * grid)
+      .matrixTransform(matrix);
+    return [at.x, at.y, ...window.__embedlab.scatter.screenPosition(row)];
+  });
+  return { shares, placed };
+}"""
+
+
+def test_density_contours_enclose_their_share_and_follow_the_camera(page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    page.goto("/?dataset=digits&space=pixels-pca#/map")
+    page.wait_for_function("window.__embedlab && window.__embedlab.mapReady === true")
+    page.check("#density")
+    page.wait_for_selector("#density-layer path")
+    found = page.evaluate(DENSITY_JS)
+    assert [share for share, _ in found["shares"]] == [0.8, 0.6, 0.4, 0.2]
+    # each region holds its share of the estimate's mass; the points are more concentrated
+    # than the smoothed estimate, so a region holds that share of the points or a little more
+    for share, inside in found["shares"]:
+        assert share - 0.03 < inside < share + 0.15, found["shares"]
+    for gx, gy, px, py in found["placed"]:
+        assert abs(gx - px) < 1.5 and abs(gy - py) < 1.5, found["placed"]
+    shot(page, "density-digits")
+    box = page.locator("#map canvas.scatter").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 3, box["y"] + box["height"] / 2)
+    for _ in range(5):
+        page.mouse.wheel(0, -80)
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(500)
+    for gx, gy, px, py in page.evaluate(DENSITY_JS)["placed"]:
+        assert abs(gx - px) < 1.5 and abs(gy - py) < 1.5
+    page.uncheck("#density")
+    assert page.locator("#density-layer").is_hidden()
