@@ -103,13 +103,31 @@ def ingest(
         Path | None,
         typer.Option(help="Ratings: the items file (--id, --text, --label name its columns)"),
     ] = None,
+    append: Annotated[
+        bool,
+        typer.Option(
+            "--append", help="Add SOURCE's rows to the existing dataset NAME (same columns)"
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Store a file, a graph's edge list, a ratings table or a sandbox dataset as NAME
-    (ratings: the items as NAME, the users as NAME-users)."""
+    (ratings: the items as NAME, the users as NAME-users); with --append, add rows to NAME."""
     from embedlab.cli.recommend import interaction_options, print_interactions
     from embedlab.pipeline.ingest import ingest as run_ingest
 
+    if append:
+        given = {
+            "--text": text, "--label": label, "--limit": limit, "--edges": edges,
+            "--weight": weight, "--directed": directed or None, "--nodes": nodes,
+            "--add-missing-nodes": add_missing_nodes or None, "--interactions": interactions,
+            "--timestamp": timestamp, "--items": items,
+        }  # fmt: skip
+        from embedlab.cli.grow import append_rows
+
+        refused = [k for k, v in given.items() if v is not None]
+        append_rows(workspace(ctx), name, source, id, refused, as_json)
+        return
     graph = _graph_options(edges, weight, directed, nodes, add_missing_nodes)
     report = run_ingest(
         workspace(ctx),

@@ -175,10 +175,20 @@ def project(
     dims: Annotated[int, int_option(help="Dimensions of the map", low=2, high=3)] = 2,
     seed: SeedOption = 0,
     force: Annotated[bool, typer.Option(help="Recompute even if stored")] = False,
+    update: Annotated[
+        bool, typer.Option("--update", help="Place the new items; old points stay put")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Project a space to 2-D or 3-D (stored; the same seed gives the same map)."""
+    """Project a space to 2-D or 3-D (stored; the same seed gives the same map); --update
+    gives the space's new items coordinates on the existing map."""
     from embedlab.pipeline.project import project_space
+
+    if update:
+        from embedlab.cli.grow import update_map
+
+        update_map(workspace(ctx), name, space, method, dims, force, as_json)
+        return
 
     result = project_space(
         workspace(ctx),

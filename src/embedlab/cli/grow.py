@@ -1,0 +1,52 @@
+"""The CLI of growing maps: `ingest NAME MORE.csv --append` and `project NAME SPACE --update`."""
+
+from __future__ import annotations
+
+from embedlab.cli.common import out, print_json
+from embedlab.errors import InvalidInputError
+from embedlab.store.workspace import Workspace
+
+
+def append_rows(
+    ws: Workspace, name: str, source: str, id: str | None, refused: list[str], as_json: bool
+) -> None:
+    """`ingest NAME SOURCE --append`: the new rows follow the first ingest's column rules."""
+    from embedlab.pipeline.append import append as run_append
+
+    if refused:
+        raise InvalidInputError(
+            f"--append reads the new rows with the rules of the first ingest of '{name}' (its "
+            f"text, label and id columns); leave out {', '.join(refused)}."
+        )
+    report = run_append(ws, name, source, id=id)
+    if as_json:
+        print_json(report.to_dict())
+        return
+    counts = report.appended or {}
+    out.print(
+        f"Dataset '{name}': {counts.get('n_added', 0):,} items appended, "
+        f"{counts.get('n_items', 0):,} now. Embed them with `embedlab embed {name} --method "
+        f"METHOD` (only the new items are embedded), then place them on a map with "
+        f"`embedlab project {name} SPACE --update`."
+    )
+    if report.skipped_empty_text:
+        out.print(f"Skipped {report.skipped_empty_text} row(s) with empty text.", style="yellow")
+
+
+def update_map(
+    ws: Workspace, name: str, space: str, method: str, dims: int, force: bool, as_json: bool
+) -> None:
+    """`project NAME SPACE --update`: the new items placed, the old coordinates kept."""
+    from embedlab.pipeline.project_update import update_projection
+
+    if force:
+        raise InvalidInputError("--update keeps the map and --force makes it again: pick one.")
+    result = update_projection(ws, name, space, method=method, dims=dims)
+    info = result.to_dict()
+    if as_json:
+        print_json(info)
+        return
+    out.print(
+        f"{method.upper()} {dims}-D map of '{space}': {info['n_placed']:,} new items placed by "
+        f"{info['placement']} (k={info['k']}), {info['n_old']:,} old points unchanged"
+    )
