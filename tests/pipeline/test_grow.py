@@ -94,6 +94,8 @@ def test_append_adds_rows_after_the_old_ones(grown: dict[str, Any]) -> None:
     run = ws.manifest.get(dataset.version)
     assert run is not None and run.method == "ingest-append"
     assert run.report["n_added"] == N_NEW
+    # the UMAP map's neighbour graph was of the old items: dropped, not kept stale
+    assert ws.entries("neighbors", "digits") == []
 
 
 @pytest.mark.slow
@@ -262,3 +264,37 @@ def test_cli_append_embed_update(run, tmp_path: Path) -> None:  # type: ignore[n
     assert (info["n_old"], info["n_placed"], info["placement"]) == (48, 5, "pca-transform")
     code, _, err = run("project", "digits", "pca", "--method", "pca", "--update")
     assert_clear_error(code, err, "no new items to place")
+
+
+class StopAfterOneBatch:
+    """A row engine that embeds (and commits) one batch as the local engine does, then is
+    interrupted: a run killed mid-growth."""
+
+    def embed_rows(self, work: Any) -> None:
+        from embedlab.pipeline.embed import _embed_batches, method_input
+
+        inputs, _ = method_input(work.dataset, work.estimator, work.columns)
+        rows = work.rows_todo[: work.batch_rows]
+        _embed_batches(work.estimator, inputs, work.dataset, rows, work.state, 4, work.total)
+        raise KeyboardInterrupt
+
+
+def test_an_interrupted_growth_resumes_and_keeps_the_map(ws: Workspace, tmp_path: Path) -> None:
+    small_dataset(ws, tmp_path)
+    embed(ws, "digits", "pca", params=PCA)
+    project_space(ws, "digits", "pca", method="pca")
+    append(ws, "digits", write_digits(tmp_path / "more.csv", list(range(60, 70))))
+    with pytest.raises(KeyboardInterrupt):
+        embed(ws, "digits", "pca", params=PCA, batch_rows=4, engine=StopAfterOneBatch())
+    report = embed(ws, "digits", "pca", params=PCA, batch_rows=4)
+    assert (report.grown_from, report.resumed_rows, report.embedded_rows) == (40, 4, 6)
+    assert ws.space("digits", "pca").vectors().shape == (50, 16)
+    assert update_projection(ws, "digits", "pca", method="pca").n_placed == 10
+
+
+def test_append_to_a_graph_is_refused(ws: Workspace, tmp_path: Path) -> None:
+    ingest(ws, "club", "sandbox:karate-club")
+    more = tmp_path / "more.csv"
+    more.write_text("id,club\n99,Mr. Hi\n")
+    with pytest.raises(InvalidInputError, match="holds graph"):
+        append(ws, "club", more)

@@ -69,6 +69,8 @@ def embed(
     state = "reused (already computed)" if report.reused else f"{info['duration_s']} s"
     if report.resumed_rows:
         state += f", resumed after {report.resumed_rows:,} committed rows"
+    if report.grown_from is not None:
+        state += f", {report.embedded_rows:,} new items embedded ({report.grown_from:,} kept)"
     out.print(
         f"Space '{info['space']}' of '{name}': {info['n_items']:,} x {info['dim']} "
         f"({info['method']}), {state}"

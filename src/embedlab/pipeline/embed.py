@@ -383,14 +383,15 @@ def embed(
         if estimator.modality == "interactions":  # one fit, two spaces: items here, users there
             report = space_obj.meta["method_report"]
             store_user_space(workspace, dataset, space, estimator, signature, report)
+    kept = int(state.grows.meta["n_items"]) if state.grows else 0  # a grown space's old rows
     return EmbedReport(
         space_obj,
         False,
-        0 if state.grows else len(state.done),
+        len(state.done) - kept,
         len(remaining),
         time.time() - started,
         space_obj.meta["method_report"],
-        grown_from=len(state.done) if state.grows else None,
+        grown_from=kept if state.grows else None,
     )
 
 
