@@ -92,6 +92,11 @@ def test_api_subset_by_rows_and_tag_rows(topics: Workspace) -> None:
         400,
         "exists already",
     )
+    assert_error(
+        client.post("/api/datasets/topics/subset", json={"name": "my set!", "rows": [1]}),
+        400,
+        "'my set!' is not valid",
+    )
     refused = TestClient(create_app(topics), raise_server_exceptions=False).post(
         "/api/datasets/topics/subset", json={"name": "csrf", "rows": [1]}
     )
