@@ -230,6 +230,8 @@ def test_reembedding_with_force_drops_the_maps_and_update_says_so(
     append(ws, "digits", write_digits(tmp_path / "more.csv", [60, 61]))
     with pytest.raises(InvalidInputError, match="has not embedded yet"):
         update_projection(ws, "digits", "pca", method="pca")
+    with pytest.raises(NotFoundError, match="has 2 new items that space 'pca' has not embedded"):
+        ws.space("digits", "pca")
     embed(ws, "digits", "pca", params=PCA, force=True)
     assert ws.catalog.get("projection", "digits", "pca/pca-2d") is None, "a refit drops maps"
     with pytest.raises(NotFoundError, match="No 2-D pca map"):

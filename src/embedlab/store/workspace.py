@@ -234,6 +234,13 @@ class Workspace:
                 + did_you_mean(name, self.space_names(ds.name))
                 + f" Make one with `embedlab embed {ds.name} --method METHOD`."
             )
+        if not self.is_fresh(entry) and self.grown_rows(entry) is not None:
+            raise NotFoundError(
+                f"Dataset '{ds.name}' has {len(ds) - int(entry.meta.get('n_items', 0)):,} new "
+                f"items that space '{name}' has not embedded yet: run `embedlab embed {ds.name} "
+                f"--method {entry.meta.get('method')} --space {name}` (only the new items are "
+                "embedded)."
+            )
         if not self.is_fresh(entry):
             raise NotFoundError(
                 f"Space '{name}' of dataset '{ds.name}' was computed from an older version of "
