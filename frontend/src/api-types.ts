@@ -640,6 +640,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/datasets/{name}/tags/{tag}/rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tag Rows
+         * @description The rows of the items saved under `tag`, in dataset order.
+         */
+        get: operations["tag_rows_api_datasets__name__tags__tag__rows_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{name}/subset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make Subset
+         * @description Copy the chosen items (a tag, ids or rows) into a new dataset `body.name`.
+         */
+        post: operations["make_subset_api_datasets__name__subset_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1634,6 +1674,34 @@ export interface components {
             projections: string[];
         };
         /**
+         * SubsetMade
+         * @description The dataset a subset became.
+         */
+        SubsetMade: {
+            /** Dataset */
+            dataset: string;
+            /** N Items */
+            n_items: number;
+            /** Source */
+            source: string;
+            /** Columns */
+            columns: string[];
+        };
+        /**
+         * SubsetRequest
+         * @description A new dataset of some items of this one: by exactly one of a tag, ids or rows.
+         */
+        SubsetRequest: {
+            /** Name */
+            name: string;
+            /** Tag */
+            tag?: string | null;
+            /** Ids */
+            ids?: string[] | null;
+            /** Rows */
+            rows?: number[] | null;
+        };
+        /**
          * TagRequest
          * @description Items to save under a tag, by row and/or id.
          */
@@ -1644,6 +1712,16 @@ export interface components {
             rows?: number[];
             /** Ids */
             ids?: string[];
+        };
+        /**
+         * TagRows
+         * @description The rows of the items saved under a tag, in dataset order.
+         */
+        TagRows: {
+            /** Tag */
+            tag: string;
+            /** Rows */
+            rows: number[];
         };
         /** TagSaved */
         TagSaved: {
@@ -2942,6 +3020,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EncodingsResult"];
+                };
+            };
+            /** @description The request was refused (one error body). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tag_rows_api_datasets__name__tags__tag__rows_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                tag: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagRows"];
+                };
+            };
+            /** @description The request was refused (one error body). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    make_subset_api_datasets__name__subset_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubsetRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubsetMade"];
                 };
             };
             /** @description The request was refused (one error body). */

@@ -86,6 +86,8 @@ export type QualityRun = Schemas['QualityRun'];
 export type Histogram = Schemas['Histogram'];
 export type LabelQualityPage = Schemas['LabelQualityPage'];
 export type LabelIssue = Schemas['LabelIssue'];
+export type SubsetMade = Schemas['SubsetMade'];
+export type TagRows = Schemas['TagRows'];
 
 /** What an item card shows: an item, with a score where it has one (neighbours, hits). */
 export type ItemSummary = Schemas['ItemSummary'] & { score?: number };

@@ -5,7 +5,8 @@ import { $, clear, el, status } from './dom';
 import { renderCompare } from './comparePage';
 import { renderMap } from './mapPage';
 import { renderLabels, renderQuality } from './qualityPages';
-import { loadInfo, state } from './state';
+import { fields, loadInfo, state } from './state';
+import { initialView, noteSource } from './viewUrl';
 import { render3d } from './view3d';
 import './style.css';
 
@@ -76,14 +77,18 @@ async function start(): Promise<void> {
     datasetSelect.value = first.name;
     if (params.get('space')) state.space = params.get('space')!;
     await chooseDataset(first.name);
+    const colour = initialView().colour;  // the rest of the URL's view: see viewUrl.ts
+    if (colour && fields().some((f) => f.name === colour)) state.colourField = colour;
   }
   datasetSelect.addEventListener('change', async () => {
     await chooseDataset(datasetSelect.value);
+    noteSource(state.dataset, state.space);
     await route();
   });
   ($('#space') as HTMLSelectElement).addEventListener('change', async (e) => {
     state.space = (e.target as HTMLSelectElement).value;
     state.colourField = null;
+    noteSource(state.dataset, state.space);
     await route();
   });
   window.addEventListener('hashchange', () => void route());

@@ -28,6 +28,8 @@ import { DensityLayer } from './density';
 import { EdgeLayer } from './graphEdges';
 import { RegionLabels } from './regionLabels';
 import { trustControls } from './trust';
+import { subsetForm } from './subsetPanel';
+import { noteSelection, noteView, restoreSelection, viewMap } from './viewUrl';
 
 const PAGE = 60;
 
@@ -103,11 +105,12 @@ export async function renderMap(root: HTMLElement): Promise<void> {
     }));
     return;
   }
-  const preferred = projections.find((p) => p.startsWith('umap')) ?? projections[0];
+  const preferred = viewMap(projections) ?? projections.find((p) => p.startsWith('umap')) ?? projections[0];
   projectionSelect.value = preferred;
   const [method] = preferred.split('-');
   const colourName = state.colourField ?? labelField() ?? '';
   colourSelect.value = colourName;
+  noteView({ dataset: state.dataset, space: state.space, map: preferred, colour: colourName || null });
   const [coords, coloured] = await Promise.all([  // both requests at once
     projection(state.dataset, state.space, method, 2),
     colourName ? field(colourName) : Promise.resolve(null),
@@ -130,6 +133,7 @@ export async function renderMap(root: HTMLElement): Promise<void> {
     mapModel.selection = rows;
     mapModel.offset = 0;
     window.__embedlab.selection = rows;
+    noteSelection(rows);
     void showSelection(side);
   });
   view.onHover((row) => void showTooltip(tooltip, row), () => (tooltip.hidden = true));
@@ -140,6 +144,7 @@ export async function renderMap(root: HTMLElement): Promise<void> {
 
   projectionSelect.addEventListener('change', async () => {
     const [m] = projectionSelect.value.split('-');
+    noteView({ map: projectionSelect.value });
     const c = await projection(state.dataset, state.space, m, 2);
     const current = state.colourField ? await field(state.colourField) : null;
     await view.draw(c, 2, current?.values, current?.legend.kind);
@@ -149,6 +154,7 @@ export async function renderMap(root: HTMLElement): Promise<void> {
   });
   colourSelect.addEventListener('change', async () => {
     state.colourField = colourSelect.value || null;
+    noteView({ colour: state.colourField });
     const chosen = state.colourField ? await field(state.colourField) : null;
     view.colour(chosen?.legend ?? null);
     await view.redraw(chosen?.values, chosen?.legend.kind);
@@ -173,6 +179,11 @@ export async function renderMap(root: HTMLElement): Promise<void> {
     state.focusId = null;
     await showItem(side, id);
   }
+  await restoreSelection(state.dataset, view, async (rows, offset) => {  // the URL's selection
+    Object.assign(mapModel, { selection: rows, offset });
+    window.__embedlab.selection = rows;
+    await showSelection(side);
+  });
   window.__embedlab.mapReady = true;
 }
 
@@ -228,13 +239,14 @@ function renderSelection(side: HTMLElement, page: SelectionPage | null): void {
   const pager = el('div', { class: 'pager' });
   const prev = el('button', { id: 'prev-page', text: '‹ previous', disabled: page.offset === 0 });
   const next = el('button', { id: 'next-page', text: 'next ›', disabled: page.offset + PAGE >= page.total });
-  prev.addEventListener('click', () => { mapModel.offset = Math.max(0, mapModel.offset - PAGE); void showSelection(side); });
-  next.addEventListener('click', () => { mapModel.offset += PAGE; void showSelection(side); });
+  prev.addEventListener('click', () => { mapModel.offset = Math.max(0, mapModel.offset - PAGE); noteView({ offset: mapModel.offset || null }); void showSelection(side); });
+  next.addEventListener('click', () => { mapModel.offset += PAGE; noteView({ offset: mapModel.offset }); void showSelection(side); });
   pager.append(prev, el('span', { text: `${page.offset + 1}–${Math.min(page.offset + PAGE, page.total)} of ${page.total.toLocaleString()}` }), next);
   side.append(
     el('h2', { id: 'selection-count', 'data-total': page.total, text: `${page.total.toLocaleString()} selected` }),
     counts,
     el('div', { class: 'row' }, exportButton, tagName, tagButton),
+    subsetForm(() => mapModel.selection),
     grid,
     pager,
   );
@@ -252,6 +264,7 @@ function renderSelection(side: HTMLElement, page: SelectionPage | null): void {
         colour.append(el('option', { value: field, text: field }));
       }
       forgetFields();
+      noteView({ tag: tagName.value.trim(), sel: null });
       status(`Tagged ${result.tagged} items as '${tagName.value.trim()}' (colour the map by ${field})`);
     } catch (error) {
       status((error as Error).message, true);

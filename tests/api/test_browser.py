@@ -137,6 +137,18 @@ INSIDE_JS = """(polygon) => {
 }"""
 
 
+def drag_box(page, start: float, end: float) -> None:  # type: ignore[no-untyped-def]
+    """Box-select from (start, start) to (end, end), as fractions of the map, and wait for the
+    grid of the selection."""
+    page.click("button[data-mode=box]")
+    box = canvas_box(page)
+    page.mouse.move(box["x"] + start * box["width"], box["y"] + start * box["height"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + end * box["width"], box["y"] + end * box["height"], steps=15)
+    page.mouse.up()
+    page.wait_for_selector("#selection-count")
+
+
 def draw_lasso(page, polygon: list[tuple[float, float]]) -> None:  # type: ignore[no-untyped-def]
     box = canvas_box(page)
     page.mouse.move(box["x"] + polygon[0][0], box["y"] + polygon[0][1])
@@ -185,13 +197,7 @@ def test_lasso_grid_shows_exactly_the_items_inside(page) -> None:  # type: ignor
 
 def test_box_selection_and_export(page) -> None:  # type: ignore[no-untyped-def]
     open_map(page, "digits", "pixels-pca")
-    page.click("button[data-mode=box]")
-    box = canvas_box(page)
-    page.mouse.move(box["x"] + 0.2 * box["width"], box["y"] + 0.2 * box["height"])
-    page.mouse.down()
-    page.mouse.move(box["x"] + 0.6 * box["width"], box["y"] + 0.6 * box["height"], steps=15)
-    page.mouse.up()
-    page.wait_for_selector("#selection-count")
+    drag_box(page, 0.2, 0.6)
     total = int(page.locator("#selection-count").get_attribute("data-total"))
     with page.expect_download() as download:
         page.click("#export-selection")

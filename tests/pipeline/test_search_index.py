@@ -120,7 +120,7 @@ def test_a_saved_hnsw_index_of_another_size_is_refused(tmp_path: Path) -> None:
 def test_the_rewrite_streams_rows_back_in_dataset_order(ws: Workspace) -> None:
     order = np.random.default_rng(0).permutation(40)  # the order batches were embedded in
     vectors = np.arange(40 * 3, dtype=np.float32).reshape(40, 3)
-    table = ws.create_empty_table("t", embed_module._space_schema(3))
+    table = ws.create_empty_table("t", embed_module.space_schema(3))
     for start in range(0, 40, 7):
         rows = order[start : start + 7]
         batch = {

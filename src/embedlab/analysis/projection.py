@@ -19,6 +19,7 @@ from embedlab.errors import InvalidInputError
 ProjectionMethod = Literal["pca", "umap", "tsne"]
 PROJECTION_METHODS: tuple[str, ...] = ("pca", "umap", "tsne")
 UMAP_NEIGHBOURS = 15
+UMAP_MIN_DIST = 0.1
 
 
 def check_projection(method: str, dims: int, n_items: int) -> None:
@@ -50,7 +51,7 @@ def project(
     graph: NeighborGraph | None = None,
     seed: int = 0,
     perplexity: float = 30.0,
-    min_dist: float = 0.1,
+    min_dist: float = UMAP_MIN_DIST,
 ) -> np.ndarray:
     """(n, dims) float32 coordinates of `vectors`.
 

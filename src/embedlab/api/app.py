@@ -29,6 +29,7 @@ from embedlab.api.routes_overlays import router as overlays_router
 from embedlab.api.routes_quality import router as quality_router
 from embedlab.api.routes_recommend import router as recommend_router
 from embedlab.api.routes_records import router as records_router
+from embedlab.api.routes_views import router as views_router
 from embedlab.api.security import GuardMiddleware
 from embedlab.pipeline.items_view import ItemIndex
 from embedlab.store.workspace import Workspace
@@ -118,6 +119,7 @@ def create_app(
         analysis_router,
         recommend_router,
         records_router,
+        views_router,
     )
     for router in routers:
         app.include_router(router, prefix="/api", responses=ERROR_RESPONSES)

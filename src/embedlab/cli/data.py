@@ -67,7 +67,7 @@ def ingest(
         str,
         typer.Argument(
             help="A CSV/TSV/JSONL/Parquet/TXT file, an edge list (.edg, or with --edges), "
-            "or sandbox:NAME"
+            "sandbox:NAME, or workspace:NAME (with --tag: a tagged subset of dataset NAME)"
         ),
     ],
     text: Annotated[str | None, typer.Option(help="Column holding the text to embed")] = None,
@@ -103,13 +103,39 @@ def ingest(
         Path | None,
         typer.Option(help="Ratings: the items file (--id, --text, --label name its columns)"),
     ] = None,
+    append: Annotated[
+        bool,
+        typer.Option(
+            "--append", help="Add SOURCE's rows to the existing dataset NAME (same columns)"
+        ),
+    ] = False,
+    tag: Annotated[
+        str | None, typer.Option(help="With workspace:NAME: copy the items saved under TAG")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Store a file, a graph's edge list, a ratings table or a sandbox dataset as NAME
-    (ratings: the items as NAME, the users as NAME-users)."""
+    (ratings: the items as NAME, the users as NAME-users); with --append, add rows to NAME."""
     from embedlab.cli.recommend import interaction_options, print_interactions
     from embedlab.pipeline.ingest import ingest as run_ingest
 
+    if append or tag is not None or source.startswith("workspace:"):
+        given = {
+            "--text": text, "--label": label, "--limit": limit, "--edges": edges,
+            "--weight": weight, "--directed": directed or None, "--nodes": nodes,
+            "--add-missing-nodes": add_missing_nodes or None, "--interactions": interactions,
+            "--timestamp": timestamp, "--items": items,
+        }  # fmt: skip
+        from embedlab.cli.grow import append_rows, subset_rows
+
+        refused = [k for k, v in given.items() if v is not None]
+        if append:
+            append_rows(workspace(ctx), name, source, id, refused, as_json, tag)
+        else:
+            subset_rows(
+                workspace(ctx), name, source, tag, [*refused, *(["--id"] if id else [])], as_json
+            )
+        return
     graph = _graph_options(edges, weight, directed, nodes, add_missing_nodes)
     report = run_ingest(
         workspace(ctx),

@@ -69,6 +69,8 @@ def embed(
     state = "reused (already computed)" if report.reused else f"{info['duration_s']} s"
     if report.resumed_rows:
         state += f", resumed after {report.resumed_rows:,} committed rows"
+    if report.grown_from is not None:
+        state += f", {report.embedded_rows:,} new items embedded ({report.grown_from:,} kept)"
     out.print(
         f"Space '{info['space']}' of '{name}': {info['n_items']:,} x {info['dim']} "
         f"({info['method']}), {state}"
@@ -175,10 +177,20 @@ def project(
     dims: Annotated[int, int_option(help="Dimensions of the map", low=2, high=3)] = 2,
     seed: SeedOption = 0,
     force: Annotated[bool, typer.Option(help="Recompute even if stored")] = False,
+    update: Annotated[
+        bool, typer.Option("--update", help="Place the new items; old points stay put")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Project a space to 2-D or 3-D (stored; the same seed gives the same map)."""
+    """Project a space to 2-D or 3-D (stored; the same seed gives the same map); --update
+    gives the space's new items coordinates on the existing map."""
     from embedlab.pipeline.project import project_space
+
+    if update:
+        from embedlab.cli.grow import update_map
+
+        update_map(workspace(ctx), name, space, method, dims, force, as_json)
+        return
 
     result = project_space(
         workspace(ctx),

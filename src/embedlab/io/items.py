@@ -49,6 +49,8 @@ class PreparedItems:
     renamed_columns: dict[str, str] = field(default_factory=dict)
     image_column: str | None = None
     skipped_files: list[tuple[str, str]] = field(default_factory=list)
+    #: the stored column the ids came from (None: the rows were numbered)
+    id_column: str | None = None
 
     @property
     def n_items(self) -> int:
@@ -68,6 +70,7 @@ class PreparedItems:
             "modality": "image" if self.image_column else "text" if self.text_column else "table",
             "skipped_files": [list(f) for f in self.skipped_files[:1000]],
             "n_skipped_files": len(self.skipped_files),
+            "id_column": self.id_column,
         }
 
 
@@ -416,6 +419,7 @@ class ItemsBuilder:
             "skipped_rows": [p for p, _ in self.skipped],
             "skipped_lines": [int(line) for _, line in self.skipped] if self.has_lines else None,
             "renamed_columns": renamed,
+            "id_column": self.id,
         }
 
 

@@ -1,7 +1,8 @@
 """Label corrections and named tags: what a person decides while looking at the data.
 
 Both are appended to the workspace's annotation log (nothing overwritten, history kept) and are
-tied to the dataset version they were made on, so a re-ingested dataset starts clean.
+tied to the dataset version they were made on, so a re-ingested dataset starts clean (a grown
+one keeps them: its old rows are the same items).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def correct_labels(workspace: Workspace, name: str, corrections: dict[str, str])
             f"Dataset '{name}' has no label column; ingest it with --label COLUMN to correct "
             "labels."
         )
-    _check_ids(dataset, corrections)
+    check_ids(dataset, corrections)
     at = time.time()
     records = []
     for item, label in corrections.items():
@@ -46,7 +47,7 @@ def correct_labels(workspace: Workspace, name: str, corrections: dict[str, str])
 def label_corrections(workspace: Workspace, name: str) -> dict[str, str]:
     """The current correction of every corrected item (the latest one wins)."""
     dataset = workspace.dataset(name)
-    records = workspace.annotations.records(name, "correction", dataset.version)
+    records = workspace.annotations.records(name, "correction", dataset.versions)
     return {r.id: r.value for r in records}
 
 
@@ -69,7 +70,7 @@ def tag_items(workspace: Workspace, name: str, tag: str, ids: Iterable[str]) -> 
     items = list(dict.fromkeys(str(i) for i in ids))
     if not items:
         raise InvalidInputError(f"Tag '{tag}' needs at least one item id. Got none.")
-    _check_ids(dataset, dict.fromkeys(items, ""))
+    check_ids(dataset, dict.fromkeys(items, ""))
     at = time.time()
     workspace.ensure_writable()
     workspace.annotations.append(
@@ -82,7 +83,7 @@ def tags(workspace: Workspace, name: str) -> dict[str, list[str]]:
     """Every tag of dataset `name` with its item ids, in the order they were tagged."""
     dataset = workspace.dataset(name)
     result: dict[str, dict[str, None]] = {}
-    for record in workspace.annotations.records(name, "tag", dataset.version):
+    for record in workspace.annotations.records(name, "tag", dataset.versions):
         result.setdefault(record.value, {})[record.id] = None
     return {tag: list(ids) for tag, ids in result.items()}
 
@@ -92,7 +93,7 @@ def ids_csv(ids: Iterable[str]) -> str:
     return csv_text(["id"], ([item] for item in ids))
 
 
-def _check_ids(dataset: Dataset, items: dict[str, str]) -> None:
+def check_ids(dataset: Dataset, items: dict[str, str]) -> None:
     known = set(dataset.ids())
     unknown = [item for item in items if item not in known]
     if unknown:

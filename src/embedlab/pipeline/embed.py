@@ -2,9 +2,10 @@
 
 While it runs, vectors go to a partial table, one Lance commit per batch. A run that is killed
 leaves the committed batches; the next run with the same method, parameters and input finds
-them and embeds only the rest. When every row is done the vectors are rewritten in dataset
-order into the space's table and the catalog is pointed at it in one commit, so readers see
-either the old space or the new one, never a mix.
+them and embeds only the rest. After rows are appended to the dataset, a space of the same
+method, parameters and columns embeds only the new rows (see `embed_grow`). When every row is
+done the vectors are rewritten in dataset order into the space's table and the catalog is
+pointed at it in one commit, so readers see either the old space or the new one, never a mix.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from PIL import Image
 from embedlab import methods, progress
 from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
 from embedlab.methods.base import Embedder
+from embedlab.pipeline.embed_grow import growable, start_growth
+from embedlab.pipeline.embed_state import PARTIAL_SUFFIX, Progress, space_schema
 from embedlab.pipeline.graphs import edges_entry, graph_input
 from embedlab.pipeline.interactions import interaction_input, interactions_entry, store_user_space
 from embedlab.pipeline.records import record_input
@@ -43,7 +46,6 @@ from embedlab.store.workspace import (
     vectors_to_arrow,
 )
 
-PARTIAL_SUFFIX = "~partial"
 DEFAULT_BATCH_ROWS = 2048
 
 
@@ -55,6 +57,8 @@ class EmbedReport:
     embedded_rows: int
     duration_s: float
     method_report: dict[str, Any] = field(default_factory=dict)
+    #: the rows kept from the space this run grew (the dataset had rows appended), if it did
+    grown_from: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +73,7 @@ class EmbedReport:
             "embedded_rows": self.embedded_rows,
             "duration_s": round(self.duration_s, 3),
             "method_report": self.method_report,
+            "grown_from": self.grown_from,
         }
 
 
@@ -280,29 +285,6 @@ def take_inputs(inputs: Any, rows: np.ndarray) -> Any:
     return [inputs[i] for i in rows] if isinstance(inputs, list) else inputs[rows]
 
 
-def _space_schema(dim: int) -> pa.Schema:
-    """Partial tables also carry `counts`: the counted report of each batch, on its first row,
-    so that counts survive a kill together with the vectors they describe."""
-    return pa.schema(
-        [
-            ("row", pa.int64()),
-            ("id", pa.string()),
-            ("vector", pa.list_(pa.float32(), dim)),
-            ("counts", pa.string()),
-        ]
-    )
-
-
-@dataclass
-class _Progress:
-    """The partial table of a run and what it holds already."""
-
-    table: Any
-    dim: int
-    done: np.ndarray
-    fit_report: dict[str, Any]
-
-
 @dataclass
 class RowWork:
     """The rows of a run still to embed, and where they go: what a scale-out engine gets."""
@@ -312,7 +294,7 @@ class RowWork:
     estimator: Embedder  # fitted
     columns: list[str]
     rows_todo: np.ndarray  # in processing order, cut into batches of `batch_rows`
-    state: _Progress
+    state: Progress
     batch_rows: int
     total: int
 
@@ -337,8 +319,10 @@ def embed(
     engine: RowEngine | None = None,
 ) -> EmbedReport:
     """Embed every item of dataset `name` with `method` into space `space` (default: the
-    method's name). Reuses a finished identical space; resumes an interrupted one. `engine`
-    (e.g. a started `RayEngine`) embeds the rows instead of this process."""
+    method's name). Reuses a finished identical space; resumes an interrupted one; grows one
+    whose dataset had rows appended (only the new rows are embedded, with the state the method
+    was fitted with; `force` refits and embeds every row). `engine` (e.g. a started
+    `RayEngine`) embeds the rows instead of this process."""
     started = time.time()
     dataset = workspace.dataset(name)
     estimator = methods.get(method).from_params(params or {})
@@ -374,6 +358,9 @@ def embed(
         )
         if partial is not None:
             state = _resume(workspace, estimator, partial, run)
+        elif not force and growable(workspace, complete, signature):
+            assert complete is not None
+            state = start_growth(workspace, estimator, complete, signature, run, dataset, space)
         else:
             state = _start(workspace, estimator, inputs, signature, run, dataset, space, sources)
         order = _processing_order(inputs, estimator)
@@ -396,13 +383,15 @@ def embed(
         if estimator.modality == "interactions":  # one fit, two spaces: items here, users there
             report = space_obj.meta["method_report"]
             store_user_space(workspace, dataset, space, estimator, signature, report)
+    kept = int(state.grows.meta["n_items"]) if state.grows else 0  # a grown space's old rows
     return EmbedReport(
         space_obj,
         False,
-        len(state.done),
+        len(state.done) - kept,
         len(remaining),
         time.time() - started,
         space_obj.meta["method_report"],
+        grown_from=kept if state.grows else None,
     )
 
 
@@ -422,12 +411,19 @@ def _reused(workspace: Workspace, name: str, space: str, started: float) -> Embe
     )
 
 
-def _resume(workspace: Workspace, estimator: Embedder, partial: Entry, run: RunRecord) -> _Progress:
+def _resume(workspace: Workspace, estimator: Embedder, partial: Entry, run: RunRecord) -> Progress:
     run.run_id = partial.run_id  # the resumed run keeps the id its fitted state is saved under
-    estimator.set_state(workspace.load_model_state(partial.run_id))
+    state_run = partial.meta.get("state_run") or partial.run_id  # a growing space's old state
+    estimator.set_state(workspace.load_model_state(state_run))
     table = workspace.open_table(partial)
     done = read_columns(table, ["row"]).column("row").to_numpy()
-    return _Progress(table, int(partial.meta["dim"]), done, partial.meta.get("fit_report", {}))
+    grows = None
+    if partial.meta.get("grows"):
+        space = partial.name.removesuffix(PARTIAL_SUFFIX)
+        current = workspace.catalog.get("space", partial.dataset, space)
+        grows = current if current and current.run_id == partial.meta["grows"] else None
+    dim, fit_report = int(partial.meta["dim"]), partial.meta.get("fit_report", {})
+    return Progress(table, dim, done, fit_report, grows, state_run)
 
 
 def _start(
@@ -439,7 +435,7 @@ def _start(
     dataset: Dataset,
     space: str,
     sources: list[Any] | None = None,
-) -> _Progress:
+) -> Progress:
     """Fit (nothing is written if fitting fails), save the fitted state, open the partial table;
     `sources` are the inputs recorded (default: the dataset)."""
     with progress.task(f"Fitting {estimator.name}", total=None):
@@ -452,7 +448,7 @@ def _start(
     dim = int(estimator.dimension_)
     name = dataset.name
     table_name = workspace.table_name("space", name, space, run.run_id, suffix=".partial")
-    table = workspace.create_empty_table(table_name, _space_schema(dim))
+    table = workspace.create_empty_table(table_name, space_schema(dim))
     fit_report = dict(getattr(estimator, "report_", {}))
     meta = {**signature, "dim": dim, "fit_report": fit_report}
     workspace.commit(
@@ -465,7 +461,7 @@ def _start(
         "partial",
         inputs=sources or [dataset],
     )
-    return _Progress(table, dim, np.empty(0, dtype=np.int64), fit_report)
+    return Progress(table, dim, np.empty(0, dtype=np.int64), fit_report)
 
 
 def _embed_batches(
@@ -473,7 +469,7 @@ def _embed_batches(
     inputs: Any,
     dataset: Dataset,
     rows_todo: np.ndarray,
-    state: _Progress,
+    state: Progress,
     batch_rows: int,
     total: int,
 ) -> None:
@@ -501,7 +497,7 @@ def _finish(
     workspace: Workspace,
     dataset: Dataset,
     space: str,
-    state: _Progress,
+    state: Progress,
     signature: dict[str, Any],
     run: RunRecord,
     estimator: Embedder,
@@ -529,6 +525,8 @@ def _finish(
         run=run,
         method_report=method_report,
         inputs=sources,
+        extra={"state_run": state.state_run or run.run_id},
+        grows=state.grows,
     )
     workspace.delete("space", dataset.name, space + PARTIAL_SUFFIX)
     return stored
@@ -543,7 +541,7 @@ def in_row_order(
     """The partial table's `row`, `id`, `vector` read back in dataset order, a block at a time:
     `offsets[i]` is the stored position of dataset row i. Memory holds one block (default:
     about REWRITE_BYTES of vectors), whatever the number of rows."""
-    schema = _space_schema(dim).remove(3)
+    schema = space_schema(dim).remove(3)
     block = block_rows or max(1024, REWRITE_BYTES // (4 * max(dim, 1)))
 
     def blocks() -> Iterator[pa.RecordBatch]:

@@ -68,7 +68,7 @@ def list_fields(workspace: Workspace, name: str) -> list[FieldInfo]:
     label = dataset.label_column
     if label:
         fields.append(FieldInfo(label, "category", "dataset"))
-        if workspace.annotations.records(name, "correction", dataset.version):
+        if workspace.annotations.records(name, "correction", dataset.versions):
             fields.append(FieldInfo(CORRECTED_LABEL, "category", "corrections"))
     for column in dataset.table.schema.names:
         if column != label and (info := _dataset_field(dataset, column)) is not None:
@@ -90,7 +90,7 @@ def find_field(workspace: Workspace, name: str, field_name: str) -> FieldInfo:
         info = _dataset_field(dataset, field_name)
     elif field_name == CORRECTED_LABEL:
         if dataset.label_column and workspace.annotations.records(
-            name, "correction", dataset.version
+            name, "correction", dataset.versions
         ):
             info = FieldInfo(CORRECTED_LABEL, "category", "corrections")
     elif field_name.startswith(TAG_PREFIX):

@@ -48,6 +48,8 @@ class IngestReport:
     graph: dict[str, Any] | None = None
     #: for ratings: users, items, interactions, merged duplicate pairs and the rule used
     interactions: dict[str, Any] | None = None
+    #: for `--append`: the rows before, the rows added and the rows now
+    appended: dict[str, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +66,7 @@ class IngestReport:
             "duration_s": round(self.duration_s, 3),
             "graph": self.graph,
             "interactions": self.interactions,
+            "appended": self.appended,
         }
 
 
@@ -144,7 +147,7 @@ def ingest(
         raise InvalidInputError(f"The limit must be an int >= 1. Got {limit!r} instead.")
     images = read_image_source(source_text) if sandbox is None else None
     if sandbox is None and images is None:
-        prepared: PreparedItems = _stream_file(
+        prepared: PreparedItems = stream_file(
             source_text, text=text, label=label, id=id, limit=limit, batch_rows=batch_rows
         )
     else:
@@ -226,7 +229,7 @@ def sample_positions(n_rows: int, limit: int) -> np.ndarray:
     return np.sort(np.random.RandomState(0).choice(n_rows, size=limit, replace=False))
 
 
-def _stream_file(
+def stream_file(
     source: str,
     *,
     text: str | None,

@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from embedlab.analysis.projection import (
+    UMAP_MIN_DIST,
     ProjectionMethod,
     check_projection,
     neighbours_needed,
@@ -73,7 +74,14 @@ def project_space(
         )
         coords = project(space_obj.vectors(), method, dims, graph=graph, seed=seed)
         table = pa.table({axis: coords[:, i] for i, axis in enumerate(AXES[:dims])})
-        meta = {"method": method, "dims": dims, "seed": seed, "graph_k": graph.k if graph else None}
+        meta = {
+            "method": method,
+            "dims": dims,
+            "seed": seed,
+            "graph_k": graph.k if graph else None,
+            "n_items": n_items,
+            **({"min_dist": UMAP_MIN_DIST} if method == "umap" else {}),
+        }
         entry = workspace.save_result(
             "projection", name, key, table, run=run, inputs=[space_obj], meta=meta
         )

@@ -39,11 +39,13 @@ def store_space(
     method_report: dict[str, Any],
     inputs: Sequence[Versioned | Entry] | None = None,
     extra: dict[str, Any] | None = None,
+    grows: Entry | None = None,
 ) -> Space:
     """Make `table` (see `space_table`) the space `space` of `dataset` in one commit: metadata
     (method, params, columns, dimension, modality, the run whose fitted state it uses, the
     method's report) and provenance (the dataset, or the given inputs). A stream of batches
-    (`table` a RecordBatchReader) holds every row of the dataset, in order."""
+    (`table` a RecordBatchReader) holds every row of the dataset, in order. With `grows` (the
+    space this one extends: its rows first, unchanged) the maps of that space are kept."""
     dim = int(table.schema.field("vector").type.list_size)
     n_items = table.num_rows if isinstance(table, pa.Table) else len(dataset)
     meta = {
@@ -58,6 +60,13 @@ def store_space(
     }
     run.report = {"n_items": n_items, "dim": dim, **method_report}
     workspace.save_result(
-        "space", dataset.name, space, table, run=run, inputs=inputs or [dataset], meta=meta
+        "space",
+        dataset.name,
+        space,
+        table,
+        run=run,
+        inputs=inputs or [dataset],
+        meta=meta,
+        grows=grows,
     )
     return workspace.space(dataset, space)

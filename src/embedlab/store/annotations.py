@@ -10,6 +10,7 @@ do not take the workspace's write lock.
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -60,10 +61,16 @@ class Annotations:
         self._db.open_table(ANNOTATIONS_TABLE).add(rows)
 
     def records(
-        self, dataset: str, kind: AnnotationKind, dataset_version: str | None = None
+        self,
+        dataset: str,
+        kind: AnnotationKind,
+        dataset_version: str | Collection[str] | None = None,
     ) -> list[Annotation]:
-        """Records of one kind for a dataset, oldest first (only its current version's when
-        `dataset_version` is given: a re-ingested dataset may have different items)."""
+        """Records of one kind for a dataset, oldest first (only those made on the given
+        version(s) when `dataset_version` is given: a re-ingested dataset may have different
+        items; a grown one holds the items of the versions it grew from, see
+        `Dataset.versions`)."""
+        versions = {dataset_version} if isinstance(dataset_version, str) else dataset_version
         if not table_exists(self._db, ANNOTATIONS_TABLE):
             return []
         table = self._db.open_table(ANNOTATIONS_TABLE)
@@ -74,5 +81,5 @@ class Annotations:
             for row in rows
             if row["dataset"] == dataset
             and row["kind"] == kind
-            and (dataset_version is None or row["dataset_version"] == dataset_version)
+            and (versions is None or row["dataset_version"] in versions)
         ]

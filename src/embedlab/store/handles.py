@@ -85,6 +85,13 @@ class Dataset(_Stored):
     table: Any
 
     @property
+    def versions(self) -> frozenset[str]:
+        """This version and those it grew from (rows appended since): annotations made on
+        any of them still name the same items."""
+        grown = (step["version"] for step in self.meta.get("lineage", []))
+        return frozenset([self.version, *grown])
+
+    @property
     def text_column(self) -> str | None:
         return self.meta.get("text_column")
 

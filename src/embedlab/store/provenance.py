@@ -9,9 +9,12 @@ it as an input. No pipeline step compares versions itself.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Any, Protocol
 
 from embedlab.store.catalog import Catalog, Entry, parse_ref, result_ref
+
+#: results that can be grown in place when their input grows: they survive its growth, stale
+GROWING_KINDS = ("space", "projection")
 
 
 class Versioned(Protocol):
@@ -79,3 +82,26 @@ def dependents(catalog: Catalog, entry: Entry) -> list[Entry]:
         if named or (entry.kind == "dataset" and other.dataset == entry.dataset):
             found.append(other)
     return found
+
+
+def lineage_after(grown: Entry, n_before: int) -> list[dict[str, Any]]:
+    """The lineage of a result that extends `grown` (which had `n_before` rows)."""
+    return [*grown.meta.get("lineage", []), {"version": grown.run_id, "n_items": n_before}]
+
+
+def grown_inputs(catalog: Catalog, entry: Entry) -> dict[str, int] | None:
+    """{ref: rows it had then} for each input of `entry` that only grew since `entry` was
+    computed, when every stale input grew (and is itself fresh); None when any input was
+    replaced or deleted, or when none changed."""
+    grown: dict[str, int] = {}
+    for ref, version in inputs_of(entry).items():
+        current = catalog.get(*parse_ref(ref))
+        if current is None or current.status != "complete" or not is_fresh(catalog, current):
+            return None
+        if current.run_id == version:
+            continue
+        before = [s["n_items"] for s in current.meta.get("lineage", []) if s["version"] == version]
+        if not before:
+            return None
+        grown[ref] = int(before[0])
+    return grown or None

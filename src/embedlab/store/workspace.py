@@ -39,10 +39,13 @@ from embedlab.store.handles import (
 from embedlab.store.lance import list_tables, table_exists
 from embedlab.store.manifest import RUNS_TABLE, Manifest, RunRecord
 from embedlab.store.provenance import (
+    GROWING_KINDS,
     Versioned,
     dependents,
+    grown_inputs,
     input_versions,
     is_fresh,
+    lineage_after,
     stale_inputs,
 )
 
@@ -231,6 +234,13 @@ class Workspace:
                 + did_you_mean(name, self.space_names(ds.name))
                 + f" Make one with `embedlab embed {ds.name} --method METHOD`."
             )
+        if not self.is_fresh(entry) and self.grown_rows(entry) is not None:
+            raise NotFoundError(
+                f"Dataset '{ds.name}' has {len(ds) - int(entry.meta.get('n_items', 0)):,} new "
+                f"items that space '{name}' has not embedded yet: run `embedlab embed {ds.name} "
+                f"--method {entry.meta.get('method')} --space {name}` (only the new items are "
+                "embedded)."
+            )
         if not self.is_fresh(entry):
             raise NotFoundError(
                 f"Space '{name}' of dataset '{ds.name}' was computed from an older version of "
@@ -254,6 +264,12 @@ class Workspace:
     def is_fresh(self, entry: Entry) -> bool:
         """Whether every input `entry` was computed from is still current."""
         return is_fresh(self.catalog, entry)
+
+    def grown_rows(self, entry: Entry) -> int | None:
+        """For a result that is stale only because its input grew (rows appended, the old rows
+        kept first): how many rows that input had when the result was computed; else None."""
+        grown = grown_inputs(self.catalog, entry)
+        return None if grown is None or len(grown) != 1 else next(iter(grown.values()))
 
     def open_table(self, entry: Entry) -> Any:
         """The Lance table of a complete result, opened once per workspace object (a complete
@@ -320,13 +336,20 @@ class Workspace:
         status: str = "complete",
         *,
         inputs: Sequence[Versioned | Entry] = (),
+        grows: Entry | None = None,
     ) -> Entry:
         """Point the catalog at `table_name` (one atomic append) with the inputs it was computed
         from and their versions, record the run, then drop what it replaced and what was
-        computed from that."""
+        computed from that. With `grows` (the entry this one extends with new rows, its rows
+        kept first and unchanged), the spaces and maps computed from it are kept, stale until
+        they are grown in turn (see `grown_rows`); everything else computed from it is dropped."""
         versions = input_versions(inputs)
         self._check_inputs_current(versions, f"{kind} '{name}' of dataset '{dataset}'")
         meta = {**meta, "inputs": versions}
+        if grows is not None:
+            before = grows.meta.get("n_items")
+            before = self.open_table(grows).count_rows() if before is None else before
+            meta["lineage"] = lineage_after(grows, int(before))
         if run is not None:
             run.inputs = versions
             run.input_version = run.input_version or next(iter(versions.values()), "")
@@ -345,7 +368,7 @@ class Workspace:
             if run is not None:
                 run.duration_s = time.time() - run.started_at
                 self.manifest.record(run)
-            self._delete_dependents(entry)
+            self._delete_dependents(entry, keep=GROWING_KINDS if grows is not None else ())
         if previous is not None and previous.table != table_name:
             self._drop_table(previous.table)
         return entry
@@ -360,18 +383,21 @@ class Workspace:
         run: RunRecord,
         inputs: Sequence[Versioned | Entry],
         meta: dict[str, Any] | None = None,
+        grows: Entry | None = None,
     ) -> Entry:
         """Store a result in full (a table, or a stream of batches written as it comes), then
         make it current in one atomic commit that records its provenance (inputs with versions,
         the run's parameters, report and library versions); what it replaces, and what was
-        computed from that, is dropped."""
+        computed from that, is dropped (with `grows`, see `commit`)."""
         with self.writing():
             table_name = self.table_name(kind, dataset, name, run.run_id)
             if isinstance(data, pa.RecordBatchReader):
                 self.write_stream(table_name, data)
             else:
                 self.write_table(table_name, data)
-            return self.commit(kind, dataset, name, table_name, meta or {}, run, inputs=inputs)
+            return self.commit(
+                kind, dataset, name, table_name, meta or {}, run, inputs=inputs, grows=grows
+            )
 
     def _check_inputs_current(self, versions: dict[str, str], what: str) -> None:
         """A run whose inputs were replaced meanwhile (by another run) must not be committed."""
@@ -402,9 +428,12 @@ class Workspace:
         self._drop_table(entry.table)
         self._delete_dependents(entry)
 
-    def _delete_dependents(self, entry: Entry) -> None:
-        """Drop every result computed from `entry` (recursively, through `delete`)."""
+    def _delete_dependents(self, entry: Entry, keep: Sequence[str] = ()) -> None:
+        """Drop every result computed from `entry` (recursively, through `delete`), except
+        complete results of the kinds in `keep` (and what was computed from those)."""
         for dep in dependents(self.catalog, entry):
+            if dep.kind in keep and dep.status == "complete":
+                continue
             self.delete(dep.kind, dep.dataset, dep.name)
 
     def _drop_table(self, table_name: str) -> None:
