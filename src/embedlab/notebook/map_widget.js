@@ -20,8 +20,7 @@ function floats(view) {
   return new Float32Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
 }
 
-function colours(model, count) {
-  const values = floats(model.get('colour_values'));
+function colours(model, values, count) {
   const kind = model.get('colour_kind');
   const out = new Array(count);
   for (let i = 0; i < count; i++) {
@@ -53,7 +52,8 @@ function render({ model, el }) {
   const ctx = canvas.getContext('2d');
   let xy = floats(model.get('coords'));
   let count = xy.length / 2;
-  let fill = colours(model, count);
+  let codes = floats(model.get('colour_values'));
+  let fill = colours(model, codes, count);
   let selected = new Set(model.get('selected_rows'));
   const camera = { scale: 1, x: 0, y: 0 };
   let lasso = null;
@@ -84,7 +84,7 @@ function render({ model, el }) {
   const label = (row) => {
     const categories = model.get('categories');
     if (model.get('colour_kind') !== 'category' || !categories.length) return '';
-    return ` (${categories[floats(model.get('colour_values'))[row]]})`;
+    return ` (${categories[codes[row]]})`;
   };
   const draw = () => {
     ctx.setTransform(devicePixelRatio, 0, 0, devicePixelRatio, 0, 0);
@@ -195,7 +195,8 @@ function render({ model, el }) {
   const onPoints = () => {
     xy = floats(model.get('coords'));
     count = xy.length / 2;
-    fill = colours(model, count);
+    codes = floats(model.get('colour_values'));
+    fill = colours(model, codes, count);
     draw();
   };
   model.on('change:selected_rows', onSelection);
