@@ -25,11 +25,16 @@ export class ChangesList {
 
   constructor(private hooks: ChangesHooks) {}
 
+  /** Empty until the next `load` (the spaces or their graphs are changing). */
+  reset(): void {
+    clear(this.node);
+    this.loaded = null;
+  }
+
   /** Fetch the list for the chosen spaces; without stored graphs, say how to make them. */
   async load(): Promise<void> {
     const [a, b] = this.hooks.spaces();
-    clear(this.node);
-    this.loaded = null;
+    this.reset();
     const query = `/compare/changes?a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}&limit=${LIMIT}`;
     try {
       this.loaded = await getJson<Changes>(datasetUrl(state.dataset, query));

@@ -39,7 +39,9 @@ export async function renderCompare(root: HTMLElement): Promise<void> {
     el('div', { class: 'compare with-changes' }, ...boxes, changes.node));
   const draw = async (colourField: string | null) => {
     views.forEach((v) => v.destroy());
-    views.length = 0;
+    views.length = 0; // none until both are drawn: a click meanwhile selects nothing
+    window.__embedlab.compareViews = [];
+    const made: ScatterView[] = [];
     const colours = colourField ? await field(colourField) : null;
     for (const [i, select] of selects.entries()) {
       const space = spaces.find((s) => s.name === select.value)!;
@@ -49,20 +51,23 @@ export async function renderCompare(root: HTMLElement): Promise<void> {
       view.colour(colours?.legend ?? null);
       await view.draw(coords, 2, colours?.values, colours?.legend.kind);
       view.setMode('lasso');
-      views.push(view);
+      made.push(view);
     }
+    views.push(...made);
     views.forEach((view, i) => view.onSelect((rows) => {
       views[1 - i].select(rows, true);
       info.textContent = `${rows.length.toLocaleString()} selected in ${selects[i].value}, shown in both`;
     }));
-    window.__embedlab.compareViews = views;
+    window.__embedlab.compareViews = [...views];
   };
   selects.forEach((s) => s.addEventListener('change', () => void guarded(async () => {
+    changes.reset();
     await draw(labelField());
     await changes.load();
   })));
   agreement.addEventListener('click', () => void guarded(async () => {
     status('Comparing neighbours…');
+    changes.reset();
     const result = await postJson<Comparison>(
       datasetUrl(state.dataset, `/compare?a=${encodeURIComponent(selects[0].value)}&b=${encodeURIComponent(selects[1].value)}`));
     forgetFields();

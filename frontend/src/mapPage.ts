@@ -24,6 +24,7 @@ import { itemCard } from './items';
 import { recommendForm } from './recommendPanel';
 import { Mode, ScatterView } from './scatter';
 import { field, fields, forgetFields, labelField, loadInfo, state } from './state';
+import { LinkedCharts } from './histograms';
 import { RegionLabels } from './regionLabels';
 import { trustControls } from './trust';
 
@@ -77,7 +78,10 @@ export async function renderMap(root: HTMLElement): Promise<void> {
   const legend = el('div', { id: 'legend', class: 'legend' });
   const tooltip = el('div', { id: 'tooltip', class: 'tooltip', hidden: true });
   const side = el('aside', { id: 'side', class: 'side' });
-  root.append(el('div', { class: 'map-page' }, el('section', { class: 'map-column' }, toolbar, mapBox, legend, tooltip), side));
+  const charts = new LinkedCharts({  // brushing a bar selects its items, as a lasso would
+    select: (rows) => (rows.length ? mapModel.view?.select(rows, false) : mapModel.view?.plot.deselect()),
+  });
+  root.append(el('div', { class: 'map-page' }, el('section', { class: 'map-column' }, toolbar, mapBox, legend, charts.node, tooltip), side));
   const recommend = recommendForm(side, {  // ratings: a user's picks and history on the map
     select: (rows) => { mapModel.view?.select(rows, true); mapModel.view?.zoomTo(rows); },
     open: (id) => void showItem(side, id),
@@ -124,6 +128,7 @@ export async function renderMap(root: HTMLElement): Promise<void> {
     mapModel.selection = rows;
     mapModel.offset = 0;
     window.__embedlab.selection = rows;
+    charts.update(rows);
     void showSelection(side);
   });
   view.onHover((row) => void showTooltip(tooltip, row), () => (tooltip.hidden = true));
@@ -161,6 +166,7 @@ export async function renderMap(root: HTMLElement): Promise<void> {
     void runSearch(side, searchBox.value.trim());
   });
   setMode('lasso');
+  await charts.start();
   if (state.focusId) {
     const id = state.focusId;
     state.focusId = null;
