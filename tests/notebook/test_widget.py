@@ -178,6 +178,7 @@ window.__mount = (state, buffers) => {
 window.__ready = true;
 </script></body></html>"""
 
+INFO_JS = "(text) => document.querySelector('.embedlab-map-info').textContent.includes(text)"
 SCREEN_JS = """() => { const map = document.querySelector('#out').embedlabMap;
   return Array.from({ length: map.count }, (_, row) => map.toScreen(row)); }"""
 
@@ -204,7 +205,7 @@ def test_widget_in_a_real_kernel_and_browser(kernel: Kernel, workspace: Workspac
     page.goto("http://widget.test/")
     page.wait_for_function("window.__ready === true")
     page.evaluate("([state, buffers]) => window.__mount(state, buffers)", [plain, binary])
-    box = page.locator("#out canvas").bounding_box()
+    box = page.locator("#out canvas").last.bounding_box()  # the top one, under the pointer
     x0, y0 = int(box["x"] + 0.35 * box["width"]), int(box["y"] + 0.35 * box["height"])
     x1, y1 = int(box["x"] + 0.65 * box["width"]), int(box["y"] + 0.65 * box["height"])
     page.mouse.move(x0, y0)
@@ -224,7 +225,7 @@ def test_widget_in_a_real_kernel_and_browser(kernel: Kernel, workspace: Workspac
 
     assert len(within(-margin)) > 20
     assert within(-margin) <= set(rows) <= within(margin)
-    assert "selected" in page.locator(".embedlab-map-info").inner_text()
+    page.wait_for_function(INFO_JS, arg=f" {len(rows)} selected")
     shot(page, "notebook-widget-lasso")
 
     kernel.send_update(model_id, {"selected_rows": rows})  # the page's lasso reaches Python
@@ -235,6 +236,6 @@ def test_widget_in_a_real_kernel_and_browser(kernel: Kernel, workspace: Workspac
         "(rows) => window.__model.set('selected_rows', rows)",
         kernel.state(model_id)["selected_rows"],
     )
-    assert " 3 selected" in page.locator(".embedlab-map-info").inner_text()
+    page.wait_for_function(INFO_JS, arg=" 3 selected")
     context.close()
     assert not errors, errors

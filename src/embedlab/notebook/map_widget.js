@@ -13,6 +13,7 @@ const RAMP = [
   '#1f988b', '#22a884', '#35b779', '#54c568', '#7ad151', '#a5db36', '#d2e21b', '#fde725',
 ];
 const PLAIN = '#7aa6d8';
+const BACKGROUND = '#111418';
 const HIT_PX = 6;
 
 function floats(view) {
@@ -31,6 +32,20 @@ function colours(model, values, count) {
   return out;
 }
 
+/** A '#rrggbb' colour at `alpha` over the background, as one RGBA pixel (little-endian). */
+function packed(hex, alpha) {
+  const channel = (colour, i) => parseInt(colour.slice(1 + 2 * i, 3 + 2 * i), 16);
+  const [r, g, b] = [0, 1, 2].map((i) => Math.round(alpha * channel(hex, i) + (1 - alpha) * channel(BACKGROUND, i)));
+  return ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0;
+}
+
+/** Rows by colour, so each colour is packed once per draw. */
+function byColour(fill) {
+  const groups = new Map();
+  fill.forEach((colour, row) => (groups.get(colour) ?? groups.set(colour, []).get(colour)).push(row));
+  return groups;
+}
+
 function inside(polygon, x, y) {
   let hit = false;
   for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
@@ -44,20 +59,27 @@ function inside(polygon, x, y) {
 function render({ model, el }) {
   const root = document.createElement('div');
   root.className = 'embedlab-map';
-  const canvas = document.createElement('canvas');
+  const stage = document.createElement('div');
+  stage.className = 'embedlab-map-stage';
+  const canvas = document.createElement('canvas'); // the points: redrawn when they or the camera change
+  const overlay = document.createElement('canvas'); // hover and lasso: redrawn as the pointer moves
   const info = document.createElement('div');
   info.className = 'embedlab-map-info';
-  root.append(canvas, info);
+  stage.append(canvas, overlay);
+  root.append(stage, info);
   el.append(root);
   const ctx = canvas.getContext('2d');
+  const top = overlay.getContext('2d');
   let xy = floats(model.get('coords'));
   let count = xy.length / 2;
   let codes = floats(model.get('colour_values'));
-  let fill = colours(model, codes, count);
-  let selected = new Set(model.get('selected_rows'));
+  let buckets = byColour(colours(model, codes, count));
+  let selected = model.get('selected_rows');
+  let mask = new Uint8Array(count);
   const camera = { scale: 1, x: 0, y: 0 };
   let lasso = null;
   let hover = -1;
+  let pointer = null; // where the pointer moved, not looked up yet
   let width = 0;
   let height = 0;
 
@@ -76,55 +98,94 @@ function render({ model, el }) {
     }
     return best;
   };
-  const describe = () => {
-    const ids = model.get('ids');
-    const shown = hover >= 0 ? ` · ${ids[hover]}${label(hover)}` : '';
-    info.textContent = `${model.get('title')} · ${count.toLocaleString()} items · ${selected.size.toLocaleString()} selected${shown}`;
-  };
   const label = (row) => {
     const categories = model.get('categories');
     if (model.get('colour_kind') !== 'category' || !categories.length) return '';
     return ` (${categories[codes[row]]})`;
   };
-  const draw = () => {
-    ctx.setTransform(devicePixelRatio, 0, 0, devicePixelRatio, 0, 0);
-    ctx.fillStyle = '#111418';
-    ctx.fillRect(0, 0, width, height);
-    const dim = selected.size > 0;
-    const size = count > 100000 ? 1.5 : 3;
-    ctx.globalAlpha = dim ? 0.25 : 0.85;
-    for (let row = 0; row < count; row++) {
-      if (dim && selected.has(row)) continue;
-      const [sx, sy] = toScreen(row);
-      ctx.fillStyle = dim ? '#6b7280' : fill[row];
-      ctx.fillRect(sx - size / 2, sy - size / 2, size, size);
+  const describe = () => {
+    const ids = model.get('ids');
+    const shown = hover >= 0 ? ` · ${ids[hover]}${label(hover)}` : '';
+    info.textContent = `${model.get('title')} · ${count.toLocaleString()} items · ${selected.length.toLocaleString()} selected${shown}`;
+  };
+  // Points go straight into the canvas's pixels: a million squares in tens of milliseconds,
+  // where a million fillRect calls take seconds to rasterise on a software GPU.
+  const drawPoints = () => {
+    mask = new Uint8Array(count);
+    for (const row of selected) mask[row] = 1;
+    const w = canvas.width;
+    const h = canvas.height;
+    if (!w || !h) return;
+    const image = ctx.createImageData(w, h);
+    const pixels = new Uint32Array(image.data.buffer);
+    pixels.fill(packed(BACKGROUND, 1));
+    const dim = selected.length > 0;
+    const side = Math.max(1, Math.round((count > 100000 ? 1.5 : 3) * devicePixelRatio));
+    const half = (Math.min(width, height) / 2) * devicePixelRatio;
+    const ox = w / 2 + camera.x * half;
+    const oy = h / 2 - camera.y * half;
+    const k = camera.scale * half;
+    const square = (row, size, value) => {
+      const x0 = Math.round(ox + xy[2 * row] * k - size / 2);
+      const y0 = Math.round(oy - xy[2 * row + 1] * k - size / 2);
+      if (x0 + size <= 0 || y0 + size <= 0 || x0 >= w || y0 >= h) return;
+      for (let y = Math.max(0, y0); y < Math.min(h, y0 + size); y++) {
+        pixels.fill(value, y * w + Math.max(0, x0), y * w + Math.min(w, x0 + size));
+      }
+    };
+    const grey = packed('#6b7280', 0.25);
+    for (const [colour, rows] of buckets) {
+      const value = dim ? grey : packed(colour, 0.85);
+      for (const row of rows) if (!mask[row]) square(row, side, value);
     }
-    ctx.globalAlpha = 1;
-    for (const row of selected) {
-      const [sx, sy] = toScreen(row);
-      ctx.fillStyle = fill[row];
-      ctx.fillRect(sx - size, sy - size, 2 * size, 2 * size);
+    if (dim) {
+      for (const [colour, rows] of buckets) {
+        const value = packed(colour, 1);
+        for (const row of rows) if (mask[row]) square(row, 2 * side, value);
+      }
     }
+    ctx.putImageData(image, 0, 0);
+  };
+  const drawOverlay = () => {
+    top.setTransform(devicePixelRatio, 0, 0, devicePixelRatio, 0, 0);
+    top.clearRect(0, 0, width, height);
     if (hover >= 0) {
       const [sx, sy] = toScreen(hover);
-      ctx.strokeStyle = '#ffffff';
-      ctx.strokeRect(sx - 4, sy - 4, 8, 8);
+      top.strokeStyle = '#ffffff';
+      top.strokeRect(sx - 4, sy - 4, 8, 8);
     }
     if (lasso && lasso.length > 1) {
-      ctx.strokeStyle = '#ffd166';
-      ctx.beginPath();
-      lasso.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
-      ctx.stroke();
+      top.strokeStyle = '#ffd166';
+      top.beginPath();
+      lasso.forEach(([x, y], i) => (i ? top.lineTo(x, y) : top.moveTo(x, y)));
+      top.stroke();
     }
     describe();
+  };
+  let frame = 0;
+  let pointsStale = false;
+  const draw = (points = true) => { // at most once per animation frame
+    pointsStale ||= points;
+    if (frame) return;
+    frame = requestAnimationFrame(() => {
+      frame = 0;
+      if (pointsStale) drawPoints();
+      pointsStale = false;
+      if (pointer) hover = nearest(...pointer);
+      pointer = null;
+      drawOverlay();
+    });
   };
   const resize = () => {
     width = Math.max(root.clientWidth, 200);
     height = model.get('height');
-    canvas.style.width = `${width}px`;
-    canvas.style.height = `${height}px`;
-    canvas.width = Math.round(width * devicePixelRatio);
-    canvas.height = Math.round(height * devicePixelRatio);
+    stage.style.height = `${height}px`;
+    for (const c of [canvas, overlay]) {
+      c.style.width = `${width}px`;
+      c.style.height = `${height}px`;
+      c.width = Math.round(width * devicePixelRatio);
+      c.height = Math.round(height * devicePixelRatio);
+    }
     draw();
   };
   const choose = (rows, add) => {
@@ -133,17 +194,17 @@ function render({ model, el }) {
     model.save_changes();
   };
   const position = (e) => {
-    const box = canvas.getBoundingClientRect();
+    const box = overlay.getBoundingClientRect();
     return [e.clientX - box.left, e.clientY - box.top];
   };
 
   let panning = null;
-  canvas.addEventListener('pointerdown', (e) => {
-    canvas.setPointerCapture(e.pointerId);
+  overlay.addEventListener('pointerdown', (e) => {
+    overlay.setPointerCapture(e.pointerId);
     if (e.altKey) panning = position(e);
     else lasso = [position(e)];
   });
-  canvas.addEventListener('pointermove', (e) => {
+  overlay.addEventListener('pointermove', (e) => {
     const [px, py] = position(e);
     if (panning) {
       const half = Math.min(width, height) / 2;
@@ -153,11 +214,11 @@ function render({ model, el }) {
     } else if (lasso) {
       lasso.push([px, py]);
     } else {
-      hover = nearest(px, py);
+      pointer = [px, py]; // the point under it is found once per frame
     }
-    draw();
+    draw(Boolean(panning));
   });
-  canvas.addEventListener('pointerup', (e) => {
+  overlay.addEventListener('pointerup', (e) => {
     if (panning) { panning = null; return; }
     if (!lasso) return;
     const shape = lasso;
@@ -177,8 +238,8 @@ function render({ model, el }) {
     }
     draw();
   });
-  canvas.addEventListener('pointerleave', () => { hover = -1; draw(); });
-  canvas.addEventListener('wheel', (e) => {
+  overlay.addEventListener('pointerleave', () => { pointer = null; hover = -1; draw(false); });
+  overlay.addEventListener('wheel', (e) => {
     e.preventDefault();
     const factor = Math.exp(-e.deltaY / 500);
     const [px, py] = position(e);
@@ -191,12 +252,12 @@ function render({ model, el }) {
     draw();
   }, { passive: false });
 
-  const onSelection = () => { selected = new Set(model.get('selected_rows')); draw(); };
+  const onSelection = () => { selected = model.get('selected_rows'); draw(); };
   const onPoints = () => {
     xy = floats(model.get('coords'));
     count = xy.length / 2;
     codes = floats(model.get('colour_values'));
-    fill = colours(model, codes, count);
+    buckets = byColour(colours(model, codes, count));
     draw();
   };
   model.on('change:selected_rows', onSelection);

@@ -17,7 +17,9 @@ from embedlab.pipeline.map_view import MapView
 ESM = files("embedlab.notebook").joinpath("map_widget.js").read_text(encoding="utf-8")
 CSS = """
 .embedlab-map { width: 100%; font: 12px system-ui, sans-serif; }
-.embedlab-map canvas { display: block; cursor: crosshair; border-radius: 4px; touch-action: none; }
+.embedlab-map-stage { position: relative; border-radius: 4px; overflow: hidden; }
+.embedlab-map-stage canvas { position: absolute; left: 0; top: 0; touch-action: none; }
+.embedlab-map-stage canvas + canvas { cursor: crosshair; }
 .embedlab-map-info { padding: 2px 4px; color: #555; }
 """
 
