@@ -122,7 +122,10 @@ export class LinkedCharts {
       const range = Array.from({ length: Math.abs(to - from) + 1 }, (_, k) => Math.min(from, to) + k);
       this.brush(chart, range, extend);
     });
-    const range = chart.legend.kind === 'number' ? `${chart.legend.min?.toPrecision(3)} – ${chart.legend.max?.toPrecision(3)}` : `${chart.labels.length} of ${chart.legend.categories.length}`;
+    const { min: low, max: high, missing } = chart.legend;
+    const range = chart.legend.kind === 'number'
+      ? `${low?.toPrecision(3)} – ${high?.toPrecision(3)}${missing ? ` · ${missing.toLocaleString()} missing, in the lowest bin` : ''}`
+      : `${chart.labels.length} of ${chart.legend.categories.length}`;
     clear(chart.node);
     chart.node.append(el('div', { class: 'chart-title' }, el('strong', { text: chart.name }), el('span', { text: range }), close), bars);
   }
