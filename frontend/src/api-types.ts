@@ -754,7 +754,8 @@ export interface components {
         };
         /**
          * ChangedItem
-         * @description An item whose neighbours differ between two spaces: those it gained and lost (ids).
+         * @description An item whose neighbours differ between two spaces: those it gained and lost (ids, and
+         *     their rows for the map), nearest first.
          */
         ChangedItem: {
             /** Row */
@@ -767,6 +768,10 @@ export interface components {
             gained: string[];
             /** Lost */
             lost: string[];
+            /** Gained Rows */
+            gained_rows: number[];
+            /** Lost Rows */
+            lost_rows: number[];
         };
         /** ClassRate */
         ClassRate: {

@@ -26,6 +26,7 @@ import { Mode, ScatterView } from './scatter';
 import { field, fields, forgetFields, labelField, loadInfo, state } from './state';
 import { DensityLayer } from './density';
 import { EdgeLayer } from './graphEdges';
+import { LinkedCharts } from './histograms';
 import { RegionLabels } from './regionLabels';
 import { trustControls } from './trust';
 import { subsetForm } from './subsetPanel';
@@ -84,7 +85,10 @@ export async function renderMap(root: HTMLElement): Promise<void> {
   const legend = el('div', { id: 'legend', class: 'legend' });
   const tooltip = el('div', { id: 'tooltip', class: 'tooltip', hidden: true });
   const side = el('aside', { id: 'side', class: 'side' });
-  root.append(el('div', { class: 'map-page' }, el('section', { class: 'map-column' }, toolbar, mapBox, legend, tooltip), side));
+  const charts = new LinkedCharts({  // brushing a bar selects its items, as a lasso would
+    select: (rows) => (rows.length ? mapModel.view?.select(rows, false) : mapModel.view?.plot.deselect()),
+  });
+  root.append(el('div', { class: 'map-page' }, el('section', { class: 'map-column' }, toolbar, mapBox, legend, charts.node, tooltip), side));
   const recommend = recommendForm(side, {  // ratings: a user's picks and history on the map
     select: (rows) => { mapModel.view?.select(rows, true); mapModel.view?.zoomTo(rows); },
     open: (id) => void showItem(side, id),
@@ -134,6 +138,7 @@ export async function renderMap(root: HTMLElement): Promise<void> {
     mapModel.offset = 0;
     window.__embedlab.selection = rows;
     noteSelection(rows);
+    charts.update(rows);
     void showSelection(side);
   });
   view.onHover((row) => void showTooltip(tooltip, row), () => (tooltip.hidden = true));
@@ -174,6 +179,7 @@ export async function renderMap(root: HTMLElement): Promise<void> {
     void runSearch(side, searchBox.value.trim());
   });
   setMode('lasso');
+  await charts.start();
   if (state.focusId) {
     const id = state.focusId;
     state.focusId = null;

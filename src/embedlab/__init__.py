@@ -34,6 +34,7 @@ _EXPORTS = {
     "project_space": "embedlab.pipeline.project",
     "run_demo": "embedlab.pipeline.demo",
     "search": "embedlab.pipeline.search",
+    "widget": "embedlab.notebook",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

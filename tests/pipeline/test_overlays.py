@@ -141,3 +141,7 @@ def test_the_most_changed_neighbourhoods_are_ranked_with_gains_and_losses(
         )
         kept = 10 - len(item["lost"])
         assert item["jaccard"] == pytest.approx(kept / (20 - kept))
+    ids = digits.dataset("digits").ids()  # the rows the map draws name the same items
+    for item in body["items"]:
+        assert [ids[r] for r in item["gained_rows"]] == item["gained"]
+        assert [ids[r] for r in item["lost_rows"]] == item["lost"]

@@ -204,13 +204,16 @@ class Comparison(BaseModel):
 
 
 class ChangedItem(BaseModel):
-    """An item whose neighbours differ between two spaces: those it gained and lost (ids)."""
+    """An item whose neighbours differ between two spaces: those it gained and lost (ids, and
+    their rows for the map), nearest first."""
 
     row: int
     id: str
     jaccard: float
     gained: list[str]
     lost: list[str]
+    gained_rows: list[int]
+    lost_rows: list[int]
 
 
 class NeighbourhoodChanges(BaseModel):

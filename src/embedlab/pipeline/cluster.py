@@ -94,7 +94,7 @@ def neighbourhood_changes(
 ) -> dict[str, Any]:
     """The items whose k neighbours differ most between spaces `first` and `second` (from
     their stored graphs, made first unless `make_graphs` is off), each with the neighbours
-    (ids) it gained and lost."""
+    it gained and lost (ids, and rows to draw them on a map)."""
     k = check_int(k, "k", "compare", 1)
     limit = check_int(limit, "limit", "compare", 1)
     dataset = workspace.dataset(name)
@@ -118,6 +118,8 @@ def neighbourhood_changes(
             "jaccard": c["jaccard"],
             "gained": [ids[r] for r in c["gained"]],
             "lost": [ids[r] for r in c["lost"]],
+            "gained_rows": c["gained"],
+            "lost_rows": c["lost"],
         }
         for c in changes
     ]
