@@ -34,6 +34,7 @@ export class ScatterView {
       opacity: large ? 0.6 : 0.85,
       backgroundColor: '#111418',
       pointColorActive: '#ffffff',
+      opacityInactiveMax: 0.25, // with a selection, the other points stay visible, dimmed
       lassoColor: '#ffd166',
       performanceMode: large,
       lassoMinDelay: 5,

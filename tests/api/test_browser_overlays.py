@@ -206,6 +206,7 @@ def test_density_contours_enclose_their_share_and_follow_the_camera(page) -> Non
     page.wait_for_function("window.__embedlab && window.__embedlab.mapReady === true")
     page.check("#density")
     page.wait_for_selector("#density-layer path")
+    page.wait_for_timeout(300)  # the first placement comes in the frame after the toggle
     found = page.evaluate(DENSITY_JS)
     assert [share for share, _ in found["shares"]] == [0.8, 0.6, 0.4, 0.2]
     # each region holds its share of the estimate's mass; the points are more concentrated
@@ -220,8 +221,10 @@ def test_density_contours_enclose_their_share_and_follow_the_camera(page) -> Non
     for _ in range(5):
         page.mouse.wheel(0, -80)
         page.wait_for_timeout(100)
-    page.wait_for_timeout(500)
-    for gx, gy, px, py in page.evaluate(DENSITY_JS)["placed"]:
-        assert abs(gx - px) < 1.5 and abs(gy - py) < 1.5
+    page.wait_for_function(  # once the camera rests, the contours sit where the points are
+        f"(() => ({DENSITY_JS})().placed.every(([gx, gy, px, py]) =>"
+        " Math.abs(gx - px) < 1.5 && Math.abs(gy - py) < 1.5))()",
+        timeout=10_000,
+    )
     page.uncheck("#density")
     assert page.locator("#density-layer").is_hidden()
