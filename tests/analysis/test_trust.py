@@ -79,3 +79,17 @@ def test_bad_maps_and_k_are_refused(coords: np.ndarray, k: int, message: str) ->
     )
     with pytest.raises(InvalidInputError, match=message.replace("[", r"\[").replace("]", r"\]")):
         map_trust(coords, graph, k=k)
+
+
+def test_map_neighbours_drop_each_point_even_among_duplicates() -> None:
+    # five copies of one point: a copy's k + 1 nearest may leave out the copy itself
+    coords = np.array([[0.0, 0.0]] * 5 + [[5.0, 5.0], [5.0, 5.1]])
+    found = map_neighbours(coords, 2)
+    assert found.shape == (7, 2)
+    for row, neighbours in enumerate(found.tolist()):
+        assert row not in neighbours and len(set(neighbours)) == 2
+        if row < 5:
+            assert set(neighbours) <= {0, 1, 2, 3, 4}
+    assert found[5, 0] == 6 and found[6, 0] == 5
+    with pytest.raises(InvalidInputError, match="one row of each per item"):
+        count_shared(found, found[:3])
