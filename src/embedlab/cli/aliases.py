@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from embedlab.cli.common import JsonOption, int_option, warn_deprecated
-from embedlab.cli.spaces import evaluate, neighbors
+from embedlab.cli.evaluate import evaluate
+from embedlab.cli.spaces import neighbors
 
 ALL_BENCHMARKS = "analogy,wordsim353,simlex999"
 
