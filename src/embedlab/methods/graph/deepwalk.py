@@ -119,18 +119,17 @@ class WalkEmbedder(Embedder):
         )
         n_walks = self.num_walks * graph.n_nodes
         label = f"Walking ({self.name}): {graph.n_nodes:,} nodes x {self.num_walks}"
-        with threads_for(workers), temporary_folder() as folder:
+        with threads_for(workers):
             if self.trainer == "gensim":
-                corpus = write_walks(
-                    Path(folder) / "walks.txt", chunks(), graph.n_nodes, label=label, total=n_walks
-                )
-                counts = corpus.counts
-                workers = 1 if corpus.n_tokens < SMALL_CORPUS_TOKENS else workers
-                self.vectors_, losses = self._train_gensim(corpus, workers)
+                with temporary_folder() as folder:
+                    path = Path(folder) / "walks.txt"
+                    corpus = write_walks(path, chunks(), graph.n_nodes, label=label, total=n_walks)
+                    counts = corpus.counts
+                    workers = 1 if corpus.n_tokens < SMALL_CORPUS_TOKENS else workers
+                    self.vectors_, losses = self._train_gensim(corpus, workers)
             else:
                 with progress.task(label, total=n_walks) as bar:
-                    counts = count_tokens(chunks(), graph.n_nodes)
-                    bar.advance(n_walks)
+                    counts = count_tokens(chunks(), graph.n_nodes, bar.advance)
                 workers = 1 if counts.sum() < SMALL_CORPUS_TOKENS else workers
                 self.vectors_, losses = self._train_own(chunks, counts, workers)
         self.dimension_ = int(self.vectors_.shape[1])

@@ -14,7 +14,7 @@ node rows as decimal tokens (its corpus_file format).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -225,11 +225,17 @@ def walk_chunks(
             done += len(chunk)
 
 
-def count_tokens(chunks: Iterable[tuple[np.ndarray, int]], n_nodes: int) -> np.ndarray:
-    """How often each node row occurs in the walks."""
+def count_tokens(
+    chunks: Iterable[tuple[np.ndarray, int]],
+    n_nodes: int,
+    advance: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """How often each node row occurs in the walks; `advance(walks in the chunk)` after each."""
     counts = np.zeros(n_nodes, dtype=np.int64)
     for walks, _ in chunks:
         counts += np.bincount(walks[walks >= 0], minlength=n_nodes)
+        if advance is not None:
+            advance(len(walks))
     return counts
 
 
