@@ -15,18 +15,36 @@ from embedlab import progress
 def drop_self(
     indices: np.ndarray, sims: np.ndarray, k: int, self_ids: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Remove each row's own index (wherever duplicates put it) and keep k columns."""
+    """Remove each row's own index (wherever duplicates put it) and keep k columns; rows where
+    duplicates hid it past the last column lose their last (worst) column instead."""
     n = indices.shape[0]
-    own = np.arange(n) if self_ids is None else self_ids
-    is_self = indices == own[:, None]
-    # rows where self was not found lose their last (worst) column instead
-    no_self = ~is_self.any(axis=1)
-    is_self[no_self, -1] = True
-    keep = ~is_self
-    return (
-        indices[keep].reshape(n, -1)[:, :k].astype(np.int32),
-        sims[keep].reshape(n, -1)[:, :k].astype(np.float32),
+    own = np.arange(n) if self_ids is None else np.asarray(self_ids)
+    kept_idx, kept_sims = _drop_own(
+        np.ascontiguousarray(indices, dtype=np.int64),
+        np.ascontiguousarray(sims, dtype=np.float32),
+        np.ascontiguousarray(own, dtype=np.int64),
+        min(k, indices.shape[1] - 1),
     )
+    return kept_idx, kept_sims
+
+
+@numba.njit(parallel=True, cache=True)
+def _drop_own(
+    indices: np.ndarray, sims: np.ndarray, own: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    n, width = indices.shape
+    out_idx = np.empty((n, k), dtype=np.int32)
+    out_sims = np.empty((n, k), dtype=np.float32)
+    for row in numba.prange(n):
+        at = 0
+        for j in range(width):
+            if at == k:
+                break
+            if indices[row, j] != own[row]:
+                out_idx[row, at] = indices[row, j]
+                out_sims[row, at] = sims[row, j]
+                at += 1
+    return out_idx, out_sims
 
 
 @numba.njit(inline="always", fastmath=True)

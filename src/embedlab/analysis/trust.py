@@ -3,8 +3,8 @@ space (the stored neighbour graph) that are still among its k nearest neighbours
 (or 3-D) map, and one number per map, the mean.
 
 The map's neighbours come from an exact k-d tree query (scipy's cKDTree) on the coordinates, so
-1,000,000 points take a few seconds; dropping each point itself and counting the overlap are
-numba loops over the rows.
+1,000,000 points take a few seconds; dropping each point itself (exact_search.drop_self) and
+counting the overlap are numba loops over the rows.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import numba
 import numpy as np
 
+from embedlab.analysis.exact_search import drop_self
 from embedlab.analysis.neighbors import NeighborGraph, count_shared
 from embedlab.errors import InvalidInputError
 
@@ -33,23 +33,8 @@ def map_neighbours(coords: np.ndarray, k: int, workers: int = -1) -> np.ndarray:
     from scipy.spatial import cKDTree
 
     tree = cKDTree(coords)
-    _, found = tree.query(coords, k=k + 1, workers=workers)
-    return _drop_own(found.astype(np.int64, copy=False))
-
-
-@numba.njit(parallel=True, cache=True)
-def _drop_own(found: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    """Each row without the point itself; where duplicates hid it past the last column, the
-    last column goes instead."""
-    n, width = found.shape
-    out = np.empty((n, width - 1), dtype=np.int64)
-    for row in numba.prange(n):
-        at = 0
-        for j in range(width):
-            if found[row, j] != row and at < width - 1:
-                out[row, at] = found[row, j]
-                at += 1
-    return out
+    distances, found = tree.query(coords, k=k + 1, workers=workers)
+    return drop_self(found, distances, k)[0]
 
 
 def map_trust(coords: np.ndarray, graph: NeighborGraph, k: int = 15) -> MapTrust:
