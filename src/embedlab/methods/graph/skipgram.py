@@ -88,6 +88,101 @@ def _table_index(f: float) -> int:
     return min(TABLE_SIZE - 1, int((f + MAX_EXP) * (TABLE_SIZE / (2.0 * MAX_EXP))))
 
 
+@numba.njit(inline="always", cache=True)
+def _subsample(
+    walk: np.ndarray, keep: np.ndarray, kept: np.ndarray, state: np.uint64
+) -> tuple[int, np.uint64]:  # pragma: no cover - compiled
+    """The walk's tokens (up to its first -1) that survive subsampling, into `kept`."""
+    m = 0
+    for token in walk:
+        if token < 0:
+            break
+        if keep[token] < 1.0:
+            state, u = _uniform(state)
+            if u > keep[token]:
+                continue
+        kept[m] = token
+        m += 1
+    return m, state
+
+
+@numba.njit(inline="always", cache=True)
+def _draw_targets(
+    centre: int,
+    alias_prob: np.ndarray,
+    alias_index: np.ndarray,
+    targets: np.ndarray,
+    state: np.uint64,
+) -> tuple[int, np.uint64]:  # pragma: no cover - compiled
+    """The centre, then len(targets) - 1 negatives drawn from the alias table (a draw of the
+    centre itself is skipped, as in gensim); returns how many targets were filled."""
+    n_nodes = len(alias_prob)
+    targets[0] = centre
+    n_tgt = 1
+    for _ in range(len(targets) - 1):
+        state, u = _uniform(state)
+        slot = min(int(u * n_nodes), n_nodes - 1)
+        state, u = _uniform(state)
+        drawn = slot if u < alias_prob[slot] else alias_index[slot]
+        if drawn != centre:
+            targets[n_tgt] = drawn
+            n_tgt += 1
+    return n_tgt, state
+
+
+@numba.njit(inline="always", fastmath=True, cache=True)
+def _train_window(
+    syn0: np.ndarray,
+    syn1: np.ndarray,
+    contexts: np.ndarray,
+    targets: np.ndarray,
+    buffers: np.ndarray,
+    sigmoid: np.ndarray,
+    log_sigmoid: np.ndarray,
+    alpha: float,
+) -> float:  # pragma: no cover - compiled
+    """Train each context row against the centre (target 0) and the negatives; returns the
+    window's loss. The contexts go in turn, as in gensim; the targets' rows stay in `buffers`
+    and take each context's update at once, and their change is written back at the end."""
+    dims = syn0.shape[1]
+    n_tgt = len(targets)
+    width = (buffers.shape[0] - 2) // 2
+    outputs, before = buffers[:width], buffers[width : 2 * width]
+    inputs, d_inputs = buffers[2 * width], buffers[2 * width + 1]
+    loss = 0.0
+    for b in range(n_tgt):
+        outputs[b] = syn1[targets[b]]
+        before[b] = outputs[b]
+    for row in contexts:
+        for k in range(dims):
+            inputs[k] = syn0[row, k]
+            d_inputs[k] = 0.0
+        for b in range(n_tgt):
+            f = np.float32(0.0)
+            for k in range(dims):
+                f += inputs[k] * outputs[b, k]
+            if f >= MAX_EXP:
+                p, log_p = 1.0, 0.0
+            elif f <= -MAX_EXP:
+                p, log_p = 0.0, f
+            else:
+                at = _table_index(f)
+                p, log_p = sigmoid[at], log_sigmoid[at]
+            # -log sigmoid(f) for the true target, -log sigmoid(-f) for a negative
+            loss -= log_p if b == 0 else log_p - f
+            g = np.float32(((1.0 if b == 0 else 0.0) - p) * alpha)
+            for k in range(dims):
+                d_inputs[k] += g * outputs[b, k]
+                outputs[b, k] += g * inputs[k]
+        for k in range(dims):
+            syn0[row, k] += d_inputs[k]
+    for b in range(n_tgt):
+        row = targets[b]
+        for k in range(dims):
+            syn1[row, k] += outputs[b, k] - before[b, k]
+    return loss
+
+
 @numba.njit(parallel=True, fastmath=True, cache=True)
 def train_chunk(
     walks: np.ndarray,
@@ -115,15 +210,13 @@ def train_chunk(
     steps of ALPHA_STEP tokens."""
     n_walks, length = walks.shape
     dims = syn0.shape[1]
-    n_nodes = len(alias_prob)
     losses = np.zeros(n_blocks)
     for block in numba.prange(n_blocks):
         contexts = np.empty(2 * window, dtype=np.int32)
         targets = np.empty(negative + 1, dtype=np.int32)
-        inputs = np.empty((1, dims), dtype=np.float32)
-        outputs = np.empty((negative + 1, dims), dtype=np.float32)
-        d_inputs = np.empty((1, dims), dtype=np.float32)
-        before = np.empty((negative + 1, dims), dtype=np.float32)
+        # rows 0..negative: the targets' rows as trained; negative+1..: as read; last two: the
+        # context's row and its change
+        buffers = np.empty((2 * negative + 4, dims), dtype=np.float32)
         kept = np.empty(length, dtype=np.int32)
         loss = 0.0
         for i in range(block * n_walks // n_blocks, (block + 1) * n_walks // n_blocks):
@@ -132,17 +225,7 @@ def train_chunk(
             # small graphs a smooth decay trains markedly less (see the tests)
             progress = (done_before + i * tokens_per_walk) // ALPHA_STEP * ALPHA_STEP / total
             alpha = max(alpha_end, alpha_start - (alpha_start - alpha_end) * progress)
-            m = 0
-            for j in range(length):
-                token = walks[i, j]
-                if token < 0:
-                    break
-                if keep[token] < 1.0:
-                    state, u = _uniform(state)
-                    if u > keep[token]:
-                        continue
-                kept[m] = token
-                m += 1
+            m, state = _subsample(walks[i], keep, kept, state)
             for centre in range(m):
                 state, u = _uniform(state)
                 reach = window - min(int(u * window), window - 1)
@@ -153,49 +236,18 @@ def train_chunk(
                         n_ctx += 1
                 if n_ctx == 0:
                     continue
-                targets[0] = kept[centre]
-                n_tgt = 1
-                for _ in range(negative):
-                    state, u = _uniform(state)
-                    slot = min(int(u * n_nodes), n_nodes - 1)
-                    state, u = _uniform(state)
-                    drawn = slot if u < alias_prob[slot] else alias_index[slot]
-                    if drawn != targets[0]:
-                        targets[n_tgt] = drawn
-                        n_tgt += 1
-                for b in range(n_tgt):
-                    outputs[b] = syn1[targets[b]]
-                    before[b] = outputs[b]
-                # contexts in turn, as gensim does; the targets' rows stay in the buffer and
-                # take each context's update at once, their sum is written back after the window
-                for a in range(n_ctx):
-                    row = contexts[a]
-                    for k in range(dims):
-                        inputs[0, k] = syn0[row, k]
-                        d_inputs[0, k] = 0.0
-                    for b in range(n_tgt):
-                        f = np.float32(0.0)
-                        for k in range(dims):
-                            f += inputs[0, k] * outputs[b, k]
-                        if f >= MAX_EXP:
-                            p, log_p = 1.0, 0.0
-                        elif f <= -MAX_EXP:
-                            p, log_p = 0.0, f
-                        else:
-                            at = _table_index(f)
-                            p, log_p = sigmoid[at], log_sigmoid[at]
-                        # -log sigmoid(f) for the true target, -log sigmoid(-f) for a negative
-                        loss -= log_p if b == 0 else log_p - f
-                        g = np.float32(((1.0 if b == 0 else 0.0) - p) * alpha)
-                        for k in range(dims):
-                            d_inputs[0, k] += g * outputs[b, k]
-                            outputs[b, k] += g * inputs[0, k]
-                    for k in range(dims):
-                        syn0[row, k] += d_inputs[0, k]
-                for b in range(n_tgt):
-                    row = targets[b]
-                    for k in range(dims):
-                        syn1[row, k] += outputs[b, k] - before[b, k]
+                n_tgt, state = _draw_targets(kept[centre], alias_prob, alias_index, targets, state)
+                window_contexts, window_targets = contexts[:n_ctx], targets[:n_tgt]
+                loss += _train_window(
+                    syn0,
+                    syn1,
+                    window_contexts,
+                    window_targets,
+                    buffers,
+                    sigmoid,
+                    log_sigmoid,
+                    alpha,
+                )
         losses[block] = loss
     return losses.sum()
 
