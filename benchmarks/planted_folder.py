@@ -25,9 +25,11 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 EDITS = ("shift-brighten", "crop", "jpeg")
+#: A second set of edits, for checking that a rule found on EDITS is not fitted to them.
+WIDE_EDITS = ("shift2-fill", "crop1-lanczos", "crop3", "jpeg40", "blur-jpeg", "darken")
 
 
 def mnist_digits() -> tuple[np.ndarray, np.ndarray]:
@@ -72,13 +74,40 @@ def edit(image: np.ndarray, kind: str, path: Path) -> Path:
         cropped = Image.fromarray(image).crop((2, 2, 26, 26)).resize((28, 28), Image.BILINEAR)
         cropped.save(path)
         return path
+    if kind in WIDE_EDITS:
+        return _wide_edit(image, kind, path)
     jpeg = path.with_suffix(".jpg")
     Image.fromarray(image).save(jpeg, quality=60)
     return jpeg
 
 
-def build(out: Path, n: int, foreign: int, copies: int, flip: float, seed: int) -> dict:
-    """Write the folder and return its ground truth."""
+def _wide_edit(image: np.ndarray, kind: str, path: Path) -> Path:
+    picture = Image.fromarray(image)
+    if kind == "shift2-fill":  # moved 2 px down and right, the border black, contrast 0.9
+        moved = np.zeros_like(image, dtype=np.float32)
+        moved[2:, 2:] = image[:-2, :-2] * 0.9 + 12
+        picture = Image.fromarray(np.clip(moved, 0, 255).astype(np.uint8))
+    elif kind == "crop1-lanczos":
+        picture = picture.crop((1, 1, 27, 27)).resize((28, 28), Image.LANCZOS)
+    elif kind == "crop3":
+        picture = picture.crop((3, 3, 25, 25)).resize((28, 28), Image.BICUBIC)
+    elif kind == "darken":
+        picture = Image.fromarray((image.astype(np.float32) * 0.85).astype(np.uint8))
+    else:
+        if kind == "blur-jpeg":
+            picture = picture.filter(ImageFilter.GaussianBlur(0.6))
+        jpeg = path.with_suffix(".jpg")
+        picture.save(jpeg, quality=40 if kind == "jpeg40" else 70)
+        return jpeg
+    picture.save(path)
+    return path
+
+
+def build(
+    out: Path, n: int, foreign: int, copies: int, flip: float, seed: int, edits: str = "standard"
+) -> dict:
+    """Write the folder and return its ground truth. With `edits="wide"` the copies use
+    WIDE_EDITS and every fifth original gets two copies (a group of three)."""
     rng = np.random.default_rng(seed)
     images, names = fashion_images()
     classes = sorted(set(names))
@@ -103,12 +132,18 @@ def build(out: Path, n: int, foreign: int, copies: int, flip: float, seed: int) 
         Image.fromarray(digits[row]).save(out / item)
         truth["foreign"].append(item)
     originals = rng.choice(sorted(set(range(n)) - flipped), size=copies, replace=False)
+    kinds = WIDE_EDITS if edits == "wide" else EDITS
+    made = 0
     for number, position in enumerate(originals):
         row, label = chosen[position], given[position]
-        kind = EDITS[number % len(EDITS)]
-        saved = edit(images[row], kind, out / label / f"copy-{row}.png")
-        truth["copies"].append([f"{label}/fm-{row}.png", saved.relative_to(out).as_posix(), kind])
-    truth["n_items"] = n + foreign + copies
+        for extra in range(2 if edits == "wide" and number % 5 == 0 else 1):
+            kind = kinds[(number + extra) % len(kinds)]
+            name = f"copy-{row}.png" if extra == 0 else f"copy-{row}-{extra}.png"
+            saved = edit(images[row], kind, out / label / name)
+            original = f"{label}/fm-{row}.png"
+            truth["copies"].append([original, saved.relative_to(out).as_posix(), kind])
+            made += 1
+    truth["n_items"] = n + foreign + made
     return truth
 
 
@@ -120,11 +155,12 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=60, help="edited copies planted")
     parser.add_argument("--flip", type=float, default=0.05, help="share of labels flipped")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--edits", choices=("standard", "wide"), default="standard")
     args = parser.parse_args()
     if args.out.exists():
         shutil.rmtree(args.out)
     args.out.mkdir(parents=True)
-    truth = build(args.out, args.n, args.foreign, args.copies, args.flip, args.seed)
+    truth = build(args.out, args.n, args.foreign, args.copies, args.flip, args.seed, args.edits)
     truth_path = args.out.with_name(args.out.name + "-truth.json")
     truth_path.write_text(json.dumps(truth, indent=1))
     print(

@@ -19,6 +19,7 @@ from PIL import Image
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from embedlab.analysis.copies import CopyOptions, find_copies
 from embedlab.analysis.neighbors import NeighborGraph
 from embedlab.analysis.results import CheckResult, rank_scores, robust_fence
 from embedlab.errors import MissingDependencyError
@@ -184,15 +185,20 @@ def find_near_duplicates(
     texts: list[str] | None = None,
     text_threshold: float = 0.5,
     seed: int = 0,
+    thumbnails: np.ndarray | None = None,
+    copy_options: CopyOptions | None = None,
 ) -> CheckResult:
-    """Groups of near-duplicates joined by any of three signals: `embedding` (cosine at or
-    above `threshold`), `phash` (perceptual hashes within `hash_distance` bits, for images)
-    and `minhash` (shingle Jaccard at least `text_threshold`, for texts). A hash pair counts
-    only if it is also under `hash_ratio` x each side's distance to its `hash_rank`-th nearest
-    hash (a ratio test: tiny or uniform images hash alike without being copies) and both
-    rows are `hashable` (all, if not given). All but the first item of each group are
-    flagged, with the signals of the pairs that reach them. Pairs at or above `exact` are the
-    same vector and are counted apart as exact duplicates."""
+    """Groups of near-duplicates joined by any of four signals: `embedding` (cosine at or
+    above `threshold`), `aligned` (image thumbnails that register onto each other, see
+    analysis.copies), `phash` (perceptual hashes within `hash_distance` bits, for images
+    without thumbnails) and `minhash` (shingle Jaccard at least `text_threshold`, for texts).
+    With thumbnails, hash pairs are candidates for `aligned` only: look-alikes of one class
+    share pHash bits as often as copies do. A hash pair counts only if it is also under
+    `hash_ratio` x each side's distance to its `hash_rank`-th nearest hash (a ratio test:
+    tiny or uniform images hash alike without being copies) and both rows are `hashable`
+    (all, if not given). All but the first item of each group are flagged, with the signals
+    of the pairs that reach them. Pairs at or above `exact` are the same vector and are
+    counted apart as exact duplicates."""
     n = graph.indices.shape[0]
     pairs, similarity, threshold = embedding_pairs(graph, threshold, exact)
     sources: dict[str, tuple[np.ndarray, np.ndarray]] = {"embedding": (pairs, 1 - similarity)}
@@ -203,7 +209,15 @@ def find_near_duplicates(
         if hashable is not None:  # e.g. images too small for a hash to mean anything
             distinct &= hashable[found[:, 0]] & hashable[found[:, 1]]
         found, bits = found[distinct], bits[distinct]
-        sources["phash"] = (found, bits / (2.0 * max(hash_distance, 1) + 2.0))
+        if thumbnails is None:
+            sources["phash"] = (found, bits / (2.0 * max(hash_distance, 1) + 2.0))
+        else:
+            known = np.vstack([_graph_pairs(graph), found])
+            copies, residual = find_copies(thumbnails, known, copy_options)
+            if hashable is not None:
+                both = hashable[copies[:, 0]] & hashable[copies[:, 1]]
+                copies, residual = copies[both], residual[both]
+            sources["aligned"] = (copies, np.clip(residual * 10.0, 0.0, 0.5))
     if texts is not None:
         found, jaccard = minhash_pairs(texts, threshold=text_threshold, seed=seed)
         sources["minhash"] = (found, (1 - jaccard) / (2.0 * max(1 - text_threshold, 1e-6)))
@@ -231,11 +245,31 @@ def find_near_duplicates(
             "hash_rank": hash_rank if image_hashes is not None else None,
             "hash_ratio": hash_ratio if image_hashes is not None else None,
             "text_threshold": text_threshold if texts is not None else None,
+            **_copy_params(thumbnails, image_hashes, copy_options),
         },
         values=nearest,
         signals=signals,
         groups=groups,
     )
+
+
+def _graph_pairs(graph: NeighborGraph) -> np.ndarray:
+    """Every (row, neighbour) pair of the k-NN graph."""
+    rows = np.repeat(np.arange(graph.indices.shape[0]), graph.indices.shape[1])
+    return np.stack([rows, graph.indices.ravel()], axis=1).astype(np.int64)
+
+
+def _copy_params(
+    thumbnails: np.ndarray | None, hashes: np.ndarray | None, options: CopyOptions | None
+) -> dict[str, float | int | None]:
+    used = thumbnails is not None and hashes is not None
+    options = options or CopyOptions()
+    return {
+        "copy_ratio": options.max_ratio if used else None,
+        "copy_min_correlation": options.min_correlation if used else None,
+        "copy_rank": options.rank if used else None,
+        "thumbnail_side": int(thumbnails.shape[1]) if used and thumbnails is not None else None,
+    }
 
 
 def _groups(

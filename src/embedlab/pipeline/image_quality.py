@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from embedlab import progress
 from embedlab.analysis.checks import CheckData, ImageData, run_checks
+from embedlab.analysis.copies import thumbnail, thumbnail_side
 from embedlab.analysis.duplicates import perceptual_hashes
 from embedlab.analysis.image_quality import STATISTICS, image_statistics
 from embedlab.analysis.results import CheckResult
@@ -72,60 +73,82 @@ def image_options(thresholds: dict[str, float] | None, fence: float) -> dict[str
 
 
 def measure_images(workspace: Workspace, dataset: Dataset) -> ImageData:
-    """Statistics, sizes, content hashes and perceptual hashes of every image of `dataset`:
-    decoded once per dataset version, then read back from its `image-measures` columns (an
-    audit of 70,000 images otherwise spends more time decoding than checking). They are
-    "measures", not "columns": the app lists neither them nor their hash as fields."""
+    """Statistics, sizes, content hashes, perceptual hashes and grey thumbnails of every image
+    of `dataset`: decoded once per dataset version, then read back from its `image-measures`
+    columns (an audit of 70,000 images otherwise spends more time decoding than checking).
+    They are "measures", not "columns": the app lists none of them as fields."""
     column = dataset.meta.get("image_column")
     if not column:
         raise InvalidInputError(f"Dataset '{dataset.name}' has no images to check.")
     info = read_columns(dataset.table, ["width", "height", "content_hash"])
-    stored = _stored_measures(workspace, dataset)
-    if stored is None:
-        stored = _measure(workspace, dataset, column)
-    statistics, hashes = stored
+    widths, heights = info.column("width").to_numpy(), info.column("height").to_numpy()
+    side = thumbnail_side(widths, heights)
+    measured = _stored_measures(workspace, dataset, side)
+    if measured is None:
+        measured = _measure(workspace, dataset, column, side)
     return ImageData(
-        statistics=statistics,
-        widths=info.column("width").to_numpy(),
-        heights=info.column("height").to_numpy(),
+        statistics=measured.statistics,
+        widths=widths,
+        heights=heights,
         content_hashes=info.column("content_hash").to_pylist(),
-        perceptual_hashes=hashes,
+        perceptual_hashes=measured.hashes,
+        thumbnails=measured.thumbnails,
     )
 
 
-def _measure(
-    workspace: Workspace, dataset: Dataset, column: str
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
+@dataclass
+class _Measures:
+    statistics: dict[str, np.ndarray]
+    hashes: np.ndarray
+    thumbnails: np.ndarray  # (n, side, side) uint8 grey
+
+
+def _measure(workspace: Workspace, dataset: Dataset, column: str, side: int) -> _Measures:
     images = ImageSequence(dataset, column)
-    kept: list[int] = []
+    hashes: list[int] = []
+    thumbnails: list[np.ndarray] = []
     with progress.task(f"Image statistics of '{dataset.name}'", total=len(images)) as bar:
-        stats = image_statistics(_advancing(images, bar, kept))
-    hashes = np.asarray(kept, dtype=np.uint64)
+        stats = image_statistics(_advancing(images, bar, hashes, thumbnails, side))
+    measured = _Measures(stats, np.asarray(hashes, dtype=np.uint64), np.stack(thumbnails))
     table = pa.table(
         {
             "id": dataset.ids(),
             **{name: values.astype(np.float64) for name, values in stats.items()},
-            # bytes, not a number: nothing to colour a map by
-            "phash": pa.array([h.tobytes() for h in hashes], pa.binary(8)),
+            # bytes, not numbers: nothing to colour a map by
+            "phash": pa.array([h.tobytes() for h in measured.hashes], pa.binary(8)),
+            "thumbnail": pa.array([t.tobytes() for t in measured.thumbnails], pa.binary()),
         }
     )
-    run = RunRecord(kind="image-measures", dataset=dataset.name, method="image-measures")
-    workspace.save_result("measures", dataset.name, MEASURES_NAME, table, run=run, inputs=[dataset])
-    return stats, hashes
+    run = RunRecord(
+        kind="image-measures",
+        dataset=dataset.name,
+        method="image-measures",
+        params={"thumbnail_side": side},
+    )
+    workspace.save_result(
+        "measures",
+        dataset.name,
+        MEASURES_NAME,
+        table,
+        run=run,
+        inputs=[dataset],
+        meta={"thumbnail_side": side},
+    )
+    return measured
 
 
-def _stored_measures(
-    workspace: Workspace, dataset: Dataset
-) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
+def _stored_measures(workspace: Workspace, dataset: Dataset, side: int) -> _Measures | None:
+    """The stored measures, or None where they are missing, stale or of an older layout."""
     entry = workspace.result("measures", dataset.name, MEASURES_NAME)
-    if entry is None:
+    if entry is None or entry.meta.get("thumbnail_side") != side:
         return None
     table = workspace.open_table(entry).to_arrow()
-    if table.num_rows != len(dataset.ids()):
+    if table.num_rows != len(dataset.ids()) or "thumbnail" not in table.column_names:
         return None
     stats = {name: table.column(name).to_numpy() for name in STATISTICS}
     hashes = np.frombuffer(b"".join(table.column("phash").to_pylist()), dtype=np.uint64)
-    return stats, hashes.copy()
+    pixels = np.frombuffer(b"".join(table.column("thumbnail").to_pylist()), dtype=np.uint8)
+    return _Measures(stats, hashes.copy(), pixels.reshape(-1, side, side).copy())
 
 
 def image_quality(
@@ -164,13 +187,17 @@ def image_quality(
 
 
 def _advancing(
-    images: ImageSequence, bar: progress.ProgressTask, hashes: list[int] | None = None
+    images: ImageSequence,
+    bar: progress.ProgressTask,
+    hashes: list[int],
+    thumbnails: list[np.ndarray],
+    side: int,
 ) -> Any:
-    """The images one by one, advancing the bar; their perceptual hashes appended to
-    `hashes` on the way (so each image is decoded once)."""
+    """The images one by one, advancing the bar; their perceptual hashes and thumbnails
+    appended on the way (so each image is decoded once)."""
     for image in images:
-        if hashes is not None:
-            hashes.append(int(perceptual_hashes([image])[0]))
+        hashes.append(int(perceptual_hashes([image])[0]))
+        thumbnails.append(thumbnail(image, side))
         bar.advance(1)
         yield image
 

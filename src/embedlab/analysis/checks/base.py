@@ -25,13 +25,15 @@ Need = Literal["graph", "labels", "images", "texts", "vectors"]
 @dataclass
 class ImageData:
     """What image checks read, measured once per dataset: luminance and sharpness statistics,
-    sizes, exact content hashes and 64-bit perceptual hashes (None: not computed)."""
+    sizes, exact content hashes, 64-bit perceptual hashes and (n, side, side) uint8 grey
+    thumbnails (None: not computed)."""
 
     statistics: dict[str, np.ndarray]
     widths: np.ndarray
     heights: np.ndarray
     content_hashes: list[str]
     perceptual_hashes: np.ndarray | None = None
+    thumbnails: np.ndarray | None = None
 
 
 @dataclass

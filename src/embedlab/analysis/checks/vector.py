@@ -8,6 +8,7 @@ from typing import ClassVar
 import numpy as np
 
 from embedlab.analysis.checks.base import Check, CheckData, register
+from embedlab.analysis.copies import CopyOptions
 from embedlab.analysis.distribution import find_non_iid
 from embedlab.analysis.duplicates import find_near_duplicates
 from embedlab.analysis.outliers import find_outliers
@@ -52,7 +53,8 @@ class OutlierCheck(Check):
 
 @register
 class NearDuplicateCheck(Check):
-    """Embedding similarity, plus perceptual hashes of images and MinHash of texts."""
+    """Embedding similarity, plus registered thumbnails and perceptual hashes of images and
+    MinHash of texts."""
 
     name = "near_duplicate"
     needs: ClassVar[frozenset[str]] = frozenset({"graph"})
@@ -70,12 +72,18 @@ class NearDuplicateCheck(Check):
         hash_min_side: int = 16,
         text_threshold: float = 0.5,
         hashes: bool = True,
+        copy_ratio: float = 0.2,
+        copy_min_correlation: float = 0.95,
+        copy_rank: int = 3,
     ) -> CheckResult:
         assert data.graph is not None
-        images, hashable = None, None
+        images, hashable, thumbnails = None, None, None
         if data.images is not None and data.images.perceptual_hashes is not None and hashes:
             images = data.images.perceptual_hashes
             hashable = np.minimum(data.images.widths, data.images.heights) >= hash_min_side
+            thumbnails = data.images.thumbnails
+            if thumbnails is not None and thumbnails.shape[1] < hash_min_side:
+                thumbnails = None  # 8x8 digits: too few pixels to register
         return find_near_duplicates(
             data.graph,
             threshold=threshold,
@@ -88,6 +96,8 @@ class NearDuplicateCheck(Check):
             texts=data.texts if hashes else None,
             text_threshold=text_threshold,
             seed=data.seed,
+            thumbnails=thumbnails,
+            copy_options=CopyOptions(copy_ratio, copy_min_correlation, copy_rank),
         )
 
 

@@ -1,0 +1,335 @@
+"""Edited copies of images, confirmed by registering one image onto the other.
+
+An edited copy (shifted a pixel or two, cropped and resized back, brightened, re-encoded) can
+sit as far from its original in a CNN's space, or in pHash bits, as a look-alike of the same
+class does. Its pixels, once the edit is undone, do not: over a small search of shifts and
+zooms, the copy's grey thumbnail correlates with its original's almost perfectly (Pearson's r
+removes brightness and contrast changes), and far better than with any other item. So:
+
+1. candidates: pairs that any cheap descriptor puts near each other (the space's k-NN graph,
+   tiny 8x8 images, the magnitude of the thumbnail's Fourier transform, which ignores shifts,
+   and tiny images of the centre zoomed in, which meet cropped copies);
+2. each candidate pair is registered (coarse to fine over integer shifts and centred zooms,
+   both directions) and scored by the correlation of the overlap, on the thumbnails as they
+   are and on them blurred (which hides JPEG noise but keeps shapes);
+3. a pair is a copy when its residual (1 - r) is a small share of what each side's next
+   closest candidates reach (Lowe's ratio test): look-alikes crowd, a copy stands apart.
+
+numba kernels, written here because no library registers many small image pairs at once
+(scikit-image registers one pair at a time, in Python).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from embedlab.analysis.exact_search import top_k_cosine
+from embedlab.errors import InvalidInputError
+
+THUMBNAIL_SIDE = 32
+#: Centred zooms searched (each applied to either side of a pair): a crop of up to a tenth of
+#: each side, resized back, is a zoom of up to 1.25.
+ZOOMS = (1.0, 1.04, 1.08, 1.12, 1.16, 1.2, 1.25)
+MAX_SHIFT = 2  # pixels of the thumbnail, each way
+MARGIN = 3  # thumbnail pixels left out at each border: what a shift or a crop fills in
+BLUR_SIGMA = 1.0
+
+
+@dataclass
+class CopyPairs:
+    """Candidate pairs (m, 2), i < j, their best registered correlations (as they are and
+    blurred) and ratios (residual over the next candidates' residual; small = a copy)."""
+
+    pairs: np.ndarray
+    correlation: np.ndarray
+    blurred_correlation: np.ndarray
+    ratio: np.ndarray
+
+
+def thumbnail_side(widths: np.ndarray, heights: np.ndarray) -> int:
+    """One thumbnail side for a dataset: 32, or the typical image's shorter side if smaller
+    (28x28 digits are compared at 28, not blurred by upsampling)."""
+    if len(widths) == 0:
+        return THUMBNAIL_SIDE
+    typical = float(np.median(np.minimum(widths, heights)))
+    return int(np.clip(typical, 2 * MARGIN + 4, THUMBNAIL_SIDE))
+
+
+def thumbnail(image: Image.Image, side: int) -> np.ndarray:
+    """The image as a (side, side) uint8 grey thumbnail (area-averaged)."""
+    return np.asarray(image.convert("L").resize((side, side), Image.BOX), dtype=np.uint8)
+
+
+def candidate_pairs(thumbs: np.ndarray, graph_pairs: np.ndarray, k: int = 5) -> np.ndarray:
+    """Unique pairs (i < j) near in the space's graph or in any of the cheap descriptors."""
+    n = len(thumbs)
+    found = [np.asarray(graph_pairs, dtype=np.int64).reshape(-1, 2)]
+    if n < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    k = min(k, n - 1)
+    images = [Image.fromarray(t) for t in thumbs]
+    plain = _unit_rows(np.stack([_tiny(im, 1.0) for im in images]))
+    spectra = np.abs(np.fft.fft2(thumbs.astype(np.float32)))[:, :8, :8]
+    for queries, corpus in (
+        (plain, plain),
+        (_unit_rows(np.log1p(spectra.reshape(n, -1))), None),
+        *((_unit_rows(np.stack([_tiny(im, z) for im in images])), plain) for z in (1.1, 1.2)),
+    ):
+        found.append(_knn_pairs(queries, queries if corpus is None else corpus, k))
+    every = np.sort(np.vstack(found), axis=1)
+    every = every[every[:, 0] != every[:, 1]]
+    return np.unique(every, axis=0)
+
+
+def score_pairs(thumbs: np.ndarray, pairs: np.ndarray, rank: int = 3) -> CopyPairs:
+    """Register every candidate pair and score it (see the module's docstring)."""
+    grey = thumbs.astype(np.float32)
+    blurred = ndimage.gaussian_filter(grey, sigma=(0, BLUR_SIGMA, BLUR_SIGMA))
+    zooms = np.asarray(ZOOMS, dtype=np.float32)
+    pairs = np.ascontiguousarray(pairs, dtype=np.int64)
+    plain, transform = _register(_zoom_stack(grey, zooms), pairs, MAX_SHIFT, MARGIN)
+    # blurred at the zoom found unblurred: searching every zoom again gained 2 of 72
+    # wide-set copies for twice the time; half-pixel shifts gained 1 of 40 photo copies
+    # for three times the time
+    soft = _correlate_at(_zoom_stack(blurred, zooms), pairs, transform, MAX_SHIFT, MARGIN)
+    ratio = np.minimum(
+        _ratio(1.0 - plain, pairs, len(thumbs), rank), _ratio(1.0 - soft, pairs, len(thumbs), rank)
+    )
+    return CopyPairs(pairs, plain, soft, ratio)
+
+
+@dataclass(frozen=True)
+class CopyOptions:
+    """A pair is a copy when its registered correlation is at least `min_correlation` and
+    its residual at most `max_ratio` of the `rank`-th smallest residual of either side's
+    candidates (rank 3: an original with two copies still has a look-alike to compare)."""
+
+    max_ratio: float = 0.2
+    min_correlation: float = 0.95
+    rank: int = 3
+
+    def __post_init__(self) -> None:
+        if not 0 < self.max_ratio < 1:
+            raise InvalidInputError(
+                f"copy_ratio must be in (0, 1) (a share of the look-alikes' residual); "
+                f"got {self.max_ratio}."
+            )
+        if not -1 <= self.min_correlation <= 1:
+            raise InvalidInputError(
+                f"copy_min_correlation must be in [-1, 1]; got {self.min_correlation}."
+            )
+        if self.rank < 2:
+            raise InvalidInputError(f"copy_rank must be an int >= 2; got {self.rank}.")
+
+
+def find_copies(
+    thumbs: np.ndarray, known_pairs: np.ndarray, options: CopyOptions | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(pairs, residuals 1 - r) of the candidate pairs (`known_pairs`, e.g. the k-NN graph's
+    and the perceptual hashes', plus the descriptors') confirmed as edited copies."""
+    options = options or CopyOptions()
+    scored = score_pairs(thumbs, candidate_pairs(thumbs, known_pairs), options.rank)
+    best = np.maximum(scored.correlation, scored.blurred_correlation)
+    keep = (scored.ratio <= options.max_ratio) & (best >= options.min_correlation)
+    return scored.pairs[keep], 1.0 - best[keep]
+
+
+def _tiny(image: Image.Image, zoom: float) -> np.ndarray:
+    """An 8x8 area average of the image's centre, `zoom` times magnified."""
+    side = image.size[0]
+    half = side / (2 * zoom)
+    box = (side / 2 - half, side / 2 - half, side / 2 + half, side / 2 + half)
+    return np.asarray(image.resize((8, 8), Image.BOX, box=box), dtype=np.float32).ravel()
+
+
+def _unit_rows(values: np.ndarray) -> np.ndarray:
+    centred = values - values.mean(axis=1, keepdims=True)
+    norms = np.linalg.norm(centred, axis=1, keepdims=True)
+    return np.ascontiguousarray(centred / np.maximum(norms, 1e-6), dtype=np.float32)
+
+
+def _knn_pairs(queries: np.ndarray, corpus: np.ndarray, k: int) -> np.ndarray:
+    """Pairs (query row, corpus row) of each query's k nearest corpus rows, itself left out."""
+    indices, _ = top_k_cosine(queries, corpus, k + 1, description="Copy candidates")
+    rows = np.repeat(np.arange(len(queries)), indices.shape[1])
+    pairs = np.stack([rows, indices.ravel()], axis=1).astype(np.int64)
+    return pairs[pairs[:, 0] != pairs[:, 1]]
+
+
+def _ratio(residual: np.ndarray, pairs: np.ndarray, n: int, rank: int) -> np.ndarray:
+    """Each pair's residual over the smaller of its two sides' `rank`-th smallest residual
+    among all their candidate pairs (the pair itself included)."""
+    sides = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    values = np.concatenate([residual, residual])
+    order = np.lexsort((values, sides))
+    sides, values = sides[order], values[order]
+    starts = np.searchsorted(sides, np.arange(n))
+    counts = np.bincount(sides, minlength=n)
+    nth = np.full(n, np.inf)
+    has = counts >= rank
+    nth[has] = values[starts[has] + rank - 1]
+    reference = np.minimum(nth[pairs[:, 0]], nth[pairs[:, 1]])
+    return residual / np.maximum(reference, 1e-9)
+
+
+@numba.njit(cache=True, inline="always")
+def _sample(image: np.ndarray, y: float, x: float) -> float:
+    """Bilinear sample, edges clamped."""
+    side = image.shape[0]
+    y = min(max(y, 0.0), side - 1.0)
+    x = min(max(x, 0.0), side - 1.0)
+    y0 = min(int(y), side - 2)
+    x0 = min(int(x), side - 2)
+    fy = y - y0
+    fx = x - x0
+    top = image[y0, x0] * (1 - fx) + image[y0, x0 + 1] * fx
+    bottom = image[y0 + 1, x0] * (1 - fx) + image[y0 + 1, x0 + 1] * fx
+    return top * (1 - fy) + bottom * fy
+
+
+@numba.njit(cache=True)
+def _zoomed(image: np.ndarray, zoom: float, out: np.ndarray) -> None:
+    """`image` magnified `zoom` times about its centre, into `out`."""
+    side = image.shape[0]
+    centre = (side - 1) / 2.0
+    for y in range(side):
+        for x in range(side):
+            out[y, x] = _sample(image, centre + (y - centre) / zoom, centre + (x - centre) / zoom)
+
+
+@numba.njit(cache=True)
+def _sums(image: np.ndarray, total: np.ndarray, squares: np.ndarray) -> None:
+    """Summed-area tables of the image and of its squares ((side + 1)^2 each)."""
+    side = image.shape[0]
+    for y in range(side):
+        row = 0.0
+        row_sq = 0.0
+        for x in range(side):
+            v = np.float64(image[y, x])
+            row += v
+            row_sq += v * v
+            total[y + 1, x + 1] = total[y, x + 1] + row
+            squares[y + 1, x + 1] = squares[y, x + 1] + row_sq
+
+
+@numba.njit(cache=True, inline="always")
+def _box(table: np.ndarray, y0: int, x0: int, y1: int, x1: int) -> float:
+    return table[y1, x1] - table[y0, x1] - table[y1, x0] + table[y0, x0]
+
+
+@numba.njit(cache=True)
+def _best_shift(
+    a: np.ndarray, b: np.ndarray, reach: int, margin: int, total: np.ndarray, squares: np.ndarray
+) -> tuple[float, int, int]:
+    """Best Pearson's r of a's inner region against b's, b shifted up to `reach` each way,
+    and that shift (b's region sums from its summed-area tables, so each shift costs one
+    product sum)."""
+    side = a.shape[0]
+    inner = side - 2 * margin
+    count = inner * inner
+    sa = saa = 0.0
+    for y in range(margin, side - margin):
+        for x in range(margin, side - margin):
+            va = np.float64(a[y, x])
+            sa += va
+            saa += va * va
+    var_a = saa - sa * sa / count
+    _sums(b, total, squares)
+    best, best_dy, best_dx = -1.0, 0, 0
+    if var_a <= 1e-9:
+        return best, best_dy, best_dx
+    for dy in range(-reach, reach + 1):
+        for dx in range(-reach, reach + 1):
+            y0, x0 = margin + dy, margin + dx
+            sb = _box(total, y0, x0, y0 + inner, x0 + inner)
+            var_b = _box(squares, y0, x0, y0 + inner, x0 + inner) - sb * sb / count
+            if var_b <= 1e-9:
+                continue
+            sab = 0.0
+            for y in range(margin, side - margin):
+                for x in range(margin, side - margin):
+                    sab += np.float64(a[y, x]) * np.float64(b[y + dy, x + dx])
+            value = (sab - sa * sb / count) / np.sqrt(var_a * var_b)
+            if value > best:
+                best, best_dy, best_dx = value, dy, dx
+    return best, best_dy, best_dx
+
+
+@numba.njit(cache=True, parallel=True)
+def _zoom_stack(images: np.ndarray, zooms: np.ndarray) -> np.ndarray:
+    """(len(zooms), n, side, side) uint8: every image at every zoom (zooms[0] = 1: as it is);
+    a byte a pixel keeps 70,000 images at 7 zooms in 0.4 GB, and rounding moves r by ~1e-5."""
+    out = np.empty((len(zooms), *images.shape), dtype=np.uint8)
+    side = images.shape[1]
+    for i in numba.prange(images.shape[0]):
+        buffer = np.empty((side, side), dtype=np.float32)
+        for z in range(len(zooms)):
+            if z == 0:
+                buffer[:] = images[i]
+            else:
+                _zoomed(images[i], zooms[z], buffer)
+            for y in range(side):
+                for x in range(side):
+                    out[z, i, y, x] = np.uint8(min(max(buffer[y, x] + 0.5, 0.0), 255.0))
+    return out
+
+
+@numba.njit(cache=True, parallel=True)
+def _register(
+    stack: np.ndarray, pairs: np.ndarray, reach: int, margin: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Best correlation of each pair over integer shifts within `reach` and the zooms of
+    `stack` applied to either side: every shift at no zoom and every zoom at no shift
+    first, then every shift at the best zoom. Also the transform found, per pair:
+    (zoom index, which side is zoomed, dy, dx)."""
+    out = np.empty(len(pairs), dtype=np.float64)
+    transform = np.zeros((len(pairs), 4), dtype=np.int64)
+    side = stack.shape[2]
+    reach = min(reach, margin)
+    for p in numba.prange(len(pairs)):
+        i, j = pairs[p, 0], pairs[p, 1]
+        total = np.zeros((side + 1, side + 1))
+        squares = np.zeros((side + 1, side + 1))
+        best, dy, dx = _best_shift(stack[0, i], stack[0, j], reach, margin, total, squares)
+        zoom, which = 0, 0
+        for z in range(1, stack.shape[0]):
+            for w in range(2):
+                fixed, moved = (i, j) if w == 0 else (j, i)
+                value, _, _ = _best_shift(
+                    stack[0, fixed], stack[z, moved], 0, margin, total, squares
+                )
+                if value > best:
+                    best, zoom, which, dy, dx = value, z, w, 0, 0
+        if zoom > 0:
+            fixed, moved = (i, j) if which == 0 else (j, i)
+            value, sy, sx = _best_shift(
+                stack[0, fixed], stack[zoom, moved], reach, margin, total, squares
+            )
+            if value > best:
+                best, dy, dx = value, sy, sx
+        out[p] = best
+        transform[p, 0], transform[p, 1], transform[p, 2], transform[p, 3] = zoom, which, dy, dx
+    return out, transform
+
+
+@numba.njit(cache=True, parallel=True)
+def _correlate_at(
+    stack: np.ndarray, pairs: np.ndarray, transform: np.ndarray, reach: int, margin: int
+) -> np.ndarray:
+    """Best correlation of each pair over shifts within `reach`, at the zoom and side found."""
+    out = np.empty(len(pairs), dtype=np.float64)
+    side = stack.shape[2]
+    for p in numba.prange(len(pairs)):
+        total = np.zeros((side + 1, side + 1))
+        squares = np.zeros((side + 1, side + 1))
+        zoom, which = transform[p, 0], transform[p, 1]
+        fixed, moved = (pairs[p, 0], pairs[p, 1]) if which == 0 else (pairs[p, 1], pairs[p, 0])
+        out[p], _, _ = _best_shift(
+            stack[0, fixed], stack[zoom, moved], min(reach, margin), margin, total, squares
+        )
+    return out
