@@ -68,11 +68,26 @@ def test_items_beyond_the_fence_within_the_dataset_are_flagged_on_the_unsure_sid
     assert result.scores[:4].max() < result.scores[8:].min()  # the unsure ones rank worst
 
 
-def test_an_absolute_threshold_overrides_the_fence() -> None:
-    result = find_classifier_ood(_shifted_dataset(), threshold=-12.0)
-    energy = _shifted_dataset()["energy"]
-    np.testing.assert_array_equal(result.flags, energy > -12.0)
+def test_an_absolute_threshold_in_the_scores_own_units_overrides_the_fence() -> None:
+    data = _shifted_dataset()
+    result = find_classifier_ood(data, score="energy", threshold=-12.0)
+    np.testing.assert_array_equal(result.flags, data["energy"] > -12.0)
     assert result.summary["threshold"] == -12.0
+    result = find_classifier_ood(data, threshold=0.45)  # msp: a probability, not its logit
+    np.testing.assert_array_equal(result.flags, data["msp"] < 0.45)
+    assert result.summary["threshold"] == pytest.approx(0.45)
+
+
+def test_the_fence_of_the_maximum_softmax_is_set_on_its_logit() -> None:
+    """On the raw probability, bounded by 1, a wide spread puts the fence below 0."""
+    rng = np.random.default_rng(2)
+    msp = 1 / (1 + np.exp(-rng.uniform(-1.2, 1.2, size=500)))  # 0.23 to 0.77, widely spread
+    msp[:3] = 1e-4
+    raw_limit = np.median(msp) - 3 * 1.4826 * np.median(np.abs(msp - np.median(msp)))
+    assert raw_limit < 0  # a fence on the probability itself would flag nothing
+    result = find_classifier_ood({"msp": msp, "energy": np.zeros(500)})
+    assert set(np.flatnonzero(result.flags)) == {0, 1, 2}
+    assert 0 < result.summary["threshold"] < 0.2
 
 
 def test_bad_options_name_the_check_and_the_choices() -> None:
@@ -101,7 +116,7 @@ def test_the_check_runs_only_for_images_with_classifier_scores() -> None:
     assert "cnn_ood" not in {c.name for c in without}
     data = CheckData(ids=ids, images=images, classifier=_shifted_dataset())
     ran = {c.name: c for c in run_checks(data, {"cnn_ood": {"score": "msp", "fence": "2.5"}})}
-    assert ran["cnn_ood"].params["score"] == "msp" and ran["cnn_ood"].params["fence"] == 2.5
+    assert ran["cnn_ood"].params == {"score": "msp", "fence": 2.5, "threshold": None}
 
 
 @pytest.mark.slow  # ingests and embeds through the CLI
@@ -158,11 +173,11 @@ def test_the_audit_reads_scores_from_the_datasets_cnn_space(ws, tmp_path: Path) 
     assert quality(ws, "img", "pixels-pca", k=5).check("cnn_ood") is None  # not applicable
     embed(ws, "img", "efficientnet-lite0", params={"resolution": 64})
     for space in ("efficientnet-lite0", "pixels-pca"):
-        report = quality(ws, "img", space, k=5, params={"cnn_ood": {"score": "msp"}})
+        report = quality(ws, "img", space, k=5, params={"cnn_ood": {"score": "energy"}})
         check = report.check("cnn_ood")
-        assert check is not None and check.params["score"] == "msp"
+        assert check is not None and check.params["score"] == "energy"
         entry = ws.result("columns", "img", f"quality-{space}")
-        assert entry is not None and entry.meta["checks"]["cnn_ood"]["score"] == "msp"
+        assert entry is not None and entry.meta["checks"]["cnn_ood"]["score"] == "energy"
         recorded = ws.manifest.get(entry.run_id)
         assert recorded is not None and recorded.params["cnn_space"] == "efficientnet-lite0"
-        assert recorded.params["checks"]["cnn_ood"]["score"] == "msp"
+        assert recorded.params["checks"]["cnn_ood"]["score"] == "energy"

@@ -5,8 +5,12 @@
 A whole dataset is often far from ImageNet (Fashion-MNIST, X-rays, product shots), so an
 absolute threshold would call every item foreign. An item is flagged when its score is atypical
 for THIS dataset: beyond the robust fence of the score's distribution within the dataset
-(median + fence x 1.4826 x MAD), on the side where the classifier is less sure of it than of the
-rest: high energy, low maximum softmax.
+(median -/+ fence x 1.4826 x MAD), on the side where the classifier is less sure of it than of
+the rest: high energy, low maximum softmax. The maximum softmax is a probability, so the fence
+is set on its logit (on the raw probability, squeezed between 1/classes and 1, the fence lands
+below 0 and flags nothing); the energy has no such bound below but one above (-log(classes) -
+the mean logit, the uniform prediction), where the unsure items pile up, which makes its fence
+flag little: it ranks foreign items better than it flags them (benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -15,8 +19,7 @@ from typing import Literal
 
 import numpy as np
 
-from embedlab.analysis.image_quality import threshold_check
-from embedlab.analysis.results import CheckResult
+from embedlab.analysis.results import CheckResult, rank_scores, robust_fence
 from embedlab.errors import InvalidInputError
 from embedlab.methods.cnn import logits_from_features
 
@@ -54,7 +57,7 @@ def scores_from_features(features: np.ndarray, block: int = BLOCK_ROWS) -> dict[
 def find_classifier_ood(
     scores: dict[str, np.ndarray],
     *,
-    score: str = "energy",
+    score: str = "msp",
     fence: float = 3.0,
     threshold: float | None = None,
 ) -> CheckResult:
@@ -70,8 +73,39 @@ def find_classifier_ood(
             f"The 'fence' option of the 'cnn_ood' check must be a number > 0. Got {fence!r}."
         )
     values = np.asarray(scores[score], dtype=np.float64)
-    result = threshold_check("cnn_ood", values, SCORES[score], threshold=threshold, fence=fence)
-    result.params = {"score": score, "fence": fence, "threshold": threshold}
-    result.summary = {**result.summary, "score": score}
-    result.signals = np.where(result.flags, f"cnn-{score}", "").astype(object)
-    return result
+    bad = SCORES[score]
+    scaled = _fence_scale(score, values)
+    if threshold is None:
+        limit = robust_fence(scaled, bad, fence)
+    else:
+        limit = float(_fence_scale(score, np.array([threshold]))[0])
+    flags = scaled < limit if bad == "low" else scaled > limit
+    return CheckResult(
+        name="cnn_ood",
+        scores=rank_scores(scaled, bad),
+        flags=flags,
+        summary={
+            "flagged": int(flags.sum()),
+            "score": score,
+            "threshold": round(float(_from_fence_scale(score, limit)), 6),
+            "median": round(float(np.median(values)), 6),
+        },
+        params={"score": score, "fence": fence, "threshold": threshold},
+        values=values,
+        signals=np.where(flags, f"cnn-{score}", "").astype(object),
+    )
+
+
+PROBABILITY_CLIP = 1e-12
+
+
+def _fence_scale(score: str, values: np.ndarray) -> np.ndarray:
+    """The scale the fence is set on: the logit of a probability, energy as it is."""
+    if score != "msp":
+        return values
+    clipped = np.clip(values, PROBABILITY_CLIP, 1 - PROBABILITY_CLIP)
+    return np.log(clipped) - np.log1p(-clipped)
+
+
+def _from_fence_scale(score: str, value: float) -> float:
+    return float(1 / (1 + np.exp(-value))) if score == "msp" else value

@@ -12,7 +12,8 @@ from embedlab.analysis.results import CheckResult
 
 @register
 class ClassifierOodCheck(Check):
-    """Energy or maximum softmax atypical for this dataset (a robust fence within it)."""
+    """Maximum softmax (on its logit) or energy atypical for this dataset: beyond the robust
+    fence of its distribution within the dataset, on the side where the classifier is unsure."""
 
     name = "cnn_ood"
     needs: ClassVar[frozenset[str]] = frozenset({"images", "classifier"})
@@ -22,7 +23,7 @@ class ClassifierOodCheck(Check):
         self,
         data: CheckData,
         *,
-        score: str = "energy",
+        score: str = "msp",
         fence: float = 3.0,
         threshold: float | None = None,
     ) -> CheckResult:
