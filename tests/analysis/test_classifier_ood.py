@@ -168,14 +168,17 @@ def test_the_audit_reads_scores_from_the_datasets_cnn_space(ws, tmp_path: Path) 
 
     ingest(ws, "img", str(_image_folder(tmp_path / "images")))
     embed(ws, "img", "pixels-pca", params={"n_components": 8})
-    with pytest.raises(InvalidInputError, match="needs an efficientnet-lite0 space"):
+    with pytest.raises(InvalidInputError, match="'cnn_ood'.*needs an efficientnet-lite0 space"):
         quality(ws, "img", "pixels-pca", k=5, params={"cnn_ood": {"fence": 2.0}})
-    assert quality(ws, "img", "pixels-pca", k=5).check("cnn_ood") is None  # not applicable
+    without = quality(ws, "img", "pixels-pca", k=5)
+    assert without.check("cnn_ood") is None
+    assert "embedlab embed img --method efficientnet-lite0" in without.not_run["cnn_ood"]
     embed(ws, "img", "efficientnet-lite0", params={"resolution": 64})
     for space in ("efficientnet-lite0", "pixels-pca"):
         report = quality(ws, "img", space, k=5, params={"cnn_ood": {"score": "energy"}})
         check = report.check("cnn_ood")
         assert check is not None and check.params["score"] == "energy"
+        assert "cnn_ood" not in report.not_run
         entry = ws.result("columns", "img", f"quality-{space}")
         assert entry is not None and entry.meta["checks"]["cnn_ood"]["score"] == "energy"
         recorded = ws.manifest.get(entry.run_id)

@@ -1,7 +1,9 @@
 """`quality`: the one audit of a space. Every registered check whose needs the dataset meets
 runs: vector checks on the space's stored neighbour graph (built once if missing), label
-checks when there is a label, image checks for image datasets, text checks for text datasets.
-Results go to the dataset's `quality-SPACE` columns (replaced atomically per run) with every
+checks when there is a label, image checks for image datasets (and the CNN classifier's
+out-of-distribution check when the dataset has an efficientnet-lite0 space), text checks for
+text datasets; the checks a label or a CNN space would enable are listed with why they did not
+run. Results go to the dataset's `quality-SPACE` columns (replaced atomically per run) with every
 option of every check in the run's params; `export` writes what to fix as CSV: id, issue,
 score, given, suggestion, signal, group. Label corrections recorded so far are applied to the
 audited labels (the given ones stay as they are), and the run says how many of the previous
@@ -46,6 +48,8 @@ class QualityReport:
     corrections_applied: int = 0
     #: per check, the previous run's flags resolved / remaining and the new ones
     recheck: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: checks that did not run although the user could enable them, and why
+    not_run: dict[str, str] = field(default_factory=dict)
 
     def check(self, name: str) -> CheckResult | None:
         return next((c for c in self.checks if c.name == name), None)
@@ -82,6 +86,7 @@ class QualityReport:
             "checks": {c.name: {**c.summary, "params": c.params} for c in self.checks},
             "corrections_applied": self.corrections_applied,
             "recheck": self.recheck,
+            "not_run": self.not_run,
             "duplicate_groups": [[self.ids[i] for i in g] for g in self.duplicate_groups[:100]],
             "label_confusion": self.confusion,
             "issues": self.issues()[: worst * len(self.checks)],
@@ -117,7 +122,7 @@ def quality(
         folds = options.get("label_issue", {}).get("folds", 5)
         check_labels_usable(drop_rare_classes(labels, folds=folds)[0], folds=folds)
     cnn = cnn_space(workspace, dataset, space_obj)
-    _check_applicable(options, dataset, space, labels is not None, cnn is not None)
+    not_run = _not_run(options, dataset, space, labels is not None, cnn is not None)
     previous = workspace.result("columns", name, f"quality-{space}")
     graph = neighbors(workspace, name, space_obj, k=k)
     data = CheckData(
@@ -134,6 +139,7 @@ def quality(
         checks = run_checks(data, options)
     report = _report(name, space, data, checks)
     report.corrections_applied = applied
+    report.not_run = not_run
     report.recheck = recheck(workspace, previous, data.ids, {c.name: c.flags for c in checks})
     run_params = {
         "label": column,
@@ -171,11 +177,15 @@ NEEDS_HINT = {
 }
 
 
-def _check_applicable(
+ENABLEABLE = {"labels", "classifier"}  # needs a user can meet on this dataset
+
+
+def _not_run(
     options: dict[str, dict[str, Any]], dataset: Dataset, space: str, labels: bool, cnn: bool
-) -> None:
-    """Options given for a check that cannot run on this dataset are an error that says what
-    it needs, not silently ignored."""
+) -> dict[str, str]:
+    """Why the checks that cannot run on this dataset and that the user could enable (with a
+    label, a CNN space) do not run. Options given for any check that cannot run are an error
+    that says what it needs, not silently ignored."""
     available = {"graph", "vectors"} | {
         need
         for need, present in (
@@ -186,14 +196,21 @@ def _check_applicable(
         )
         if present
     }
-    for name in options:
-        check = registered_checks()[name]
+    reasons = {}
+    for name, check in registered_checks().items():
         missing = sorted(check.needs - available)
-        if missing:
+        if not missing:
+            continue
+        needs = " and ".join(NEEDS_HINT.get(m, m) for m in missing)
+        reason = f"it needs {needs.replace('NAME', dataset.name)}"
+        if name in options:
             raise InvalidInputError(
                 f"The '{name}' check does not apply to space '{space}' of dataset "
-                f"'{dataset.name}': it needs {' and '.join(NEEDS_HINT.get(m, m) for m in missing)}."
+                f"'{dataset.name}': {reason}."
             )
+        if set(missing) <= ENABLEABLE:
+            reasons[name] = reason
+    return reasons
 
 
 def _report(name: str, space: str, data: CheckData, checks: list[CheckResult]) -> QualityReport:
