@@ -174,6 +174,7 @@ def test_the_audit_reads_scores_from_the_datasets_cnn_space(ws, tmp_path: Path) 
     assert without.check("cnn_ood") is None
     assert "embedlab embed img --method efficientnet-lite0" in without.not_run["cnn_ood"]
     embed(ws, "img", "efficientnet-lite0", params={"resolution": 64})
+    stored = []
     for space in ("efficientnet-lite0", "pixels-pca"):
         report = quality(ws, "img", space, k=5, params={"cnn_ood": {"score": "energy"}})
         check = report.check("cnn_ood")
@@ -184,3 +185,13 @@ def test_the_audit_reads_scores_from_the_datasets_cnn_space(ws, tmp_path: Path) 
         recorded = ws.manifest.get(entry.run_id)
         assert recorded is not None and recorded.params["cnn_space"] == "efficientnet-lite0"
         assert recorded.params["checks"]["cnn_ood"]["score"] == "energy"
+        stored.append(ws.result("measures", "img", "cnn-scores-efficientnet-lite0"))
+    assert stored[0] is not None and stored[0].run_id == stored[1].run_id  # read back, once
+    table = ws.open_table(stored[0]).to_arrow()
+    cnn = ws.space("img", "efficientnet-lite0")
+    expected = scores_from_features(cnn.vectors())
+    np.testing.assert_allclose(table.column("energy").to_numpy(), expected["energy"])
+    assert table.column("id").to_pylist() == cnn.ids()
+    embed(ws, "img", "efficientnet-lite0", params={"resolution": 64}, force=True)
+    assert ws.result("measures", "img", "cnn-scores-efficientnet-lite0") is None
+    assert ws.result("columns", "img", "quality-pixels-pca") is None  # read the old CNN space

@@ -20,18 +20,16 @@ import pyarrow as pa
 
 from embedlab import progress
 from embedlab.analysis.checks import CheckData, registered_checks, resolve_options, run_checks
-from embedlab.analysis.classifier_ood import scores_from_features
 from embedlab.analysis.quality import check_labels_usable, drop_rare_classes
 from embedlab.analysis.results import CheckResult
 from embedlab.checks import check_int, check_seed
 from embedlab.errors import InvalidInputError
+from embedlab.pipeline.classifier_scores import CNN_METHOD, classifier_scores, cnn_space
 from embedlab.pipeline.corrections import apply_corrections, recheck
 from embedlab.pipeline.graph import DEFAULT_K, neighbors
 from embedlab.pipeline.image_quality import measure_images
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Dataset, Space, Workspace
-
-CNN_METHOD = "efficientnet-lite0"
 
 
 @dataclass
@@ -132,7 +130,7 @@ def quality(
         labels=labels,
         texts=dataset.texts() if dataset.text_column else None,
         images=measure_images(workspace, dataset) if dataset.meta.get("image_column") else None,
-        classifier=scores_from_features(cnn.vectors()) if cnn is not None else None,
+        classifier=classifier_scores(workspace, dataset, cnn) if cnn is not None else None,
         seed=seed,
     )
     with progress.task("Quality checks", total=None):
@@ -151,22 +149,6 @@ def quality(
     sources = [space_obj] + ([cnn] if cnn is not None and cnn.name != space_obj.name else [])
     _store(workspace, report, sources, {**run_params, "seed": seed, "options": options})
     return report
-
-
-def cnn_space(workspace: Workspace, dataset: Dataset, space: Space) -> Space | None:
-    """Where an image dataset's classifier scores come from: the audited space when it is an
-    EfficientNet-Lite0 space (its vectors are the classifier's input), else a current one of
-    the same dataset; None when there is none (the cnn_ood check does not apply)."""
-    if not dataset.meta.get("image_column"):
-        return None
-    if space.method == CNN_METHOD:
-        return space
-    for entry in workspace.entries("space", dataset.name):
-        if entry.meta.get("method") == CNN_METHOD and workspace.result(
-            "space", dataset.name, entry.name
-        ):
-            return workspace.space(dataset, entry.name)
-    return None
 
 
 NEEDS_HINT = {
