@@ -3,7 +3,7 @@ efficientnet-lite0 space of the dataset: its vectors are the pooled features the
 ImageNet layer reads, so the logits need no second pass over the images. The scores are kept
 as the space's `cnn-scores-SPACE` measures (computed from the space, stale when it is embedded
 again), so a later audit of any space of the dataset reads them back instead of multiplying
-every vector by the 1280 x 1000 layer again (8 s at 70,000 items on 2 cores)."""
+every vector by the 1280 x 1000 layer again (seconds at 70,000 items)."""
 
 from __future__ import annotations
 
