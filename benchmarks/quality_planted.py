@@ -7,7 +7,9 @@ timed run is a process that reads the same vectors and labels, computes 5-fold o
 probabilities (the cleanlab tutorials' recipe) and runs `find_issues` for label, outlier and
 near-duplicate issues. Both run under `/usr/bin/time -v` (wall seconds, peak RSS).
 
-Scored against the truth: foreign items (recall and precision of the outlier flags), edited
+Scored against the truth: foreign items (recall and precision of the outlier flags, and of
+the outlier and `cnn_ood` flags together: the CNN classifier's energy, when the dataset has an
+efficientnet-lite0 space), edited
 copies (a pair counts for embedlab when the export names one as the other's copy or puts both
 in one group; for Datalab, leniently, when either member is flagged), and the flipped labels.
 
@@ -38,6 +40,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--n", type=int, default=3000, help="Fashion-MNIST originals")
     parser.add_argument("--space", default="efficientnet-lite0", help="embedding method")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--foreign-source", choices=("mnist", "photo-crops"), default="mnist")
+    parser.add_argument("--edits", choices=("standard", "wide"), default="standard")
     parser.add_argument("--workdir", type=Path, help="keep the folder and workspace here")
     parser.add_argument("--side", help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
@@ -85,9 +89,15 @@ def score_embedlab(export: Path, truth: dict) -> dict[str, float]:
         copy_of.get(a) == b or copy_of.get(b) == a or (a in group and group.get(b) == group[a])
         for a, b, _ in truth["copies"]
     ]
-    return scores(
+    result = scores(
         flagged["outlier"], flagged["label_issue"], flagged["near_duplicate"], found_pairs, truth
     )
+    either = flagged["outlier"] | flagged["cnn_ood"]
+    hits = len(either & set(truth["foreign"]))
+    result["cnn_ood flags"] = len(flagged["cnn_ood"])
+    result["foreign recall +cnn"] = hits / len(truth["foreign"])
+    result["foreign precision +cnn"] = hits / max(len(either), 1)
+    return result
 
 
 def scores(outliers: set, labels: set, duplicates: set, pairs: list[bool], truth: dict) -> dict:
@@ -120,7 +130,8 @@ def main() -> None:
     truth_path = work / "planted-truth.json"
     if not truth_path.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        truth_path.write_text(json.dumps(build(folder, args.n, 40, 60, 0.05, args.seed)))
+        planted = build(folder, args.n, 40, 60, 0.05, args.seed, args.foreign_source, args.edits)
+        truth_path.write_text(json.dumps(planted))
     truth = json.loads(truth_path.read_text())
     env = {**os.environ, **OFFLINE_ENV}
     cli = [sys.executable, "-m", "embedlab.cli", "--workspace", str(workspace)]
@@ -155,7 +166,10 @@ def main() -> None:
             side,
             f"{t[0]:.1f}",
             f"{t[1]:,.0f}",
-            *(f"{s[c]:.3f}" if isinstance(s[c], float) else f"{s[c]:,}" for c in columns),
+            *(
+                "-" if c not in s else f"{s[c]:.3f}" if isinstance(s[c], float) else f"{s[c]:,}"
+                for c in columns
+            ),
         ]
         for side, (t, s) in results.items()
     ]

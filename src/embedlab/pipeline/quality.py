@@ -1,7 +1,9 @@
 """`quality`: the one audit of a space. Every registered check whose needs the dataset meets
 runs: vector checks on the space's stored neighbour graph (built once if missing), label
-checks when there is a label, image checks for image datasets, text checks for text datasets.
-Results go to the dataset's `quality-SPACE` columns (replaced atomically per run) with every
+checks when there is a label, image checks for image datasets (and the CNN classifier's
+out-of-distribution check when the dataset has an efficientnet-lite0 space), text checks for
+text datasets; the checks a label or a CNN space would enable are listed with why they did not
+run. Results go to the dataset's `quality-SPACE` columns (replaced atomically per run) with every
 option of every check in the run's params; `export` writes what to fix as CSV: id, issue,
 score, given, suggestion, signal, group. Label corrections recorded so far are applied to the
 audited labels (the given ones stay as they are), and the run says how many of the previous
@@ -17,15 +19,17 @@ import numpy as np
 import pyarrow as pa
 
 from embedlab import progress
-from embedlab.analysis.checks import CheckData, resolve_options, run_checks
+from embedlab.analysis.checks import CheckData, registered_checks, resolve_options, run_checks
 from embedlab.analysis.quality import check_labels_usable, drop_rare_classes
 from embedlab.analysis.results import CheckResult
 from embedlab.checks import check_int, check_seed
+from embedlab.errors import InvalidInputError
+from embedlab.pipeline.classifier_scores import CNN_METHOD, classifier_scores, cnn_space
 from embedlab.pipeline.corrections import apply_corrections, recheck
 from embedlab.pipeline.graph import DEFAULT_K, neighbors
 from embedlab.pipeline.image_quality import measure_images
 from embedlab.store.manifest import RunRecord
-from embedlab.store.workspace import Space, Workspace
+from embedlab.store.workspace import Dataset, Space, Workspace
 
 
 @dataclass
@@ -42,6 +46,8 @@ class QualityReport:
     corrections_applied: int = 0
     #: per check, the previous run's flags resolved / remaining and the new ones
     recheck: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: checks that did not run although the user could enable them, and why
+    not_run: dict[str, str] = field(default_factory=dict)
 
     def check(self, name: str) -> CheckResult | None:
         return next((c for c in self.checks if c.name == name), None)
@@ -78,6 +84,7 @@ class QualityReport:
             "checks": {c.name: {**c.summary, "params": c.params} for c in self.checks},
             "corrections_applied": self.corrections_applied,
             "recheck": self.recheck,
+            "not_run": self.not_run,
             "duplicate_groups": [[self.ids[i] for i in g] for g in self.duplicate_groups[:100]],
             "label_confusion": self.confusion,
             "issues": self.issues()[: worst * len(self.checks)],
@@ -112,6 +119,8 @@ def quality(
     if labels is not None:
         folds = options.get("label_issue", {}).get("folds", 5)
         check_labels_usable(drop_rare_classes(labels, folds=folds)[0], folds=folds)
+    cnn = cnn_space(workspace, dataset, space_obj)
+    not_run = _not_run(options, dataset, space, labels is not None, cnn is not None)
     previous = workspace.result("columns", name, f"quality-{space}")
     graph = neighbors(workspace, name, space_obj, k=k)
     data = CheckData(
@@ -121,21 +130,69 @@ def quality(
         labels=labels,
         texts=dataset.texts() if dataset.text_column else None,
         images=measure_images(workspace, dataset) if dataset.meta.get("image_column") else None,
+        classifier=classifier_scores(workspace, dataset, cnn) if cnn is not None else None,
         seed=seed,
     )
     with progress.task("Quality checks", total=None):
         checks = run_checks(data, options)
     report = _report(name, space, data, checks)
     report.corrections_applied = applied
+    report.not_run = not_run
     report.recheck = recheck(workspace, previous, data.ids, {c.name: c.flags for c in checks})
     run_params = {
         "label": column,
         "k": k,
         "duplicate_threshold": duplicate_threshold,
         "corrections_applied": applied,
+        "cnn_space": cnn.name if cnn is not None else None,
     }
-    _store(workspace, report, space_obj, {**run_params, "seed": seed, "options": options})
+    sources = [space_obj] + ([cnn] if cnn is not None and cnn.name != space_obj.name else [])
+    _store(workspace, report, sources, {**run_params, "seed": seed, "options": options})
     return report
+
+
+NEEDS_HINT = {
+    "labels": "a label column",
+    "images": "an image dataset",
+    "texts": "a text column",
+    "classifier": f"an {CNN_METHOD} space (embedlab embed NAME --method {CNN_METHOD})",
+}
+
+
+ENABLEABLE = {"labels", "classifier"}  # needs a user can meet on this dataset
+
+
+def _not_run(
+    options: dict[str, dict[str, Any]], dataset: Dataset, space: str, labels: bool, cnn: bool
+) -> dict[str, str]:
+    """Why the checks that cannot run on this dataset and that the user could enable (with a
+    label, a CNN space) do not run. Options given for any check that cannot run are an error
+    that says what it needs, not silently ignored."""
+    available = {"graph", "vectors"} | {
+        need
+        for need, present in (
+            ("labels", labels),
+            ("images", bool(dataset.meta.get("image_column"))),
+            ("texts", bool(dataset.text_column)),
+            ("classifier", cnn),
+        )
+        if present
+    }
+    reasons = {}
+    for name, check in registered_checks().items():
+        missing = sorted(check.needs - available)
+        if not missing:
+            continue
+        needs = " and ".join(NEEDS_HINT.get(m, m) for m in missing)
+        reason = f"it needs {needs.replace('NAME', dataset.name)}"
+        if name in options:
+            raise InvalidInputError(
+                f"The '{name}' check does not apply to space '{space}' of dataset "
+                f"'{dataset.name}': {reason}."
+            )
+        if set(missing) <= ENABLEABLE:
+            reasons[name] = reason
+    return reasons
 
 
 def _report(name: str, space: str, data: CheckData, checks: list[CheckResult]) -> QualityReport:
@@ -151,7 +208,7 @@ def _report(name: str, space: str, data: CheckData, checks: list[CheckResult]) -
 
 
 def _store(
-    workspace: Workspace, report: QualityReport, space: Space, params: dict[str, Any]
+    workspace: Workspace, report: QualityReport, sources: list[Space], params: dict[str, Any]
 ) -> None:
     """The checks' scores, flags, signals and raw values as the dataset's `quality-SPACE`
     columns; the run keeps every option of every check, including the thresholds each check
@@ -186,5 +243,5 @@ def _store(
     }
     key = f"quality-{report.space}"
     workspace.save_result(
-        "columns", report.dataset, key, pa.table(table), run=run, inputs=[space], meta=meta
+        "columns", report.dataset, key, pa.table(table), run=run, inputs=sources, meta=meta
     )

@@ -27,6 +27,7 @@ VALUE_NAMES = {
     "long_text": "log(1 + characters)",
     "non_letter_text": "share of letters",
     "encoding_damage": "signs of encoding damage",
+    "cnn_ood": "CNN classifier score (maximum softmax or energy)",
 }
 
 

@@ -1,7 +1,13 @@
 """The registry of quality checks. A new check is one module here with a `@register`ed Check
 class, and one line below that imports it (imports register, in this order)."""
 
-from embedlab.analysis.checks import image, labels, text, vector  # noqa: F401  (registers)
+from embedlab.analysis.checks import (  # noqa: F401  (registers)
+    classifier,
+    image,
+    labels,
+    text,
+    vector,
+)
 from embedlab.analysis.checks.base import (
     Check,
     CheckData,

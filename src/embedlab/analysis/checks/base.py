@@ -1,7 +1,8 @@
 """The check registry (as cleanlab's issue managers): a Check declares the inputs it needs
-(graph, labels, images, texts, vectors) and those it uses when present, and returns the one
-result shape. Its options are the keyword arguments of its `run`, so `--param check.option=value`
-is checked and converted against the signature itself, and the values used are recorded."""
+(graph, labels, images, texts, vectors, the image classifier's scores) and those it uses when
+present, and returns the one result shape. Its options are the keyword arguments of its `run`,
+so `--param check.option=value` is checked and converted against the signature itself, and the
+values used are recorded."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from embedlab.analysis.neighbors import NeighborGraph
 from embedlab.analysis.results import CheckResult
 from embedlab.errors import InvalidInputError
 
-Need = Literal["graph", "labels", "images", "texts", "vectors"]
+Need = Literal["graph", "labels", "images", "texts", "vectors", "classifier"]
 
 
 @dataclass
@@ -46,6 +47,8 @@ class CheckData:
     labels: list[Any] | None = None
     texts: list[str] | None = None
     images: ImageData | None = None
+    #: the image classifier's per-item scores ('energy', 'msp'), when the dataset has a CNN space
+    classifier: dict[str, np.ndarray] | None = None
     seed: int = 0
 
     def available(self) -> set[str]:
@@ -56,6 +59,7 @@ class CheckData:
             "images": self.images,
             "texts": self.texts,
             "vectors": self.vectors,
+            "classifier": self.classifier,
         }
         return {name for name, value in present.items() if value is not None}
 
