@@ -29,15 +29,19 @@ from PIL import Image
 from scipy import ndimage
 
 from embedlab.analysis.exact_search import top_k_cosine
+from embedlab.analysis.index import HnswIndex
 from embedlab.errors import InvalidInputError
 
 THUMBNAIL_SIDE = 32
+EXACT_CANDIDATE_MAX_ITEMS = 10_000
 #: Centred zooms searched (each applied to either side of a pair): a crop of up to a tenth of
 #: each side, resized back, is a zoom of up to 1.25.
 ZOOMS = (1.0, 1.04, 1.08, 1.12, 1.16, 1.2, 1.25)
 MAX_SHIFT = 2  # pixels of the thumbnail, each way
 MARGIN = 3  # thumbnail pixels left out at each border: what a shift or a crop fills in
 BLUR_SIGMA = 1.0
+#: Pairs whose quick-pass ratio is above this are not searched fully (copies score <= 0.2).
+SURVIVE_RATIO = 0.6
 
 
 @dataclass
@@ -73,34 +77,82 @@ def candidate_pairs(thumbs: np.ndarray, graph_pairs: np.ndarray, k: int = 5) -> 
         return np.zeros((0, 2), dtype=np.int64)
     k = min(k, n - 1)
     images = [Image.fromarray(t) for t in thumbs]
-    plain = _unit_rows(np.stack([_tiny(im, 1.0) for im in images]))
+    plain = _Nearest(_unit_rows(np.stack([_tiny(im, 1.0) for im in images])))
     spectra = np.abs(np.fft.fft2(thumbs.astype(np.float32)))[:, :8, :8]
-    for queries, corpus in (
-        (plain, plain),
-        (_unit_rows(np.log1p(spectra.reshape(n, -1))), None),
-        *((_unit_rows(np.stack([_tiny(im, z) for im in images])), plain) for z in (1.1, 1.2)),
-    ):
-        found.append(_knn_pairs(queries, queries if corpus is None else corpus, k))
+    shifts = _Nearest(_unit_rows(np.log1p(spectra.reshape(n, -1))))
+    found += [plain.pairs(plain.corpus, k), shifts.pairs(shifts.corpus, k)]
+    for zoom in (1.1, 1.2):
+        found.append(plain.pairs(_unit_rows(np.stack([_tiny(im, zoom) for im in images])), k))
     every = np.sort(np.vstack(found), axis=1)
     every = every[every[:, 0] != every[:, 1]]
     return np.unique(every, axis=0)
 
 
+class _Nearest:
+    """k-NN of queries among unit descriptor rows: exact up to EXACT_CANDIDATE_MAX_ITEMS rows
+    (quadratic: 70,000 thumbnails would take ~2 minutes for the four descriptors), else an
+    HNSW graph built on one thread (deterministic; 60,000 x 64 in about 2 s)."""
+
+    def __init__(self, corpus: np.ndarray) -> None:
+        self.corpus = corpus
+        self.index: HnswIndex | None = None
+        if len(corpus) > EXACT_CANDIDATE_MAX_ITEMS:
+            self.index = HnswIndex(m=12, ef_construction=64, build_threads=1).build(corpus)
+            self.index.set_ef(48)
+
+    def pairs(self, queries: np.ndarray, k: int) -> np.ndarray:
+        """(query row, corpus row) of each query's k nearest corpus rows, itself left out."""
+        if self.index is None:
+            indices, _ = top_k_cosine(queries, self.corpus, k + 1, description="Copy candidates")
+        else:
+            indices, _ = self.index.query(queries, k + 1)
+        rows = np.repeat(np.arange(len(queries)), indices.shape[1])
+        pairs = np.stack([rows, indices.ravel()], axis=1).astype(np.int64)
+        return pairs[(pairs[:, 0] != pairs[:, 1]) & (pairs[:, 1] >= 0)]
+
+
 def score_pairs(thumbs: np.ndarray, pairs: np.ndarray, rank: int = 3) -> CopyPairs:
-    """Register every candidate pair and score it (see the module's docstring)."""
+    """Register the candidate pairs and score them (see the module's docstring): a quick
+    pass (no shift at the zooms) over all, then the full search, blurred too, over the
+    pairs that pass `SURVIVE_RATIO` or are among either side's `rank` best (the ratio's
+    denominators); the others are no copies."""
     grey = thumbs.astype(np.float32)
-    blurred = ndimage.gaussian_filter(grey, sigma=(0, BLUR_SIGMA, BLUR_SIGMA))
     zooms = np.asarray(ZOOMS, dtype=np.float32)
     pairs = np.ascontiguousarray(pairs, dtype=np.int64)
-    plain, transform = _register(_zoom_stack(grey, zooms), pairs, MAX_SHIFT, MARGIN)
+    stack, stats = _zoom_stack(grey, zooms, MARGIN)
+    quick, _ = _register(stack, stats, pairs, MAX_SHIFT, MARGIN, False)
+    keep = (_ratio(1.0 - quick, pairs, len(thumbs), rank) <= SURVIVE_RATIO) | _best_of_each(
+        quick, pairs, len(thumbs), rank
+    )
+    plain, soft = quick.copy(), quick.copy()
+    chosen = np.ascontiguousarray(pairs[keep])
+    plain[keep], transform = _register(stack, stats, chosen, MAX_SHIFT, MARGIN, True)
+    del stack
+    blurred = ndimage.gaussian_filter(grey, sigma=(0, BLUR_SIGMA, BLUR_SIGMA))
     # blurred at the zoom found unblurred: searching every zoom again gained 2 of 72
     # wide-set copies for twice the time; half-pixel shifts gained 1 of 40 photo copies
     # for three times the time
-    soft = _correlate_at(_zoom_stack(blurred, zooms), pairs, transform, MAX_SHIFT, MARGIN)
-    ratio = np.minimum(
-        _ratio(1.0 - plain, pairs, len(thumbs), rank), _ratio(1.0 - soft, pairs, len(thumbs), rank)
+    stack, stats = _zoom_stack(blurred, zooms, MARGIN)
+    soft[keep] = _correlate_at(stack, stats, chosen, transform, MAX_SHIFT, MARGIN)
+    n = len(thumbs)
+    ratio = np.full(len(pairs), np.inf)  # not a copy on the quick pass
+    ratio[keep] = np.minimum(
+        _ratio(1.0 - plain[keep], chosen, n, rank), _ratio(1.0 - soft[keep], chosen, n, rank)
     )
     return CopyPairs(pairs, plain, soft, ratio)
+
+
+def _best_of_each(score: np.ndarray, pairs: np.ndarray, n: int, rank: int) -> np.ndarray:
+    """Whether each pair is among the `rank` highest-scoring pairs of either of its sides."""
+    sides = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    rows = np.concatenate([np.arange(len(pairs))] * 2)
+    order = np.lexsort((-np.concatenate([score, score]), sides))
+    sides, rows = sides[order], rows[order]
+    starts = np.searchsorted(sides, np.arange(n))
+    position = np.arange(len(sides)) - starts[sides]
+    best = np.zeros(len(pairs), dtype=bool)
+    best[rows[position < rank]] = True
+    return best
 
 
 @dataclass(frozen=True)
@@ -153,14 +205,6 @@ def _unit_rows(values: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(centred / np.maximum(norms, 1e-6), dtype=np.float32)
 
 
-def _knn_pairs(queries: np.ndarray, corpus: np.ndarray, k: int) -> np.ndarray:
-    """Pairs (query row, corpus row) of each query's k nearest corpus rows, itself left out."""
-    indices, _ = top_k_cosine(queries, corpus, k + 1, description="Copy candidates")
-    rows = np.repeat(np.arange(len(queries)), indices.shape[1])
-    pairs = np.stack([rows, indices.ravel()], axis=1).astype(np.int64)
-    return pairs[pairs[:, 0] != pairs[:, 1]]
-
-
 def _ratio(residual: np.ndarray, pairs: np.ndarray, n: int, rank: int) -> np.ndarray:
     """Each pair's residual over the smaller of its two sides' `rank`-th smallest residual
     among all their candidate pairs (the pair itself included)."""
@@ -204,13 +248,13 @@ def _zoomed(image: np.ndarray, zoom: float, out: np.ndarray) -> None:
 
 @numba.njit(cache=True)
 def _sums(image: np.ndarray, total: np.ndarray, squares: np.ndarray) -> None:
-    """Summed-area tables of the image and of its squares ((side + 1)^2 each)."""
+    """Summed-area tables of the image and of its squares ((side + 1)^2 each, exact ints)."""
     side = image.shape[0]
     for y in range(side):
-        row = 0.0
-        row_sq = 0.0
+        row = 0
+        row_sq = 0
         for x in range(side):
-            v = np.float64(image[y, x])
+            v = np.int64(image[y, x])
             row += v
             row_sq += v * v
             total[y + 1, x + 1] = total[y, x + 1] + row
@@ -218,53 +262,72 @@ def _sums(image: np.ndarray, total: np.ndarray, squares: np.ndarray) -> None:
 
 
 @numba.njit(cache=True, inline="always")
-def _box(table: np.ndarray, y0: int, x0: int, y1: int, x1: int) -> float:
+def _box(table: np.ndarray, y0: int, x0: int, y1: int, x1: int) -> np.int64:
     return table[y1, x1] - table[y0, x1] - table[y1, x0] + table[y0, x0]
+
+
+@numba.njit(cache=True, inline="always")
+def _dot(a: np.ndarray, b: np.ndarray, dy: int, dx: int, margin: int) -> np.int64:
+    """Sum of a's inner region times b's, b shifted by (dy, dx): uint8 pixels multiplied as
+    ints (exact, and vectorised)."""
+    side = a.shape[0]
+    total = np.int64(0)
+    for y in range(margin, side - margin):
+        row = np.int32(0)
+        for x in range(margin, side - margin):
+            row += np.int32(a[y, x]) * np.int32(b[y + dy, x + dx])
+        total += row
+    return total
+
+
+@numba.njit(cache=True, inline="always")
+def _pearson(
+    dot: np.int64, sa: np.int64, saa: np.int64, sb: np.int64, sbb: np.int64, count: int
+) -> float:
+    var_a = saa - sa * sa / count
+    var_b = sbb - sb * sb / count
+    if var_a <= 1e-9 or var_b <= 1e-9:
+        return -1.0
+    return (dot - sa * sb / count) / np.sqrt(var_a * var_b)
 
 
 @numba.njit(cache=True)
 def _best_shift(
-    a: np.ndarray, b: np.ndarray, reach: int, margin: int, total: np.ndarray, squares: np.ndarray
+    a: np.ndarray,
+    b: np.ndarray,
+    reach: int,
+    margin: int,
+    a_stats: np.ndarray,
+    total: np.ndarray,
+    squares: np.ndarray,
 ) -> tuple[float, int, int]:
     """Best Pearson's r of a's inner region against b's, b shifted up to `reach` each way,
-    and that shift (b's region sums from its summed-area tables, so each shift costs one
-    product sum)."""
-    side = a.shape[0]
-    inner = side - 2 * margin
-    count = inner * inner
-    sa = saa = 0.0
-    for y in range(margin, side - margin):
-        for x in range(margin, side - margin):
-            va = np.float64(a[y, x])
-            sa += va
-            saa += va * va
-    var_a = saa - sa * sa / count
+    and that shift (b's region sums from its summed-area tables, a's given)."""
+    inner = a.shape[0] - 2 * margin
     _sums(b, total, squares)
     best, best_dy, best_dx = -1.0, 0, 0
-    if var_a <= 1e-9:
-        return best, best_dy, best_dx
     for dy in range(-reach, reach + 1):
         for dx in range(-reach, reach + 1):
             y0, x0 = margin + dy, margin + dx
             sb = _box(total, y0, x0, y0 + inner, x0 + inner)
-            var_b = _box(squares, y0, x0, y0 + inner, x0 + inner) - sb * sb / count
-            if var_b <= 1e-9:
-                continue
-            sab = 0.0
-            for y in range(margin, side - margin):
-                for x in range(margin, side - margin):
-                    sab += np.float64(a[y, x]) * np.float64(b[y + dy, x + dx])
-            value = (sab - sa * sb / count) / np.sqrt(var_a * var_b)
+            sbb = _box(squares, y0, x0, y0 + inner, x0 + inner)
+            value = _pearson(
+                _dot(a, b, dy, dx, margin), a_stats[0], a_stats[1], sb, sbb, inner * inner
+            )
             if value > best:
                 best, best_dy, best_dx = value, dy, dx
     return best, best_dy, best_dx
 
 
 @numba.njit(cache=True, parallel=True)
-def _zoom_stack(images: np.ndarray, zooms: np.ndarray) -> np.ndarray:
-    """(len(zooms), n, side, side) uint8: every image at every zoom (zooms[0] = 1: as it is);
-    a byte a pixel keeps 70,000 images at 7 zooms in 0.4 GB, and rounding moves r by ~1e-5."""
+def _zoom_stack(
+    images: np.ndarray, zooms: np.ndarray, margin: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(len(zooms), n, side, side) uint8: every image at every zoom (zooms[0] = 1: as it is;
+    a byte a pixel keeps 70,000 images at 7 zooms in 0.4 GB, and rounding moves r by
+    ~1e-5), and the (len(zooms), n, 2) sums and sums of squares of their inner regions."""
     out = np.empty((len(zooms), *images.shape), dtype=np.uint8)
+    stats = np.zeros((len(zooms), images.shape[0], 2), dtype=np.int64)
     side = images.shape[1]
     for i in numba.prange(images.shape[0]):
         buffer = np.empty((side, side), dtype=np.float32)
@@ -275,40 +338,57 @@ def _zoom_stack(images: np.ndarray, zooms: np.ndarray) -> np.ndarray:
                 _zoomed(images[i], zooms[z], buffer)
             for y in range(side):
                 for x in range(side):
-                    out[z, i, y, x] = np.uint8(min(max(buffer[y, x] + 0.5, 0.0), 255.0))
-    return out
+                    v = np.uint8(min(max(buffer[y, x] + 0.5, 0.0), 255.0))
+                    out[z, i, y, x] = v
+                    if margin <= y < side - margin and margin <= x < side - margin:
+                        stats[z, i, 0] += np.int64(v)
+                        stats[z, i, 1] += np.int64(v) * np.int64(v)
+    return out, stats
 
 
 @numba.njit(cache=True, parallel=True)
 def _register(
-    stack: np.ndarray, pairs: np.ndarray, reach: int, margin: int
+    stack: np.ndarray,
+    stats: np.ndarray,
+    pairs: np.ndarray,
+    reach: int,
+    margin: int,
+    refine: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Best correlation of each pair over integer shifts within `reach` and the zooms of
     `stack` applied to either side: every shift at no zoom and every zoom at no shift
-    first, then every shift at the best zoom. Also the transform found, per pair:
-    (zoom index, which side is zoomed, dy, dx)."""
+    first, then (if `refine`) every shift at the best zoom. Also the transform found, per
+    pair: (zoom index, which side is zoomed, dy, dx)."""
     out = np.empty(len(pairs), dtype=np.float64)
     transform = np.zeros((len(pairs), 4), dtype=np.int64)
     side = stack.shape[2]
+    count = (side - 2 * margin) ** 2
     reach = min(reach, margin)
     for p in numba.prange(len(pairs)):
         i, j = pairs[p, 0], pairs[p, 1]
-        total = np.zeros((side + 1, side + 1))
-        squares = np.zeros((side + 1, side + 1))
-        best, dy, dx = _best_shift(stack[0, i], stack[0, j], reach, margin, total, squares)
+        total = np.zeros((side + 1, side + 1), dtype=np.int64)
+        squares = np.zeros((side + 1, side + 1), dtype=np.int64)
+        best, dy, dx = _best_shift(
+            stack[0, i], stack[0, j], reach, margin, stats[0, i], total, squares
+        )
         zoom, which = 0, 0
         for z in range(1, stack.shape[0]):
             for w in range(2):
                 fixed, moved = (i, j) if w == 0 else (j, i)
-                value, _, _ = _best_shift(
-                    stack[0, fixed], stack[z, moved], 0, margin, total, squares
+                value = _pearson(
+                    _dot(stack[0, fixed], stack[z, moved], 0, 0, margin),
+                    stats[0, fixed, 0],
+                    stats[0, fixed, 1],
+                    stats[z, moved, 0],
+                    stats[z, moved, 1],
+                    count,
                 )
                 if value > best:
                     best, zoom, which, dy, dx = value, z, w, 0, 0
-        if zoom > 0:
+        if zoom > 0 and refine:
             fixed, moved = (i, j) if which == 0 else (j, i)
             value, sy, sx = _best_shift(
-                stack[0, fixed], stack[zoom, moved], reach, margin, total, squares
+                stack[0, fixed], stack[zoom, moved], reach, margin, stats[0, fixed], total, squares
             )
             if value > best:
                 best, dy, dx = value, sy, sx
@@ -319,17 +399,28 @@ def _register(
 
 @numba.njit(cache=True, parallel=True)
 def _correlate_at(
-    stack: np.ndarray, pairs: np.ndarray, transform: np.ndarray, reach: int, margin: int
+    stack: np.ndarray,
+    stats: np.ndarray,
+    pairs: np.ndarray,
+    transform: np.ndarray,
+    reach: int,
+    margin: int,
 ) -> np.ndarray:
     """Best correlation of each pair over shifts within `reach`, at the zoom and side found."""
     out = np.empty(len(pairs), dtype=np.float64)
     side = stack.shape[2]
     for p in numba.prange(len(pairs)):
-        total = np.zeros((side + 1, side + 1))
-        squares = np.zeros((side + 1, side + 1))
+        total = np.zeros((side + 1, side + 1), dtype=np.int64)
+        squares = np.zeros((side + 1, side + 1), dtype=np.int64)
         zoom, which = transform[p, 0], transform[p, 1]
         fixed, moved = (pairs[p, 0], pairs[p, 1]) if which == 0 else (pairs[p, 1], pairs[p, 0])
         out[p], _, _ = _best_shift(
-            stack[0, fixed], stack[zoom, moved], min(reach, margin), margin, total, squares
+            stack[0, fixed],
+            stack[zoom, moved],
+            min(reach, margin),
+            margin,
+            stats[0, fixed],
+            total,
+            squares,
         )
     return out
