@@ -141,7 +141,9 @@ export async function renderMap(root: HTMLElement): Promise<void> {
     charts.update(rows);
     void showSelection(side);
   });
-  view.onHover((row) => void showTooltip(tooltip, row), () => (tooltip.hidden = true));
+  view.onHover((row) => {  // none while the camera moves (the scatter still hovers under a drag)
+    if (!view.lod.stats.moving) void showTooltip(tooltip, row);
+  }, () => (tooltip.hidden = true));
   mapBox.addEventListener('mousemove', (e) => {
     tooltip.style.left = `${e.offsetX + 16}px`;
     tooltip.style.top = `${e.offsetY + 50}px`;
