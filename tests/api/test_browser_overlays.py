@@ -97,6 +97,18 @@ def frame_ms(tab) -> dict[str, float]:  # type: ignore[no-untyped-def]
     }
 
 
+NEAREST_JS = """([px, py]) => {
+  const view = window.__embedlab.scatter;
+  let best = [-1, Infinity, 0, 0];
+  for (let row = 0; row < view.count; row++) {
+    const [x, y] = view.screenPosition(row);
+    const d = (x - px) ** 2 + (y - py) ** 2;
+    if (d < best[1]) best = [row, d, x, y];
+  }
+  return [best[0], best[2], best[3]];
+}"""
+
+
 def map_pixels(tab, block: int = 8) -> np.ndarray:  # type: ignore[no-untyped-def]
     """The map as the page shows it: luminance, block x block pixels averaged (a zoomed
     snapshot magnifies each point where the full drawing draws it small: blocks compare what
@@ -169,6 +181,7 @@ def test_a_moving_camera_moves_the_last_frame_then_draws_every_point(page) -> No
     )  # a pan: the frame moves with the mouse
     assert abs(e - 240) < 0.6 and abs(f - 90) < 0.6, moving["matrix"]
     assert_aligned(page)
+    assert page.locator("#tooltip").is_hidden()  # no hover card under a drag
     dragged = map_pixels(page)
     shot(page, "lod-dragging")
     page.mouse.up()
@@ -178,6 +191,13 @@ def test_a_moving_camera_moves_the_last_frame_then_draws_every_point(page) -> No
     assert_aligned(page)
     after = map_pixels(page)
     shot(page, "lod-drag-settled")
+    # hover acts on every point at the new camera: the point drawn nearest the map's centre
+    row, x, y = page.evaluate(NEAREST_JS, [box["width"] / 2 - 60, box["height"] / 2 + 40])
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    page.wait_for_selector("#tooltip:not([hidden])")
+    assert page.locator("#tooltip").inner_text().strip() != ""
+    page.mouse.move(cx, cy)
+    hovered = settle(page)  # hovering draws: the count of WebGL frames before the zoom
     covered = (slice(90 // 8 + 1, None), slice(240 // 8 + 1, None))  # blank where the map entered
     measured["drag likeness"] = likeness(dragged, after, covered)
     measured["unmoved likeness"] = likeness(before, after, covered)
@@ -191,7 +211,7 @@ def test_a_moving_camera_moves_the_last_frame_then_draws_every_point(page) -> No
         page.mouse.wheel(0, -120)
     zooming = page.evaluate(STATE_JS)
     measured["wheel"] = frame_ms(page)
-    assert zooming["moving"] and zooming["rendered"] == rested["rendered"]
+    assert zooming["moving"] and zooming["rendered"] == hovered["rendered"]
     m = zooming["matrix"]
     assert m[0] > 1.3 and abs(m[0] - m[5]) < 1e-4 and abs(m[1]) < 1e-6 and abs(m[4]) < 1e-6
     assert_aligned(page)
