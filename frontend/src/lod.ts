@@ -6,8 +6,9 @@
 //
 // Why: with software WebGL (no GPU) each regl-scatterplot frame makes several full-canvas passes
 // (points into a float framebuffer, a gamma pass onto its own canvas, a 2-D copy onto the page's
-// canvas) whatever the number of points: 60-150 ms a frame at 1M points even with a 5,000-point
-// sample. Moving a composited layer costs the compositor a few milliseconds instead.
+// canvas) whatever the number of points: a 90th-percentile frame of 67-290 ms at 1M points (idle
+// to loaded machine) even with a 5,000-point sample. Moving a composited layer costs the
+// compositor a few milliseconds instead (benchmarks/RESULTS.md).
 // The price: what enters the view while moving stays blank (the map's background) and a zoomed
 // snapshot is blurred or small until the camera rests. Points are never filtered, so hover,
 // selection and lasso act on all points at any time; a change of the drawing made while moving
@@ -182,7 +183,8 @@ export class LevelOfDetail {
       const m = now && affineFromThree(this.drawnAt, now);
       if (m) {
         const [a, b, c, d, e, f] = m; // pixels rounded to 1/100: a pan by whole pixels stays sharp
-        this.stats.transform = `matrix(${[a, b, c, d].map((v) => v.toFixed(6)).join(', ')}, ${e.toFixed(2)}, ${f.toFixed(2)})`;
+        const linear = [a, b, c, d].map((v) => v.toFixed(6)).join(', ');
+        this.stats.transform = `matrix(${linear}, ${e.toFixed(2)}, ${f.toFixed(2)})`;
         this.snapshot.style.transform = this.stats.transform;
         this.stats.framesWhileMoving += 1;
         this.held += 1;
