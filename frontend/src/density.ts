@@ -78,7 +78,7 @@ export class DensityLayer {
   readonly toggle: HTMLElement;
   private layer: SVGSVGElement;
   private group: SVGGElement;
-  private subscription: unknown = null;
+  private unsubscribe: (() => void) | null = null;
   private drawnFor: Float32Array | null = null;
 
   constructor(private mapBox: HTMLElement, private view: () => ScatterView | null) {
@@ -97,7 +97,7 @@ export class DensityLayer {
   /** The map changed (another projection): contours are computed again if shown. */
   reset(): void {
     this.drawnFor = null;
-    if (this.subscription !== null) this.show();
+    if (this.unsubscribe) this.show();
   }
 
   private show(): void {
@@ -125,9 +125,7 @@ export class DensityLayer {
     }
     view.transparentBackground(true);
     this.layer.style.display = '';
-    if (this.subscription === null) {
-      this.subscription = view.plot.subscribe('view', () => requestAnimationFrame(() => this.place()));
-    }
+    this.unsubscribe ??= view.onFrame(() => this.place()); // in step with the points, moving too
     requestAnimationFrame(() => this.place());
   }
 
@@ -135,8 +133,8 @@ export class DensityLayer {
     this.layer.style.display = 'none';
     const view = this.view();
     view?.transparentBackground(false);
-    if (view && this.subscription !== null) view.plot.unsubscribe(this.subscription as never);
-    this.subscription = null;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
   }
 
   /** Grid cells to canvas pixels: grid -> map coordinates ([-1, 1]) -> the camera's affine map. */

@@ -8,7 +8,7 @@ const SVG = 'http://www.w3.org/2000/svg';
 export class EdgeLayer {
   private layer: SVGSVGElement;
   private edges: { from: number; to: number[] } | null = null;
-  private subscription: unknown = null;
+  private unsubscribe: (() => void) | null = null;
 
   constructor(private mapBox: HTMLElement, private view: () => ScatterView | null) {
     this.layer = document.createElementNS(SVG, 'svg');
@@ -29,19 +29,17 @@ export class EdgeLayer {
     this.edges = { from, to };
     this.layer.style.display = '';
     this.layer.dataset.from = String(from);
-    // placed after the frame the camera moved in, when the points' screen positions are final
-    const later = () => requestAnimationFrame(() => this.place());
-    if (this.subscription === null) this.subscription = view.plot.subscribe('view', later);
-    later();
+    // placed in every frame the scatter presents (the points' screen positions are final then)
+    this.unsubscribe ??= view.onFrame(() => this.place());
+    requestAnimationFrame(() => this.place());
   }
 
   hide(): void {
     this.edges = null;
     this.layer.style.display = 'none';
     this.layer.replaceChildren();
-    const view = this.view();
-    if (view && this.subscription !== null) view.plot.unsubscribe(this.subscription as never);
-    this.subscription = null;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
   }
 
   private place(): void {

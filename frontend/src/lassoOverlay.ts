@@ -117,7 +117,19 @@ export function screenToPointMap(
   screen: [Point, Point, Point],
   points: [Point, Point, Point],
 ): ((px: number, py: number) => Point) | null {
-  const [[a, b], [c, d], [e, f]] = screen;
+  const m = affineFromThree(screen, points);
+  if (!m) return null;
+  const [a, b, c, d, e, f] = m;
+  return (px, py) => [a * px + c * py + e, b * px + d * py + f];
+}
+
+/** The affine map taking three points `from` to three points `to`, as the six numbers of a CSS
+ * `matrix(a, b, c, d, e, f)`: x' = a x + c y + e, y' = b x + d y + f; null when collinear. */
+export function affineFromThree(
+  from: [Point, Point, Point],
+  to: [Point, Point, Point],
+): [number, number, number, number, number, number] | null {
+  const [[a, b], [c, d], [e, f]] = from;
   const det = a * (d - f) - b * (c - e) + (c * f - d * e);
   if (Math.abs(det) < 1e-9) return null;
   const solve = (u: number, v: number, w: number): [number, number, number] => [
@@ -125,7 +137,7 @@ export function screenToPointMap(
     (a * (v - w) - u * (c - e) + (c * w - v * e)) / det,
     (a * (d * w - v * f) - b * (c * w - v * e) + u * (c * f - d * e)) / det,
   ];
-  const [xa, xb, xc] = solve(points[0][0], points[1][0], points[2][0]);
-  const [ya, yb, yc] = solve(points[0][1], points[1][1], points[2][1]);
-  return (px, py) => [xa * px + xb * py + xc, ya * px + yb * py + yc];
+  const [xa, xb, xc] = solve(to[0][0], to[1][0], to[2][0]);
+  const [ya, yb, yc] = solve(to[0][1], to[1][1], to[2][1]);
+  return [xa, ya, xb, yb, xc, yc];
 }

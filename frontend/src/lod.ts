@@ -1,109 +1,113 @@
-// Level of detail for big maps: while the camera moves (drag, wheel, a zoom transition) the
-// scatter draws only a fixed, seeded random sample of the points, sized so that a frame fits
-// the budget; once the camera has been still for a moment it draws every point again.
+// Level of detail for big maps (and for any map where WebGL runs in software): while the camera
+// moves (drag, wheel, a zoom transition) the scatter does not draw with WebGL at all. The last
+// full frame, copied once onto a snapshot canvas, follows the camera as a CSS transform (as
+// tiled maps do while they load), and once the camera has been still for a moment every point
+// is drawn again at the new camera.
 //
-// With software WebGL (no GPU) a frame of a million points takes about 400 ms, so panning and
-// zooming would stutter; a sample of tens of thousands keeps frames near the budget. The
-// sample is drawn through regl-scatterplot's `filter`, so coordinates, colours and row
-// numbers stay as they are; hover and selection act on all points whenever the camera rests,
-// and a selection made before a move is kept (the filter would hide its unsampled part, so
-// it is put back when the full set returns).
+// Why: with software WebGL (no GPU) each regl-scatterplot frame makes several full-canvas passes
+// (points into a float framebuffer, a gamma pass onto its own canvas, a 2-D copy onto the page's
+// canvas) whatever the number of points: a 90th-percentile frame of 67-290 ms at 1M points (idle
+// to loaded machine) even with a 5,000-point sample. Moving a composited layer costs the
+// compositor a few milliseconds instead (benchmarks/RESULTS.md).
+// The price: what enters the view while moving stays blank (the map's background) and a zoomed
+// snapshot is blurred or small until the camera rests. Points are never filtered, so hover,
+// selection and lasso act on all points at any time; a change of the drawing made while moving
+// (a selection, a colour) shows once the camera rests.
+
+import { affineFromThree } from './lassoOverlay';
+
+type Three = Parameters<typeof affineFromThree>[0];
+
+type Renderer = {
+  render(draw: () => void, target: HTMLCanvasElement): void;
+  regl: { _gl?: WebGLRenderingContext };
+};
 
 type Plot = {
-  filter(points: number[], options?: { preventEvent?: boolean }): Promise<void>;
-  unfilter(options?: { preventEvent?: boolean }): Promise<void>;
-  select(points: number[], options?: { preventEvent?: boolean }): void;
+  get(property: 'renderer'): Renderer;
+  redraw(): void;
   hover(point: number): void;
-  get(property: 'selectedPoints'): number[];
   subscribe(event: string, handler: (payload: unknown) => void): unknown;
   unsubscribe(subscription: unknown): void;
 };
 
-const RESIZE_AFTER = 6; // frames measured before the sample is resized to the budget
-
 export interface LodOptions {
-  /** maps with more points than this move with a sample; smaller ones always draw all */
+  /** maps with more points than this move as a snapshot even with a GPU */
   minPoints: number;
-  /** the frame time a moving camera should keep to (ms) */
-  budgetMs: number;
   /** the camera counts as settled after this long without a change (ms) */
   settleMs: number;
-  /** bounds of the sample size, whatever the measured frames say */
-  minSample: number;
-  maxSample: number;
-  seed: number;
+  /** whether WebGL runs in software (then every map moves as a snapshot); null: ask WebGL */
+  software: boolean | null;
 }
 
-export const LOD_DEFAULTS: LodOptions = {
-  minPoints: 200_000,
-  budgetMs: 30,
-  settleMs: 250,
-  minSample: 5_000,
-  maxSample: 150_000,
-  seed: 1,
-};
+export const LOD_DEFAULTS: LodOptions = { minPoints: 200_000, settleMs: 250, software: null };
 
-/** What the level of detail did, for tests and benchmarks (window.__embedlab.lod). */
+/** What the level of detail did, for tests and benchmarks (window.__embedlab.scatter.lod). */
 export interface LodStats {
   count: number;
-  enabled: boolean;
-  moving: boolean;
-  engaged: number; // camera moves drawn with a sample
-  settled: number; // full redraws after a move
-  sampleSize: number; // points drawn while moving now (or at the last move)
-  drawnWhileMoving: number[]; // point count of each frame drawn while moving
-  msPerPoint: number; // the cost estimate that sizes the sample
+  enabled: boolean; // moves as a snapshot (false: every point drawn in every frame, as before)
+  software: boolean; // WebGL renders in software
+  moving: boolean; // the snapshot is shown and WebGL drawing is held
+  engaged: number; // camera moves shown as a snapshot
+  settled: number; // moves whose end was drawn in full (equals engaged when at rest)
+  rendered: number; // WebGL frames drawn (each with every point), moving or not
+  framesWhileMoving: number; // camera frames shown as a moved snapshot
+  transform: string; // the snapshot's CSS transform now (or at the last move)
 }
 
-/** A seeded permutation of 0..n-1 (xorshift32 Fisher-Yates): its prefixes are nested samples. */
-export function seededOrder(n: number, seed: number): Uint32Array {
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  let state = (seed >>> 0) || 1;
-  for (let i = n - 1; i > 0; i--) {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    const j = state % (i + 1);
-    const swap = order[i];
-    order[i] = order[j];
-    order[j] = swap;
-  }
-  return order;
+/** Whether a WebGL context draws in software (SwiftShader, llvmpipe, ...), from its renderer. */
+export function softwareWebGl(gl: WebGLRenderingContext | undefined): boolean {
+  if (!gl) return false;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  return /swiftshader|llvmpipe|softpipe|software|basic render/i.test(renderer);
 }
 
 export class LevelOfDetail {
   readonly stats: LodStats;
-  private order: Uint32Array | null = null;
-  private samples = new Map<number, number[]>(); // size -> sorted rows (filter wants them sorted)
-  private savedSelection: number[] = [];
-  private timer: number | undefined;
+  readonly options: LodOptions;
+  private readonly snapshot: HTMLCanvasElement;
+  private readonly renderer: Renderer;
+  private readonly fullRender: Renderer['render'];
+  private drawnAt: Three | null = null; // the anchors' screen positions in the last full frame
+  private lastChange = 0; // when an input or a camera change last came (performance.now)
+  private watching = false; // a frame callback checks for rest while moving
   private buttonDown = false;
-  private frameTimes: number[] = [];
-  private lastDrawAt = 0;
-  private frameMs = 0; // a running mean of the frames drawn while moving
-  private settling: Promise<void> | null = null;
-  private readonly options: LodOptions;
+  private waiting: (() => void)[] = []; // settle() callers, until the full frame is drawn
+  private held = 0; // frames of this move not drawn with WebGL
 
-  constructor(private plot: Plot, count: number, options: Partial<LodOptions> = {}) {
+  /** `anchors` gives the screen positions of three points far apart under the current camera
+   * (null for fewer than three points or collinear ones: such maps draw every frame). */
+  constructor(private plot: Plot, private canvas: HTMLCanvasElement, count: number,
+    private anchors: () => Three | null, options: Partial<LodOptions> = {}) {
     this.options = { ...LOD_DEFAULTS, ...options };
-    const enabled = count > this.options.minPoints;
+    this.renderer = plot.get('renderer');
+    const software = this.options.software ?? softwareWebGl(this.renderer.regl._gl);
     this.stats = {
-      count, enabled, moving: false, engaged: 0, settled: 0, drawnWhileMoving: [],
-      sampleSize: Math.min(count, 50_000),
-      // a first guess (software WebGL on an idle core: 1M points in ~400 ms); frames correct it
-      msPerPoint: 0.0004,
+      count, software, enabled: false, moving: false,
+      engaged: 0, settled: 0, rendered: 0, framesWhileMoving: 0, transform: 'none',
     };
+    this.snapshot = document.createElement('canvas');
+    this.snapshot.className = 'scatter-snapshot';
+    this.snapshot.hidden = true;
+    canvas.after(this.snapshot); // the same place among the map's layers
+    this.fullRender = this.renderer.render;
+    this.renderer.render = (draw, target) => this.render(draw, target);
+    this.setCount(count);
   }
 
-  /** Listen to the camera, and on the map's container (capture phase, before the scatter's
-   * own handlers) for drags that pan (`pans`) and wheels; returns the detach. */
+  /** The map now has `count` points (a new projection): whether it moves as a snapshot. */
+  setCount(count: number): void {
+    this.stats.count = count;
+    this.stats.enabled = this.stats.software || count > this.options.minPoints;
+  }
+
+  /** Listen on the map's container (capture phase, before the scatter's own handlers) for drags
+   * that pan (`pans`) and wheels, and to the camera; returns the detach. */
   attach(container: HTMLElement, pans: (event: MouseEvent) => boolean): () => void {
     const subscriptions = [
       this.plot.subscribe('view', () => this.cameraMoved()),
-      this.plot.subscribe('drawing', () => this.frameDrawn()), // synchronous, in the frame
+      this.plot.subscribe('transitionStart', () => this.begin()), // an animated zoom (zoomTo)
     ];
     const down = (event: MouseEvent) => {
       this.buttonDown = event.button === 0 && pans(event);
@@ -112,9 +116,7 @@ export class LevelOfDetail {
       if (this.buttonDown && event.buttons & 1) this.begin();
     };
     const up = () => {
-      if (!this.buttonDown) return;
       this.buttonDown = false;
-      this.scheduleSettle();
     };
     const wheel = () => this.begin();
     container.addEventListener('mousedown', down, true);
@@ -123,7 +125,6 @@ export class LevelOfDetail {
     container.addEventListener('wheel', wheel, { capture: true, passive: true });
     return () => {
       subscriptions.forEach((s) => this.plot.unsubscribe(s));
-      window.clearTimeout(this.timer);
       container.removeEventListener('mousedown', down, true);
       container.removeEventListener('mousemove', move, true);
       window.removeEventListener('mouseup', up, true);
@@ -131,104 +132,109 @@ export class LevelOfDetail {
     };
   }
 
-  /** Draw the sample from the next frame on (no-op when the map is small or already moving). */
+  /** Hold WebGL drawing and show the last full frame from now on (no-op when disabled,
+   * already moving, or no frame was drawn yet). */
   begin(): void {
-    if (!this.stats.enabled) return;
-    this.scheduleSettle();
+    if (!this.stats.enabled || !this.drawnAt) return;
+    this.lastChange = performance.now();
     if (this.stats.moving) return;
+    const { width, height } = this.canvas;
+    if (!width || !height) return;
+    if (this.snapshot.width !== width) this.snapshot.width = width;
+    if (this.snapshot.height !== height) this.snapshot.height = height;
+    const context = this.snapshot.getContext('2d');
+    if (!context) return;
+    context.clearRect(0, 0, width, height);
+    context.drawImage(this.canvas, 0, 0); // the one full-canvas copy of a move
     this.stats.moving = true;
-    if (!this.settling) {
-      this.stats.engaged += 1;
-      this.savedSelection = [...(this.plot.get('selectedPoints') ?? [])]; // a copy: filter edits it
-    } // else the camera moved again before every point was back: the same move goes on
-    this.stats.sampleSize = this.sampleSize();
-    this.frameTimes = [];
-    this.lastDrawAt = 0;
+    this.stats.engaged += 1;
+    this.held = 0;
+    this.stats.transform = 'none';
+    this.snapshot.style.transform = 'none';
+    this.snapshot.hidden = false;
+    this.canvas.style.opacity = '0'; // still there for the mouse: the camera listens on it
     this.plot.hover(-1); // out of any hovered point, with its event (the app hides its tooltip)
-    void this.plot.filter(this.sample(this.stats.sampleSize), { preventEvent: true });
+    this.watchForRest();
   }
 
-  /** Back to every point now (before a selection, which must see all of them). */
-  async settle(): Promise<void> {
-    window.clearTimeout(this.timer);
-    if (!this.stats.moving) return this.settling ?? undefined;
+  /** Draw every point at the current camera now; resolves once that frame is drawn. */
+  settle(): Promise<void> {
+    if (!this.stats.moving) return Promise.resolve();
     this.stats.moving = false;
-    this.settling = this.plot.unfilter({ preventEvent: true }).then(() => {
-      this.settling = null;
-      if (this.stats.moving) return; // moving again: the selection waits for the next rest
-      if (this.savedSelection.length) this.plot.select(this.savedSelection, { preventEvent: true });
-      this.savedSelection = [];
-      this.stats.settled += 1;
-    });
-    return this.settling;
+    const drawn = new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (this.held) this.plot.redraw();
+    else this.drawn(); // nothing changed since the last full frame (a one-step camera change)
+    return drawn;
   }
 
-  /** Rows to select while moving are kept for the full set (the filter would drop some). */
-  keepSelection(rows: number[]): boolean {
-    if (!this.stats.moving && !this.settling) return false;
-    this.savedSelection = rows;
-    return true;
+  /** Stop holding frames and give the renderer back (the map is being replaced). */
+  detach(): void {
+    this.stats.moving = false;
+    this.renderer.render = this.fullRender;
+    this.showCanvas();
+    this.snapshot.remove();
+    this.waiting.splice(0).forEach((resolve) => resolve());
+  }
+
+  /** In the scatter's animation frame: the full drawing, or the snapshot moved to the camera. */
+  private render(draw: () => void, target: HTMLCanvasElement): void {
+    if (this.stats.moving && this.drawnAt) {
+      const now = this.anchors();
+      const m = now && affineFromThree(this.drawnAt, now);
+      if (m) {
+        const [a, b, c, d, e, f] = m; // pixels rounded to 1/100: a pan by whole pixels stays sharp
+        const linear = [a, b, c, d].map((v) => v.toFixed(6)).join(', ');
+        this.stats.transform = `matrix(${linear}, ${e.toFixed(2)}, ${f.toFixed(2)})`;
+        this.snapshot.style.transform = this.stats.transform;
+        this.stats.framesWhileMoving += 1;
+        this.held += 1;
+        this.lastChange = performance.now();
+        return;
+      }
+    }
+    this.fullRender.call(this.renderer, draw, target);
+    this.stats.rendered += 1;
+    this.drawnAt = this.anchors();
+    if (this.stats.moving) return; // a frame drawn although moving (no anchors): keep the snapshot
+    this.drawn();
+  }
+
+  /** The full frame is on the canvas: show it, and tell whoever waits for it. */
+  private drawn(): void {
+    this.showCanvas();
+    if (!this.waiting.length) return;
+    this.stats.settled = this.stats.engaged; // every move so far ends in this frame
+    this.waiting.splice(0).forEach((resolve) => resolve());
+  }
+
+  private showCanvas(): void {
+    this.canvas.style.opacity = '';
+    this.snapshot.hidden = true;
   }
 
   private cameraMoved(): void {
-    // a zoom transition or any other camera change not started by the mouse
-    if (!this.stats.moving) this.begin();
-    else this.scheduleSettle();
+    // while moving, any camera change keeps the move going; at rest, a one-step change made by
+    // the app (zoomToArea without a transition) was drawn in full already: nothing to hold
+    if (this.stats.moving) this.lastChange = performance.now();
   }
 
-  private frameDrawn(): void {
-    if (!this.stats.moving) return;
-    // frames drawn while moving follow one another as fast as the browser presents them, so
-    // the time between two is what a frame of the sample costs (software WebGL rasterises in
-    // the GPU process, after the render call has returned)
-    const now = performance.now();
-    if (this.lastDrawAt && now - this.lastDrawAt < 2_000) {
-      this.frameTimes.push(now - this.lastDrawAt);
-      this.frameMs = 0.7 * this.frameMs + 0.3 * (now - this.lastDrawAt);
-    }
-    this.lastDrawAt = now;
-    this.stats.drawnWhileMoving.push(this.stats.sampleSize);
-    if (this.stats.drawnWhileMoving.length > 10_000) this.stats.drawnWhileMoving.splice(0, 5_000);
-    if (this.frameTimes.length >= RESIZE_AFTER) this.resize();
-  }
-
-  /** Resize the sample to the budget from the last frames (their lower quartile: frames that
-   * waited for the mouse are longer than the drawing) when it is off by more than a quarter. */
-  private resize(): void {
-    const times = this.frameTimes.sort((a, b) => a - b);
-    this.frameTimes = [];
-    this.stats.msPerPoint = times[Math.floor(times.length / 4)] / this.stats.sampleSize;
-    const size = this.sampleSize();
-    if (Math.abs(size - this.stats.sampleSize) <= 0.25 * this.stats.sampleSize) return;
-    this.stats.sampleSize = size;
-    this.lastDrawAt = 0; // the next frame pays for the new filter
-    void this.plot.filter(this.sample(size), { preventEvent: true });
-  }
-
-  private scheduleSettle(): void {
-    window.clearTimeout(this.timer);
-    // at rest when no change came for settleMs, or for two frames where frames are slower
-    const wait = Math.max(this.options.settleMs, 2 * this.frameMs);
-    this.timer = window.setTimeout(() => {
-      if (this.buttonDown) return; // a drag held still: settle at mouse up
-      void this.settle();
-    }, wait);
-  }
-
-  private sampleSize(): number {
-    const { budgetMs, minSample, maxSample } = this.options;
-    const fits = Math.round(budgetMs / Math.max(this.stats.msPerPoint, 1e-7));
-    const size = Math.max(minSample, Math.min(maxSample, fits));
-    return Math.min(size - (size % 1000), this.stats.count); // steps of 1,000: few cached samples
-  }
-
-  private sample(size: number): number[] {
-    let rows = this.samples.get(size);
-    if (!rows) {
-      this.order ??= seededOrder(this.stats.count, this.options.seed);
-      rows = Array.from(this.order.subarray(0, size).slice().sort());
-      this.samples.set(size, rows);
-    }
-    return rows;
+  /** Settle once no input or camera change came for settleMs (a drag held still too: its blank
+   * parts fill in). Checked in animation frames, not by a timer: while the browser is still busy
+   * with a frame, rAF-aligned inputs that wait for it arrive before the next check, so a slow
+   * frame does not pass for rest. */
+  private watchForRest(): void {
+    if (this.watching) return;
+    this.watching = true;
+    const check = () => {
+      if (!this.stats.moving) {
+        this.watching = false;
+      } else if (performance.now() - this.lastChange >= this.options.settleMs) {
+        this.watching = false;
+        void this.settle();
+      } else {
+        requestAnimationFrame(check);
+      }
+    };
+    requestAnimationFrame(check);
   }
 }

@@ -141,7 +141,13 @@ export async function renderMap(root: HTMLElement): Promise<void> {
     charts.update(rows);
     void showSelection(side);
   });
-  view.onHover((row) => void showTooltip(tooltip, row), () => (tooltip.hidden = true));
+  view.onHover((row) => {  // none while the camera moves (the scatter still hovers under a drag)
+    hovered = row;
+    if (!view.lod.stats.moving) void showTooltip(tooltip, row);
+  }, () => {
+    hovered = -1;
+    tooltip.hidden = true;
+  });
   mapBox.addEventListener('mousemove', (e) => {
     tooltip.style.left = `${e.offsetX + 16}px`;
     tooltip.style.top = `${e.offsetY + 50}px`;
@@ -215,6 +221,7 @@ function renderLegend(node: HTMLElement, legend: Legend | null): void {
 }
 
 const hoverCache = new Map<string, ItemSummary>();  // dataset/row -> card; cleared with the map
+let hovered = -1; // the row under the mouse now (-1: none)
 
 async function showTooltip(node: HTMLElement, row: number): Promise<void> {
   const key = `${state.dataset}/${row}`;
@@ -224,6 +231,7 @@ async function showTooltip(node: HTMLElement, row: number): Promise<void> {
     item = page.items[0];
     hoverCache.set(key, item);
   }
+  if (hovered !== row || mapModel.view?.lod.stats.moving) return; // left it, or moving, meanwhile
   clear(node);
   node.append(itemCard(item));
   node.hidden = false;

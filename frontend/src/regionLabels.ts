@@ -32,7 +32,7 @@ export class RegionLabels {
   private layer: HTMLElement;
   private names: MapRegionNames | null = null;
   private baseScale = 0;
-  private subscription: unknown = null;
+  private unsubscribe: (() => void) | null = null;
 
   constructor(private mapBox: HTMLElement, private view: () => ScatterView | null,
     private map: () => string) {
@@ -55,18 +55,15 @@ export class RegionLabels {
     this.names ??= await regionNames(this.map());
     this.layer.hidden = false;
     this.baseScale = 0;
-    if (this.subscription === null) {
-      this.subscription = view.plot.subscribe('view', () => this.place());
-    }
+    this.unsubscribe ??= view.onFrame(() => this.place()); // in step with the points, moving too
     this.place();
     status(`${this.names.labels.filter((l) => l.level === 'coarse').length} regions named from ${this.names.source}`);
   }
 
   private async hide(): Promise<void> {
     this.layer.hidden = true;
-    const view = this.view();
-    if (view && this.subscription !== null) view.plot.unsubscribe(this.subscription as never);
-    this.subscription = null;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
   }
 
   /** Put each name of the level that fits the zoom at its cluster's centre on screen. */

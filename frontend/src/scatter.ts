@@ -4,21 +4,24 @@
 import createScatterplot from 'regl-scatterplot';
 import { Legend } from './api';
 import { PALETTE, RAMP } from './dom';
-import { LassoOverlay, screenToPointMap } from './lassoOverlay';
+import { LassoOverlay, affineFromThree, screenToPointMap } from './lassoOverlay';
 import { LevelOfDetail } from './lod';
 
 export type Mode = 'panZoom' | 'lasso' | 'box';
 type Scatterplot = ReturnType<typeof createScatterplot>;
+type Three = Parameters<typeof affineFromThree>[0];
+const UNIT: Three = [[0, 0], [1, 0], [0, 1]];
 
 export class ScatterView {
   readonly canvas: HTMLCanvasElement;
   readonly plot: Scatterplot;
   readonly lasso: LassoOverlay;
   count = 0;
-  lod: LevelOfDetail | null = null;
-  private detachLod: (() => void) | null = null;
+  readonly lod: LevelOfDetail;
+  private detachLod: () => void;
   private x = new Float32Array(0);
   private y = new Float32Array(0);
+  private rows: number[] | null | undefined; // the anchor rows (undefined: not found yet)
 
   constructor(container: HTMLElement, large: boolean) {
     this.canvas = document.createElement('canvas');
@@ -43,8 +46,10 @@ export class ScatterView {
     this.lasso = new LassoOverlay(container, {
       canvas: this.canvas,
       screenToPoint: (px, py) => this.screenToPoint(px, py),
-      select: (vertices) => void this.settled().then(() => this.plot.lassoSelect(vertices, { isGl: true })),
+      select: (vertices) => void this.plot.lassoSelect(vertices, { isGl: true }),
     });
+    this.lod = new LevelOfDetail(this.plot as never, this.canvas, 0, () => this.anchors());
+    this.detachLod = this.lod.attach(container, (e) => this.lasso.shape === null && !e.shiftKey);
   }
 
   /** The map coordinates of every point (the arrays are replaced, not changed, by draw). */
@@ -64,22 +69,33 @@ export class ScatterView {
 
   /** The camera's map from point coordinates to canvas pixels (null before three points). */
   pointToScreen(): ((x: number, y: number) => [number, number]) | null {
-    if (this.count < 3) return null;
-    const rows = [0, 0, 0];
-    for (let i = 1; i < this.count; i++) {
-      if (this.x[i] < this.x[rows[0]]) rows[0] = i;
-      if (this.x[i] > this.x[rows[1]]) rows[1] = i;
-      if (this.y[i] > this.y[rows[2]]) rows[2] = i;
-    }
-    const screen = rows.map((r) => this.screenPosition(r));
-    if (screen.some((p) => !p)) return null;
-    type Three = [[number, number], [number, number], [number, number]];
-    return screenToPointMap(rows.map((r) => [this.x[r], this.y[r]]) as Three, screen as Three);
+    const chosen = this.anchorRows();
+    const screen = chosen && this.anchors();
+    if (!chosen || !screen) return null;
+    return screenToPointMap(chosen.map((r) => this.position(r)) as Three, screen);
   }
 
   /** Point coordinates under a screen position (canvas pixels), through the camera's
    * affine map seen on three drawn points far apart. */
   screenToPoint(px: number, py: number): [number, number] | null {
+    const chosen = this.anchorRows();
+    const screen = chosen && this.anchors();
+    if (!chosen || !screen) return null;
+    return screenToPointMap(screen, chosen.map((r) => this.position(r)) as Three)?.(px, py) ?? null;
+  }
+
+  /** The screen positions of the three anchor points under the current camera. */
+  private anchors(): Three | null {
+    const rows = this.anchorRows();
+    const screen = rows?.map((r) => this.screenPosition(r));
+    return screen && screen.every(Boolean) ? (screen as Three) : null;
+  }
+
+  /** Three points far apart and not on one line (leftmost, rightmost, then the highest or the
+   * lowest), found once per map; null for fewer than three points or all on one line. */
+  private anchorRows(): number[] | null {
+    if (this.rows !== undefined) return this.rows;
+    this.rows = null;
     if (this.count < 3) return null;
     const rows = [0, 0, 0, 0];
     for (let i = 1; i < this.count; i++) {
@@ -90,39 +106,39 @@ export class ScatterView {
     }
     for (const third of [rows[2], rows[3]]) {
       const chosen = [rows[0], rows[1], third];
-      const screen = chosen.map((r) => this.screenPosition(r));
-      if (screen.some((p) => !p)) return null;
-      const map = screenToPointMap(
-        screen as [[number, number], [number, number], [number, number]],
-        chosen.map((r) => [this.x[r], this.y[r]]) as [[number, number], [number, number], [number, number]],
-      );
-      if (map) return map(px, py);
+      if (affineFromThree(chosen.map((r) => this.position(r)) as Three, UNIT)) return (this.rows = chosen);
     }
     return null;
   }
 
   async draw(coords: Float32Array, dims: number, values?: Uint16Array | Uint32Array | Float32Array, kind?: string) {
+    await this.settled();
     this.count = coords.length / dims;
+    this.rows = undefined;
     this.x = new Float32Array(this.count);
     this.y = new Float32Array(this.count);
     for (let i = 0; i < this.count; i++) {
       this.x[i] = coords[i * dims];
       this.y[i] = coords[i * dims + 1];
     }
-    this.detachLod?.();
-    await this.lod?.settle();
-    this.lod = null;
+    this.lod.setCount(this.count);
     await this.redraw(values, kind);
     // The points fill [-1, 1]^2; a canvas taller than wide would cut off the sides unless
     // the camera frames that square.
     await this.plot.zoomToArea({ x: -1, y: -1, width: 2, height: 2 }, { transition: false } as never);
-    this.lod = new LevelOfDetail(this.plot as never, this.count);
-    this.detachLod = this.lod.attach(this.canvas.parentElement!, (e) => this.lasso.shape === null && !e.shiftKey);
   }
 
-  /** Every point drawn (not the moving camera's sample): selections must see all of them. */
+  /** Every point drawn at the current camera (not a moved snapshot of an earlier frame). */
   async settled(): Promise<void> {
-    await this.lod?.settle();
+    await this.lod.settle();
+  }
+
+  /** Call `handler` in every frame the scatter presents, moving or not, once the camera's screen
+   * positions are final (overlays placed here stay in step with the points); returns the
+   * unsubscribe. */
+  onFrame(handler: () => void): () => void {
+    const subscription = this.plot.subscribe('drawing', handler);
+    return () => this.plot.unsubscribe(subscription as never);
   }
 
   async redraw(values?: Uint16Array | Uint32Array | Float32Array, kind?: string) {
@@ -162,7 +178,6 @@ export class ScatterView {
   }
 
   select(rows: ArrayLike<number>, silent = true) {
-    if (silent && this.lod?.keepSelection(Array.from(rows))) return; // shown once the camera rests
     this.plot.select(Array.from(rows), { preventEvent: silent });
   }
 
@@ -179,7 +194,8 @@ export class ScatterView {
   }
 
   destroy() {
-    this.detachLod?.();
+    this.detachLod();
+    this.lod.detach();
     this.lasso.destroy();
     this.plot.destroy();
     this.canvas.remove();
