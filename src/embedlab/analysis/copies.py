@@ -28,6 +28,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from embedlab import progress
 from embedlab.analysis.exact_search import top_k_cosine
 from embedlab.analysis.index import HnswIndex
 from embedlab.errors import InvalidInputError
@@ -129,27 +130,36 @@ def score_pairs(thumbs: np.ndarray, pairs: np.ndarray, rank: int = 3) -> CopyPai
     grey = thumbs.astype(np.float32)
     zooms = np.asarray(ZOOMS, dtype=np.float32)
     pairs = np.ascontiguousarray(pairs, dtype=np.int64)
-    stack, stats = _zoom_stack(grey, zooms, MARGIN)
-    quick, _ = _register(stack, stats, pairs, MAX_SHIFT, MARGIN, False)
-    keep = (_ratio(1.0 - quick, pairs, len(thumbs), rank) <= SURVIVE_RATIO) | _best_of_each(
-        quick, pairs, len(thumbs), rank
-    )
-    plain, soft = quick.copy(), quick.copy()
-    chosen = np.ascontiguousarray(pairs[keep])
-    plain[keep], transform = _register(stack, stats, chosen, MAX_SHIFT, MARGIN, True)
-    del stack
-    blurred = ndimage.gaussian_filter(grey, sigma=(0, BLUR_SIGMA, BLUR_SIGMA))
-    # blurred at the zoom found unblurred: searching every zoom again gained 2 of 72
-    # wide-set copies for twice the time; half-pixel shifts gained 1 of 40 photo copies
-    # for three times the time
-    stack, stats = _zoom_stack(blurred, zooms, MARGIN)
-    soft[keep] = _correlate_at(stack, stats, chosen, transform, MAX_SHIFT, MARGIN)
     n = len(thumbs)
+    with progress.task("Registering candidate copies", total=len(pairs)) as bar:
+        stack, stats = _zoom_stack(grey, zooms, MARGIN)
+        quick = np.empty(len(pairs))
+        for rows in _chunks(len(pairs)):
+            quick[rows], _ = _register(stack, stats, pairs[rows], MAX_SHIFT, MARGIN, False)
+            bar.advance(rows.stop - rows.start)
+        keep = (_ratio(1.0 - quick, pairs, n, rank) <= SURVIVE_RATIO) | _best_of_each(
+            quick, pairs, n, rank
+        )
+        plain, soft = quick.copy(), quick.copy()
+        chosen = np.ascontiguousarray(pairs[keep])
+        plain[keep], transform = _register(stack, stats, chosen, MAX_SHIFT, MARGIN, True)
+        del stack
+        blurred = ndimage.gaussian_filter(grey, sigma=(0, BLUR_SIGMA, BLUR_SIGMA))
+        # blurred at the zoom found unblurred: searching every zoom again gained 2 of 72
+        # wide-set copies for twice the time; half-pixel shifts gained 1 of 40 photo copies
+        # for three times the time
+        stack, stats = _zoom_stack(blurred, zooms, MARGIN)
+        soft[keep] = _correlate_at(stack, stats, chosen, transform, MAX_SHIFT, MARGIN)
     ratio = np.full(len(pairs), np.inf)  # not a copy on the quick pass
     ratio[keep] = np.minimum(
         _ratio(1.0 - plain[keep], chosen, n, rank), _ratio(1.0 - soft[keep], chosen, n, rank)
     )
     return CopyPairs(pairs, plain, soft, ratio)
+
+
+def _chunks(total: int, size: int = 100_000) -> list[slice]:
+    """Slices of at most `size` pairs: a progress bar step each (a million pairs ~ 40 s)."""
+    return [slice(start, min(start + size, total)) for start in range(0, total, size)]
 
 
 def _best_of_each(score: np.ndarray, pairs: np.ndarray, n: int, rank: int) -> np.ndarray:

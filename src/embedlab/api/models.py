@@ -394,7 +394,7 @@ class QualityIssue(BaseModel):
     score: float
     given: Scalar
     suggestion: Scalar
-    signal: str | None = None  # which signal raised the flag (e.g. 'local+group', 'phash')
+    signal: str | None = None  # which signal raised the flag (e.g. 'local+group', 'aligned')
     group: int | None = None  # the group (from 1) it was found in: near-duplicates, foreign
 
 
