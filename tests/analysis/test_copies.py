@@ -123,10 +123,10 @@ def test_a_stricter_ratio_finds_fewer_pairs(planted: dict) -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"max_ratio": 0.0}, "copy_ratio must be in (0, 1)"),
-        ({"max_ratio": 1.5}, "copy_ratio must be in (0, 1)"),
-        ({"min_correlation": 2.0}, "copy_min_correlation must be in [-1, 1]"),
-        ({"rank": 1}, "copy_rank must be an int >= 2"),
+        ({"max_ratio": 0.0}, "'copy_ratio' option of the 'near_duplicate' check must be in (0, 1)"),
+        ({"max_ratio": 1.5}, "must be in (0, 1). Got 1.5 instead."),
+        ({"min_correlation": 2.0}, "'copy_min_correlation' option of the 'near_duplicate' check"),
+        ({"rank": 1}, "'copy_rank' option of the 'near_duplicate' check must be an int >= 2"),
     ],
 )
 def test_bad_copy_options_are_refused(options: dict, message: str) -> None:
@@ -173,4 +173,6 @@ def test_the_audit_of_an_image_folder_names_each_copy_and_its_original(
     measures = Workspace(tmp_path / "ws").result("measures", "photos", "image-measures")
     assert measures is not None and measures.meta["thumbnail_side"] == 32
     code, _, err = run("quality", "photos", "pixels-pca", "--param", "near_duplicate.copy_ratio=0")
-    assert code == 2 and "copy_ratio must be in (0, 1)" in err
+    assert code == 2 and "'copy_ratio' option of the 'near_duplicate' check must be" in " ".join(
+        err.split()
+    )

@@ -186,17 +186,21 @@ class CopyOptions:
     rank: int = 3
 
     def __post_init__(self) -> None:
-        if not 0 < self.max_ratio < 1:
-            raise InvalidInputError(
-                f"copy_ratio must be in (0, 1) (a share of the look-alikes' residual); "
-                f"got {self.max_ratio}."
-            )
-        if not -1 <= self.min_correlation <= 1:
-            raise InvalidInputError(
-                f"copy_min_correlation must be in [-1, 1]; got {self.min_correlation}."
-            )
-        if self.rank < 2:
-            raise InvalidInputError(f"copy_rank must be an int >= 2; got {self.rank}.")
+        for name, ok, expected, value in (
+            ("copy_ratio", 0 < self.max_ratio < 1, "in (0, 1)", self.max_ratio),
+            (
+                "copy_min_correlation",
+                -1 <= self.min_correlation <= 1,
+                "in [-1, 1]",
+                self.min_correlation,
+            ),
+            ("copy_rank", self.rank >= 2, "an int >= 2", self.rank),
+        ):
+            if not ok:
+                raise InvalidInputError(
+                    f"The '{name}' option of the 'near_duplicate' check must be {expected}. "
+                    f"Got {value} instead."
+                )
 
 
 def find_copies(
