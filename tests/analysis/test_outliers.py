@@ -9,6 +9,9 @@ import pytest
 
 from embedlab.analysis.neighbors import build_neighbor_graph
 from embedlab.analysis.outliers import (
+    _adjacency,
+    _grow,
+    _GrowScratch,
     find_outliers,
     find_weak_groups,
     group_candidates,
@@ -72,3 +75,19 @@ def test_no_weak_group_in_plain_clusters() -> None:
 def test_signal_names_join_every_signal_that_raised_a_flag() -> None:
     names = signal_names({"local": np.array([1, 0, 1], bool), "group": np.array([1, 0, 0], bool)})
     assert names.tolist() == ["local+group", "", "local"]
+
+
+def test_growth_leaves_its_work_arrays_clean_for_the_next_seed() -> None:
+    data, truth = planted(1.0)
+    graph = build_neighbor_graph(data, k=15)
+    directed = _adjacency(graph.indices, len(data))
+    symmetric = (directed + directed.T).tocsr()
+    degree = np.asarray(symmetric.sum(axis=1)).ravel()
+    scratch = _GrowScratch(len(data))
+    seeds = [np.flatnonzero(truth)[:5], np.arange(5), np.flatnonzero(truth)[:5]]
+    grown = [_grow(seed, symmetric, degree, 200, scratch) for seed in seeds]
+    alone = _grow(seeds[0], symmetric, degree, 200)  # fresh arrays
+    assert np.array_equal(grown[0][0], alone[0]) and grown[0][1] == alone[1]
+    assert np.array_equal(grown[2][0], alone[0]) and grown[2][1] == alone[1]
+    assert sorted(grown[0][0]) == list(np.flatnonzero(truth))  # the 40 foreign rows
+    assert not scratch.seen.any() and not scratch.inside.any() and not scratch.links.any()
