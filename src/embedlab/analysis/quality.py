@@ -159,7 +159,9 @@ def find_label_issues(
     quality = np.ones(len(codes))
     quality[rows] = combined[rows, codes[rows]]
     flags = np.zeros(len(codes), dtype=bool)
-    flags[rows] = confident_learning(codes[rows], combined[rows], filter_by=filter_by)
+    # n_jobs=1: cleanlab's pool forks the process (lancedb warns about forking its runtime)
+    # for a step that takes well under a second
+    flags[rows] = confident_learning(codes[rows], combined[rows], filter_by=filter_by, n_jobs=1)
     suggestions = combined.argmax(axis=1)
     per_class = {
         classes[c]: round(float(flags[rows][codes[rows] == c].mean()), 4)

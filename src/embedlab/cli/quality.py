@@ -20,6 +20,15 @@ from embedlab.cli.common import (
 )
 from embedlab.errors import InvalidInputError
 
+TABLE_HIDDEN = (
+    "flagged",
+    "issue_rate_per_class",
+    "class_counts",
+    "confusion",
+    "groups",
+    "near_miss_groups",
+)
+
 
 def quality_command(
     ctx: typer.Context,
@@ -67,13 +76,10 @@ def quality_command(
 
 def _print_quality(name: str, space: str, report: Any) -> None:
     summary = Table("check", "flagged", "details", title=f"Quality of '{name}' in '{space}'")
+    # summary entries too long for a table cell (all of them are in --json)
     summary.columns[2].overflow = "fold"
     for check in report.checks:
-        details = {
-            k: v
-            for k, v in check.summary.items()
-            if k not in ("flagged", "issue_rate_per_class", "class_counts", "confusion", "groups")
-        }
+        details = {k: v for k, v in check.summary.items() if k not in TABLE_HIDDEN}
         summary.add_row(
             check.name,
             f"{check.summary['flagged']:,}",
