@@ -120,6 +120,18 @@ def test_a_stricter_ratio_finds_fewer_pairs(planted: dict) -> None:
     assert len(strict) < len(found_pairs(loose))
 
 
+def test_mirrored_copies_are_found_unless_switched_off(patches: list[Image.Image]) -> None:
+    thumbs = np.stack([thumbnail(patch, 32) for patch in patches])
+    chosen = list(range(0, len(patches), 5))
+    data = np.concatenate([thumbs, thumbs[chosen][:, :, ::-1]])
+    planted = {(row, len(patches) + number) for number, row in enumerate(chosen)}
+    none = np.zeros((0, 2), np.int64)
+    found = found_pairs(find_copies(data, none)[0])
+    assert found == planted
+    unmirrored = found_pairs(find_copies(data, none, CopyOptions(mirrored=False))[0])
+    assert not unmirrored & planted
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [

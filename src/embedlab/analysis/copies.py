@@ -70,8 +70,11 @@ def thumbnail(image: Image.Image, side: int) -> np.ndarray:
     return np.asarray(image.convert("L").resize((side, side), Image.BOX), dtype=np.uint8)
 
 
-def candidate_pairs(thumbs: np.ndarray, graph_pairs: np.ndarray, k: int = 5) -> np.ndarray:
-    """Unique pairs (i < j) near in the space's graph or in any of the cheap descriptors."""
+def candidate_pairs(
+    thumbs: np.ndarray, graph_pairs: np.ndarray, k: int = 5, mirrored: bool = True
+) -> np.ndarray:
+    """Unique pairs (i < j) near in the space's graph or in any of the cheap descriptors
+    (with `mirrored`, also the tiny images of the thumbnails mirrored left to right)."""
     n = len(thumbs)
     found = [np.asarray(graph_pairs, dtype=np.int64).reshape(-1, 2)]
     if n < 2:
@@ -81,6 +84,9 @@ def candidate_pairs(thumbs: np.ndarray, graph_pairs: np.ndarray, k: int = 5) -> 
     plain = _Nearest(_unit_rows(np.stack([_tiny(im, 1.0) for im in images])))
     shifts = _Nearest(_unit_rows(np.log1p(_spectra(thumbs))))
     found += [plain.pairs(plain.corpus, k), shifts.pairs(shifts.corpus, k)]
+    if mirrored:
+        flipped = [Image.fromarray(np.ascontiguousarray(t[:, ::-1])) for t in thumbs]
+        found.append(plain.pairs(_unit_rows(np.stack([_tiny(im, 1.0) for im in flipped])), k))
     for zoom in (1.1, 1.2):
         found.append(plain.pairs(_unit_rows(np.stack([_tiny(im, zoom) for im in images])), k))
     every = np.sort(np.vstack(found), axis=1)
@@ -122,13 +128,16 @@ class _Nearest:
         return pairs[(pairs[:, 0] != pairs[:, 1]) & (pairs[:, 1] >= 0)]
 
 
-def score_pairs(thumbs: np.ndarray, pairs: np.ndarray, rank: int = 3) -> CopyPairs:
+def score_pairs(
+    thumbs: np.ndarray, pairs: np.ndarray, rank: int = 3, mirrored: bool = True
+) -> CopyPairs:
     """Register the candidate pairs and score them (see the module's docstring): a quick
     pass (no shift at the zooms) over all, then the full search, blurred too, over the
     pairs that pass `SURVIVE_RATIO` or are among either side's `rank` best (the ratio's
-    denominators); the others are no copies."""
+    denominators); the others are no copies. With `mirrored`, one side mirrored left to right
+    is searched too, as one more zoom."""
     grey = thumbs.astype(np.float32)
-    zooms = np.asarray(ZOOMS, dtype=np.float32)
+    zooms = np.asarray(ZOOMS + ((-1.0,) if mirrored else ()), dtype=np.float32)
     pairs = np.ascontiguousarray(pairs, dtype=np.int64)
     n = len(thumbs)
     with progress.task("Registering candidate copies", total=len(pairs)) as bar:
@@ -184,6 +193,7 @@ class CopyOptions:
     max_ratio: float = 0.2
     min_correlation: float = 0.95
     rank: int = 3
+    mirrored: bool = True  # mirrored copies too (the commonest augmentation)
 
     def __post_init__(self) -> None:
         for name, ok, expected, value in (
@@ -209,7 +219,8 @@ def find_copies(
     """(pairs, residuals 1 - r) of the candidate pairs (`known_pairs`, e.g. the k-NN graph's
     and the perceptual hashes', plus the descriptors') confirmed as edited copies."""
     options = options or CopyOptions()
-    scored = score_pairs(thumbs, candidate_pairs(thumbs, known_pairs), options.rank)
+    candidates = candidate_pairs(thumbs, known_pairs, mirrored=options.mirrored)
+    scored = score_pairs(thumbs, candidates, options.rank, mirrored=options.mirrored)
     best = np.maximum(scored.correlation, scored.blurred_correlation)
     keep = (scored.ratio <= options.max_ratio) & (best >= options.min_correlation)
     return scored.pairs[keep], 1.0 - best[keep]
@@ -348,6 +359,7 @@ def _zoom_stack(
     images: np.ndarray, zooms: np.ndarray, margin: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """(len(zooms), n, side, side) uint8: every image at every zoom (zooms[0] = 1: as it is;
+    a negative zoom: mirrored;
     a byte a pixel keeps 70,000 images at 7 zooms in 0.4 GB, and rounding moves r by
     ~1e-5), and the (len(zooms), n, 2) sums and sums of squares of their inner regions."""
     out = np.empty((len(zooms), *images.shape), dtype=np.uint8)
@@ -358,6 +370,8 @@ def _zoom_stack(
         for z in range(len(zooms)):
             if z == 0:
                 buffer[:] = images[i]
+            elif zooms[z] < 0:  # mirrored left to right, at zoom 1
+                buffer[:] = images[i][:, ::-1]
             else:
                 _zoomed(images[i], zooms[z], buffer)
             for y in range(side):

@@ -271,6 +271,7 @@ def _copy_params(
         "copy_ratio": options.max_ratio if used else None,
         "copy_min_correlation": options.min_correlation if used else None,
         "copy_rank": options.rank if used else None,
+        "copy_mirrored": options.mirrored if used else None,
         "thumbnail_side": int(thumbnails.shape[1]) if used and thumbnails is not None else None,
     }
 

@@ -75,6 +75,7 @@ class NearDuplicateCheck(Check):
         copy_ratio: float = 0.2,
         copy_min_correlation: float = 0.95,
         copy_rank: int = 3,
+        copy_mirrored: bool = True,
     ) -> CheckResult:
         assert data.graph is not None
         images, hashable, thumbnails = None, None, None
@@ -97,7 +98,7 @@ class NearDuplicateCheck(Check):
             text_threshold=text_threshold,
             seed=data.seed,
             thumbnails=thumbnails,
-            copy_options=CopyOptions(copy_ratio, copy_min_correlation, copy_rank),
+            copy_options=CopyOptions(copy_ratio, copy_min_correlation, copy_rank, copy_mirrored),
         )
 
 
