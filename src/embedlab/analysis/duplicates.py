@@ -193,8 +193,9 @@ def find_near_duplicates(
     above `threshold`), `aligned` (image thumbnails that register onto each other, see
     analysis.copies), `phash` (perceptual hashes within `hash_distance` bits, for images
     without thumbnails) and `minhash` (shingle Jaccard at least `text_threshold`, for texts).
-    With thumbnails, hash pairs are candidates for `aligned` only: look-alikes of one class
-    share pHash bits as often as copies do. A hash pair counts only if it is also under
+    With thumbnails the hashes are not used: look-alikes of one class share pHash bits as
+    often as copies do, and the registration's own candidates hold every copy a hash pair
+    held. A hash pair counts only if it is also under
     `hash_ratio` x each side's distance to its `hash_rank`-th nearest hash (a ratio test:
     tiny or uniform images hash alike without being copies) and both rows are `hashable`
     (all, if not given). All but the first item of each group are flagged, with the signals
@@ -203,26 +204,25 @@ def find_near_duplicates(
     n = graph.indices.shape[0]
     pairs, similarity, threshold = embedding_pairs(graph, threshold, exact)
     sources: dict[str, tuple[np.ndarray, np.ndarray]] = {"embedding": (pairs, 1 - similarity)}
-    if image_hashes is not None:
+    if thumbnails is not None:  # the registration needs no hash pairs: its own candidates
+        copies, residual = find_copies(thumbnails, _graph_pairs(graph), copy_options)
+        if hashable is not None:
+            both = hashable[copies[:, 0]] & hashable[copies[:, 1]]
+            copies, residual = copies[both], residual[both]
+        sources["aligned"] = (copies, np.clip(residual * 10.0, 0.0, 0.5))
+    elif image_hashes is not None:
         found, bits = hamming_pairs(image_hashes, hash_distance, candidates=pairs)
         crowd = crowding(image_hashes, hash_rank, graph.indices)
         distinct = bits <= hash_ratio * np.minimum(crowd[found[:, 0]], crowd[found[:, 1]])
         if hashable is not None:  # e.g. images too small for a hash to mean anything
             distinct &= hashable[found[:, 0]] & hashable[found[:, 1]]
         found, bits = found[distinct], bits[distinct]
-        if thumbnails is None:
-            sources["phash"] = (found, bits / (2.0 * max(hash_distance, 1) + 2.0))
-        else:
-            known = np.vstack([_graph_pairs(graph), found])
-            copies, residual = find_copies(thumbnails, known, copy_options)
-            if hashable is not None:
-                both = hashable[copies[:, 0]] & hashable[copies[:, 1]]
-                copies, residual = copies[both], residual[both]
-            sources["aligned"] = (copies, np.clip(residual * 10.0, 0.0, 0.5))
+        sources["phash"] = (found, bits / (2.0 * max(hash_distance, 1) + 2.0))
     if texts is not None:
         found, jaccard = minhash_pairs(texts, threshold=text_threshold, seed=seed)
         sources["minhash"] = (found, (1 - jaccard) / (2.0 * max(1 - text_threshold, 1e-6)))
     groups, flags, signals, pair_score = _groups(n, sources)
+    hashed = image_hashes is not None and thumbnails is None
     nearest = graph.similarities[:, 0].astype(np.float64)
     scores = np.minimum(rank_scores(nearest, "high"), pair_score)
     by_signal = {name: int(sum(name in s.split("+") for s in signals[flags])) for name in sources}
@@ -242,9 +242,9 @@ def find_near_duplicates(
         params={
             "threshold": threshold,
             "exact": exact,
-            "hash_distance": hash_distance if image_hashes is not None else None,
-            "hash_rank": hash_rank if image_hashes is not None else None,
-            "hash_ratio": hash_ratio if image_hashes is not None else None,
+            "hash_distance": hash_distance if hashed else None,
+            "hash_rank": hash_rank if hashed else None,
+            "hash_ratio": hash_ratio if hashed else None,
             "text_threshold": text_threshold if texts is not None else None,
             **_copy_params(thumbnails, image_hashes, copy_options),
         },
