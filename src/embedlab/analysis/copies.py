@@ -173,15 +173,23 @@ def _chunks(total: int, size: int = 100_000) -> list[slice]:
 
 def _best_of_each(score: np.ndarray, pairs: np.ndarray, n: int, rank: int) -> np.ndarray:
     """Whether each pair is among the `rank` highest-scoring pairs of either of its sides."""
+    sides, rows, _, starts = _by_side(-score, pairs, n)
+    best = np.zeros(len(pairs), dtype=bool)
+    best[rows[np.arange(len(sides)) - starts[sides] < rank]] = True
+    return best
+
+
+def _by_side(
+    values: np.ndarray, pairs: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every (side, pair row, value) of the pairs, twice per pair, sorted by side and then by
+    value, and where each side's run starts (n entries)."""
     sides = np.concatenate([pairs[:, 0], pairs[:, 1]])
     rows = np.concatenate([np.arange(len(pairs))] * 2)
-    order = np.lexsort((-np.concatenate([score, score]), sides))
-    sides, rows = sides[order], rows[order]
-    starts = np.searchsorted(sides, np.arange(n))
-    position = np.arange(len(sides)) - starts[sides]
-    best = np.zeros(len(pairs), dtype=bool)
-    best[rows[position < rank]] = True
-    return best
+    doubled = np.concatenate([values, values])
+    order = np.lexsort((doubled, sides))
+    sides = sides[order]
+    return sides, rows[order], doubled[order], np.searchsorted(sides, np.arange(n))
 
 
 @dataclass(frozen=True)
@@ -216,8 +224,8 @@ class CopyOptions:
 def find_copies(
     thumbs: np.ndarray, known_pairs: np.ndarray, options: CopyOptions | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(pairs, residuals 1 - r) of the candidate pairs (`known_pairs`, e.g. the k-NN graph's
-    and the perceptual hashes', plus the descriptors') confirmed as edited copies."""
+    """(pairs, residuals 1 - r) of the candidate pairs (`known_pairs`, e.g. the k-NN graph's,
+    plus the descriptors') confirmed as edited copies."""
     options = options or CopyOptions()
     candidates = candidate_pairs(thumbs, known_pairs, mirrored=options.mirrored)
     scored = score_pairs(thumbs, candidates, options.rank, mirrored=options.mirrored)
@@ -243,11 +251,7 @@ def _unit_rows(values: np.ndarray) -> np.ndarray:
 def _ratio(residual: np.ndarray, pairs: np.ndarray, n: int, rank: int) -> np.ndarray:
     """Each pair's residual over the smaller of its two sides' `rank`-th smallest residual
     among all their candidate pairs (the pair itself included)."""
-    sides = np.concatenate([pairs[:, 0], pairs[:, 1]])
-    values = np.concatenate([residual, residual])
-    order = np.lexsort((values, sides))
-    sides, values = sides[order], values[order]
-    starts = np.searchsorted(sides, np.arange(n))
+    sides, _, values, starts = _by_side(residual, pairs, n)
     counts = np.bincount(sides, minlength=n)
     nth = np.full(n, np.inf)
     has = counts >= rank
@@ -359,9 +363,9 @@ def _zoom_stack(
     images: np.ndarray, zooms: np.ndarray, margin: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """(len(zooms), n, side, side) uint8: every image at every zoom (zooms[0] = 1: as it is;
-    a negative zoom: mirrored;
-    a byte a pixel keeps 70,000 images at 7 zooms in 0.4 GB, and rounding moves r by
-    ~1e-5), and the (len(zooms), n, 2) sums and sums of squares of their inner regions."""
+    a negative zoom: mirrored at zoom 1; a byte a pixel keeps 70,000 images at 7 zooms in
+    0.4 GB, and rounding moves r by ~1e-5), and the (len(zooms), n, 2) sums and sums of
+    squares of their inner regions."""
     out = np.empty((len(zooms), *images.shape), dtype=np.uint8)
     stats = np.zeros((len(zooms), images.shape[0], 2), dtype=np.int64)
     side = images.shape[1]
