@@ -143,15 +143,23 @@ def score_pairs(
     with progress.task("Registering candidate copies", total=len(pairs)) as bar:
         stack, stats = _zoom_stack(grey, zooms, MARGIN)
         quick = np.empty(len(pairs))
+        found = np.empty((len(pairs), 4), dtype=np.int64)
         for rows in _chunks(len(pairs)):
-            quick[rows], _ = _register(stack, stats, pairs[rows], MAX_SHIFT, MARGIN, False)
+            quick[rows], found[rows] = _register(stack, stats, pairs[rows], MAX_SHIFT, MARGIN)
             bar.advance(rows.stop - rows.start)
         keep = (_ratio(1.0 - quick, pairs, n, rank) <= SURVIVE_RATIO) | _best_of_each(
             quick, pairs, n, rank
         )
         plain, soft = quick.copy(), quick.copy()
-        chosen = np.ascontiguousarray(pairs[keep])
-        plain[keep], transform = _register(stack, stats, chosen, MAX_SHIFT, MARGIN, True)
+        chosen, transform = np.ascontiguousarray(pairs[keep]), found[keep]
+        # at no zoom the quick pass searched every shift already; at a zoom, search them now
+        zoomed = np.flatnonzero(transform[:, 0] > 0)
+        full = plain[keep]
+        full[zoomed] = np.maximum(
+            full[zoomed],
+            _correlate_at(stack, stats, chosen[zoomed], transform[zoomed], MAX_SHIFT, MARGIN),
+        )
+        plain[keep] = full
         del stack
         blurred = ndimage.gaussian_filter(grey, sigma=(0, BLUR_SIGMA, BLUR_SIGMA))
         # blurred at the zoom found unblurred: searching every zoom again gained 2 of 72
@@ -395,12 +403,11 @@ def _register(
     pairs: np.ndarray,
     reach: int,
     margin: int,
-    refine: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Best correlation of each pair over integer shifts within `reach` and the zooms of
-    `stack` applied to either side: every shift at no zoom and every zoom at no shift
-    first, then (if `refine`) every shift at the best zoom. Also the transform found, per
-    pair: (zoom index, which side is zoomed, dy, dx)."""
+    """Best correlation of each pair over integer shifts within `reach` at no zoom and over
+    the zooms of `stack` applied to either side at no shift (`_correlate_at` then searches
+    the shifts at the best zoom). Also the transform found, per pair: (zoom index, which
+    side is zoomed, dy, dx)."""
     out = np.empty(len(pairs), dtype=np.float64)
     transform = np.zeros((len(pairs), 4), dtype=np.int64)
     side = stack.shape[2]
@@ -427,13 +434,6 @@ def _register(
                 )
                 if value > best:
                     best, zoom, which, dy, dx = value, z, w, 0, 0
-        if zoom > 0 and refine:
-            fixed, moved = (i, j) if which == 0 else (j, i)
-            value, sy, sx = _best_shift(
-                stack[0, fixed], stack[zoom, moved], reach, margin, stats[0, fixed], total, squares
-            )
-            if value > best:
-                best, dy, dx = value, sy, sx
         out[p] = best
         transform[p, 0], transform[p, 1], transform[p, 2], transform[p, 3] = zoom, which, dy, dx
     return out, transform
