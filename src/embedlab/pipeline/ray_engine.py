@@ -217,8 +217,9 @@ class EmbedActor:
     """One Ray actor: one copy of the fitted method, and the two tables it reads and appends."""
 
     def __init__(self, job: _Job) -> None:
-        import lancedb
+        from embedlab.store.lancedb_import import import_lancedb
 
+        lancedb = import_lancedb()
         cls = methods.get(job.method)
         params = dict(job.params)
         if "threads" in cls.param_names() and not params.get("threads"):

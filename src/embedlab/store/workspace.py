@@ -37,6 +37,7 @@ from embedlab.store.handles import (
     vectors_to_arrow,
 )
 from embedlab.store.lance import list_tables, table_exists
+from embedlab.store.lancedb_import import import_lancedb
 from embedlab.store.manifest import RUNS_TABLE, Manifest, RunRecord
 from embedlab.store.provenance import (
     GROWING_KINDS,
@@ -124,11 +125,7 @@ class Workspace:
 
     def _connect(self) -> Any:
         if self._db is None:
-            # Lance logs a warning on every table it creates; keep the user's setting if any.
-            os.environ.setdefault("LANCEDB_LOG", "error")
-            import lancedb
-
-            self._db = lancedb.connect(str(self.lance_path))
+            self._db = import_lancedb().connect(str(self.lance_path))
             self._catalog = Catalog(self._db)
             self._manifest = Manifest(self._db)
         return self._db
