@@ -7,7 +7,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from embedlab.store.lancedb_import import defer_rest_client
+from overrides import override
+
+from embedlab.store.lancedb_import import defer_rest_client, signatures_unchecked
 
 
 def run_fresh(code: str) -> str:
@@ -59,3 +61,32 @@ def test_a_package_already_imported_or_missing_is_left_alone() -> None:
     assert defer_rest_client("json") is False
     assert defer_rest_client("no_such_package_for_embedlab") is False
     assert "no_such_package_for_embedlab" not in sys.modules
+
+
+class Base:
+    """overrides finds base classes by name in the module's globals: this one must be global."""
+
+    def method(self, x: int) -> int:
+        return x
+
+
+def test_signature_checks_are_back_after_the_block() -> None:
+    with signatures_unchecked():
+
+        class Loose(Base):
+            @override
+            def method(self) -> int:  # type: ignore[override]
+                return 1
+
+    assert Loose().method() == 1
+    try:
+
+        class Strict(Base):
+            @override
+            def method(self) -> int:  # type: ignore[override]
+                return 1
+
+    except TypeError as error:
+        assert "method" in str(error)
+    else:
+        raise AssertionError("overrides no longer checks signatures after the block")

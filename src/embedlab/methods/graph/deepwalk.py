@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,16 +20,11 @@ from embedlab import progress
 from embedlab.errors import InvalidInputError
 from embedlab.methods.base import Embedder, register
 from embedlab.methods.graph.input import GraphInput, as_graph_input
-from embedlab.methods.graph.skipgram import train_walks
-from embedlab.methods.graph.walks import (
-    WalkCorpus,
-    count_tokens,
-    threads_for,
-    walk_chunks,
-    write_walks,
-)
 from embedlab.methods.word.base import SMALL_CORPUS_TOKENS, train_from_file
 from embedlab.words.corpus import temporary_folder
+
+if TYPE_CHECKING:
+    from embedlab.methods.graph.walks import WalkCorpus
 
 WalkChunks = Iterator[tuple[np.ndarray, int]]
 #: Who trains the skip-gram: embedlab's window-batched numba kernel (skipgram.py) or gensim.
@@ -104,6 +99,10 @@ class WalkEmbedder(Embedder):
         """Walk from every node `num_walks` times and train skip-gram on the walks."""
         self._validate_params()
         graph = as_graph_input(X, type(self).__name__)
+        # The walk and skip-gram kernels are numba: compiled on first use, imported on fit only
+        # (importing numba costs every command that lists the methods ~0.25 s).
+        from embedlab.methods.graph.walks import count_tokens, threads_for, walk_chunks, write_walks
+
         workers = self.workers or os.cpu_count() or 1
         chunks = partial(
             walk_chunks,
@@ -148,6 +147,9 @@ class WalkEmbedder(Embedder):
     ) -> tuple[np.ndarray, list[float]]:
         """embedlab's skip-gram (skipgram.py) on the walks, regenerated chunk by chunk."""
         total = self.epochs * self.num_walks * len(counts)
+        from embedlab.methods.graph.skipgram import train_walks
+        from embedlab.methods.graph.walks import threads_for
+
         label = f"skip-gram ({self.name}): {self.epochs} epoch(s)"
         with threads_for(workers), progress.task(label, total=total) as bar:
             return train_walks(
