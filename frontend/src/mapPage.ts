@@ -197,6 +197,8 @@ export async function renderMap(root: HTMLElement): Promise<void> {
     await showSelection(side);
   });
   window.__embedlab.mapReady = true;
+  // the item index for the first selection, built now that the map no longer waits on the server
+  void postJson(datasetUrl(state.dataset, '/warm')).catch(() => undefined);
 }
 
 function setMode(mode: Mode): void {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 
 import numpy as np
 import pytest
@@ -62,6 +63,23 @@ def test_projection_is_binary_float32_in_the_unit_box(client: TestClient) -> Non
     assert np.abs(coords).max() == pytest.approx(0.95, abs=1e-5)
     three = client.get("/api/datasets/digits/spaces/pixels-pca/projection?method=pca&dims=3")
     assert len(three.content) == 1797 * 3 * 4
+
+
+def test_warm_builds_the_item_index_in_the_background(client: TestClient) -> None:
+    app_state = client.app.state.embedlab
+    app_state.forget("digits")
+    answer = client.post("/api/datasets/digits/warm")
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"dataset": "digits", "n_items": 1797}
+    for _ in range(200):  # the thread builds it; the request does not wait
+        index = app_state._items.get("digits")
+        if index is not None and "labels" in vars(index):
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the item index was not built after POST .../warm")
+    assert len(index.ids) == 1797
+    assert_error(client.post("/api/datasets/nope/warm"), 404, "nope")
 
 
 def test_missing_projection_is_a_404_with_the_command_to_make_it(client: TestClient) -> None:

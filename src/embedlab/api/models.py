@@ -161,6 +161,14 @@ class ProjectionMade(BaseModel):
     n_items: int
 
 
+class Warming(BaseModel):
+    """The dataset's item index (ids, texts, labels of every item) is being built in the
+    background, so that the first selection on the map needs no wait."""
+
+    dataset: str
+    n_items: int
+
+
 class SearchHit(BaseModel):
     """One search result with its row on the map."""
 
