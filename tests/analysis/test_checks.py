@@ -7,13 +7,16 @@ import numpy as np
 import pytest
 
 from embedlab.analysis.checks import (
+    Check,
     CheckData,
     convert_option,
     parse_check_params,
+    register,
     registered_checks,
     resolve_options,
     run_checks,
 )
+from embedlab.analysis.checks.base import CheckResult
 from embedlab.analysis.neighbors import build_neighbor_graph
 from embedlab.errors import InvalidInputError
 
@@ -25,6 +28,19 @@ def test_every_first_version_check_is_registered_with_its_needs() -> None:
     assert checks["label_issue"].needs == {"labels", "vectors", "graph"}
     assert checks["dark"].needs == {"images"} and checks["empty_text"].needs == {"texts"}
     assert list(checks)[:3] == ["outlier", "near_duplicate", "non_iid"]
+
+
+def test_a_check_that_declares_an_unknown_input_is_refused() -> None:
+    class Misspelt(Check):
+        name = "misspelt_need"
+        needs = frozenset({"image"})  # "images" is the input's name
+
+        def run(self, data: CheckData) -> CheckResult:  # pragma: no cover - never registered
+            raise AssertionError
+
+    with pytest.raises(InvalidInputError, match=r"unknown inputs \['image'\]"):
+        register(Misspelt)
+    assert "misspelt_need" not in registered_checks()
 
 
 def test_options_are_converted_and_refused_by_name() -> None:

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from embedlab import progress
 from embedlab.analysis.checks import CheckData, registered_checks, resolve_options, run_checks
+from embedlab.analysis.checks.base import inputs_present
 from embedlab.analysis.quality import check_labels_usable, drop_rare_classes
 from embedlab.analysis.results import CheckResult
 from embedlab.checks import check_int, check_seed
@@ -168,16 +169,14 @@ def _not_run(
     """Why the checks that cannot run on this dataset and that the user could enable (with a
     label, a CNN space) do not run. Options given for any check that cannot run are an error
     that says what it needs, not silently ignored."""
-    available = {"graph", "vectors"} | {
-        need
-        for need, present in (
-            ("labels", labels),
-            ("images", bool(dataset.meta.get("image_column"))),
-            ("texts", bool(dataset.text_column)),
-            ("classifier", cnn),
-        )
-        if present
-    }
+    available = inputs_present(
+        graph=True,
+        vectors=True,
+        labels=labels,
+        images=bool(dataset.meta.get("image_column")),
+        texts=bool(dataset.text_column),
+        classifier=cnn,
+    )
     reasons = {}
     for name, check in registered_checks().items():
         missing = sorted(check.needs - available)

@@ -53,15 +53,27 @@ class CheckData:
 
     def available(self) -> set[str]:
         """The inputs present, by the names checks declare in `needs`."""
-        present = {
-            "graph": self.graph,
-            "labels": self.labels,
-            "images": self.images,
-            "texts": self.texts,
-            "vectors": self.vectors,
-            "classifier": self.classifier,
-        }
-        return {name for name, value in present.items() if value is not None}
+        return inputs_present(
+            graph=self.graph is not None,
+            vectors=self.vectors is not None,
+            labels=self.labels is not None,
+            images=self.images is not None,
+            texts=self.texts is not None,
+            classifier=self.classifier is not None,
+        )
+
+
+def inputs_present(**present: bool) -> set[str]:
+    """The names (as checks declare them in `needs`) of the inputs marked present: one rule for
+    the data built (CheckData.available) and for the plan made before building it."""
+    unknown = set(present) - INPUTS
+    if unknown:
+        raise ValueError(f"Unknown check inputs {sorted(unknown)}; known: {sorted(INPUTS)}")
+    return {name for name, here in present.items() if here}
+
+
+#: every input a check can declare in `needs` or `uses`
+INPUTS = frozenset({"graph", "vectors", "labels", "images", "texts", "classifier"})
 
 
 class Check(ABC):
@@ -96,6 +108,12 @@ def register(check: type[Check]) -> type[Check]:
     """Add a Check class to the registry under its name (used as a class decorator)."""
     if check.name in _REGISTRY and _REGISTRY[check.name] is not check:
         raise InvalidInputError(f"A quality check named '{check.name}' is already registered.")
+    unknown = (check.needs | check.uses) - INPUTS
+    if unknown:  # a misspelt need would make the check silently never run
+        raise InvalidInputError(
+            f"The quality check '{check.name}' declares unknown inputs {sorted(unknown)}; "
+            f"known: {sorted(INPUTS)}."
+        )
     _REGISTRY[check.name] = check
     return check
 
