@@ -136,6 +136,24 @@ def mean_overlap(found: np.ndarray, truth: np.ndarray, chunk: int = 10_000) -> f
     return hits / truth.size
 
 
+def print_scored_runs(title: str, results: dict[str, tuple[tuple, dict[str, Any]]]) -> None:
+    """One row per side: its (wall seconds, peak MiB, ...) run and its scores by name (floats
+    to 3 decimals, counts with separators, '-' where a side lacks a score)."""
+    columns = list(next(iter(results.values()))[1])
+
+    def shown(scores: dict[str, Any], column: str) -> str:
+        if column not in scores:
+            return "-"
+        value = scores[column]
+        return f"{value:.3f}" if isinstance(value, float) else f"{value:,}"
+
+    rows = [
+        [side, f"{run[0]:.1f}", f"{run[1]:,.0f}", *(shown(scores, c) for c in columns)]
+        for side, (run, scores) in results.items()
+    ]
+    print_table(title, ["side", "seconds", "peak MiB", *columns], rows)
+
+
 def fmt(value: float, digits: int = 2) -> str:
     """A number with fixed decimals."""
     return f"{value:,.{digits}f}"

@@ -30,7 +30,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-from _common import OFFLINE_ENV, machine_summary, print_table
+from _common import OFFLINE_ENV, machine_summary, print_scored_runs
 
 HERE = Path(__file__).resolve().parent
 
@@ -160,24 +160,10 @@ def main() -> None:
         theirs,
         scores(flags["outlier"], flags["label"], flags["near_duplicate"], pairs, truth),
     )
-    columns = list(results["embedlab"][1])
-    rows = [
-        [
-            side,
-            f"{t[0]:.1f}",
-            f"{t[1]:,.0f}",
-            *(
-                "-" if c not in s else f"{s[c]:.3f}" if isinstance(s[c], float) else f"{s[c]:,}"
-                for c in columns
-            ),
-        ]
-        for side, (t, s) in results.items()
-    ]
-    print_table(
+    print_scored_runs(
         f"Planted problems: {truth['n_items']:,} images ({len(truth['foreign'])} foreign, "
         f"{len(truth['copies'])} edited copies, {len(truth['flipped'])} flipped), {args.space}",
-        ["side", "seconds", "peak MiB", *columns],
-        rows,
+        results,
     )
     print(machine_summary(2))
     print(f"speed ratio Datalab / embedlab: {theirs[0] / ours[0]:.2f} (target >= 5)")
