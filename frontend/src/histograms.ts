@@ -152,11 +152,13 @@ export class LinkedCharts {
 
   /** A filter changed: count every chart again, redraw them, and show the passing items. */
   private filter(fromLasso: boolean): void {
+    const started = performance.now();
     const brushed = this.charts.some((c) => c.brushed);
     this.count(this.charts);
     this.charts.forEach((c) => this.draw(c));
     this.hooks.brushes?.(this.encodeBrushes());
     this.hooks.show(this.filteredRows(), fromLasso && !brushed);
+    window.__embedlab.filterMs = performance.now() - started; // counts, bars and the map's colours
   }
 
   /** Per item, how many active filters (the lasso, each brush) it fails; then for `which`

@@ -15,8 +15,8 @@ const UNIT: Three = [[0, 0], [1, 0], [0, 1]];
 // keep their colour and are drawn after them (on top). Only the colour texture changes (the grey
 // is the base colour of every code, the field's colours the "active" one), so switching costs the
 // same at 1M points as at 100.
-export const GREY = '#9a9a9a';
-const GREY_OPACITY = 0.3;
+export const GREY = '#808080';
+const GREY_OPACITY = 0.35; // on big maps 0.15: a million faint points still add up to solid grey
 const NO_FIELD = '#7aa6d8';
 
 export class ScatterView {
@@ -33,6 +33,7 @@ export class ScatterView {
   private colourBy: 'valueA' | null = null;
   private filtered = false; // a selection or filter is on: every point outside it is grey
   private readonly opacity: number;
+  private readonly greyOpacity: number;
 
   constructor(container: HTMLElement, large: boolean) {
     this.canvas = document.createElement('canvas');
@@ -40,6 +41,7 @@ export class ScatterView {
     container.append(this.canvas);
     const { width, height } = container.getBoundingClientRect();
     this.opacity = large ? 0.6 : 0.85;
+    this.greyOpacity = large ? 0.15 : GREY_OPACITY;
     this.plot = createScatterplot({
       canvas: this.canvas,
       width: Math.max(width, 100),
@@ -52,7 +54,7 @@ export class ScatterView {
       pointColor: NO_FIELD,
       pointColorActive: NO_FIELD,
       pointColorHover: NO_FIELD,
-      opacityInactiveMax: GREY_OPACITY, // with a selection, the other points stay visible, grey
+      opacityInactiveMax: this.greyOpacity, // with a selection, the other points stay visible, grey
       lassoColor: '#ffd166',
       performanceMode: large,
       lassoMinDelay: 5,
@@ -199,7 +201,7 @@ export class ScatterView {
       pointColor: this.filtered ? colours.map(() => GREY) : colours,
       pointColorActive: colours,
       pointColorHover: colours,
-      opacity: empty ? GREY_OPACITY : this.opacity,
+      opacity: empty ? this.greyOpacity : this.opacity,
     } as never);
   }
 

@@ -27,7 +27,6 @@ from tests.api.test_browser import (  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 BINS = 20
-GREY = (0x9A, 0x9A, 0x9A)  # scatter.ts GREY
 PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1"]
 
 SCREEN_JS = """((view) => Array.from({ length: view.count }, (_, row) => view.screenPosition(row)))
