@@ -160,10 +160,24 @@ def test_two_brushes_cross_filter_the_map_the_grid_and_each_other(
     assert bars(page, score)[:, 1].tolist() == counts[score]
     assert page.locator(".chart .bar.brushed").count() == 3 + 10
 
-    page.locator(f'.chart[data-field="{score}"] .reset').click()  # clearing a brush restores
-    counts, rows = crossfilter(bins, {"label": [0, 1, 2]}, None)
+    drag(page, "label", 1, 3)  # the label's brush moves: the score's chart follows
+    brushes["label"] = [1, 2, 3]
+    counts, rows = crossfilter(bins, brushes, None)
     wait_total(page, len(rows))
-    assert bars(page, "label")[:, 1].tolist() == counts["label"]
+    assert_counts(page, counts)
+    page.keyboard.down("Shift")  # shift adds a bar to the brush
+    page.locator('.chart[data-field="label"] .bar[data-bar="6"]').click()
+    page.keyboard.up("Shift")
+    brushes["label"] = [1, 2, 3, 6]
+    counts, rows = crossfilter(bins, brushes, None)
+    wait_total(page, len(rows))
+    assert_counts(page, counts)
+    assert selection(page) == rows.tolist()
+
+    page.locator(f'.chart[data-field="{score}"] .reset').click()  # clearing a brush restores
+    counts, rows = crossfilter(bins, {"label": [1, 2, 3, 6]}, None)
+    wait_total(page, len(rows))
+    assert_counts(page, counts)
     page.locator('.chart[data-field="label"] .reset').click()
     page.wait_for_function("window.__embedlab.selection.length === 0")
     assert bars(page, score)[:, 1].tolist() == crossfilter(bins, {}, None)[0][score]
