@@ -34,21 +34,7 @@ export async function render3d(root: HTMLElement): Promise<void> {
   const n = coords.length / 3;
   const labels = labelField() ? await field(labelField()!) : null;
   const chosen = mapSelection(n);
-  const order = drawOrder(n, chosen);
-  const positions = new Float32Array(n * 3);
-  const colours = new Float32Array(n * 4);
-  const grey = [...rgb(GREY), GREY_OPACITY];
-  for (let k = 0; k < n; k++) {
-    const i = order[k];
-    positions.set(coords.subarray(i * 3, i * 3 + 3), k * 3);
-    if (chosen && !chosen[i]) {
-      colours.set(grey, k * 4);
-      continue;
-    }
-    const hex = !labels ? '#7aa6d8' : labels.legend.kind === 'category'
-      ? PALETTE[labels.values[i] % PALETTE.length] : RAMP[Math.min(15, Math.floor(labels.values[i] * 16))];
-    colours.set([...rgb(hex), OPACITY], k * 4);
-  }
+  const { positions, colours } = pointBuffers(coords, labels, chosen);
   const canvas = el('canvas', { id: 'view3d', class: 'scatter' });
   const note = chosen ? ` · in colour: the map's selection (${mapModel.selection.length.toLocaleString()}), the rest grey` : '';
   root.append(el('p', { class: 'hint', text: `${key} · drag to rotate, scroll to zoom${note}` }), canvas);
@@ -124,6 +110,30 @@ export async function render3d(root: HTMLElement): Promise<void> {
     },
   };
   window.__embedlab.view3dReady = true;
+}
+
+type Coloured = Awaited<ReturnType<typeof field>> | null;
+
+/** The vertex data in drawing order (grey items first, selected ones on top): positions (xyz)
+ * and colours (rgba: the label's colour, or grey and faint outside the map's selection). */
+function pointBuffers(coords: Float32Array, labels: Coloured, chosen: Uint8Array | null) {
+  const n = coords.length / 3;
+  const order = drawOrder(n, chosen);
+  const positions = new Float32Array(n * 3);
+  const colours = new Float32Array(n * 4);
+  const grey = [...rgb(GREY), GREY_OPACITY];
+  for (let k = 0; k < n; k++) {
+    const i = order[k];
+    positions.set(coords.subarray(i * 3, i * 3 + 3), k * 3);
+    if (chosen && !chosen[i]) {
+      colours.set(grey, k * 4);
+      continue;
+    }
+    const hex = !labels ? '#7aa6d8' : labels.legend.kind === 'category'
+      ? PALETTE[labels.values[i] % PALETTE.length] : RAMP[Math.min(15, Math.floor(labels.values[i] * 16))];
+    colours.set([...rgb(hex), OPACITY], k * 4);
+  }
+  return { positions, colours };
 }
 
 /** Per item, 1 inside the map's selection or filter when the map of this dataset and space has
