@@ -15,8 +15,8 @@ const UNIT: Three = [[0, 0], [1, 0], [0, 1]];
 // keep their colour and are drawn after them (on top). Only the colour texture changes (the grey
 // is the base colour of every code, the field's colours the "active" one), so switching costs the
 // same at 1M points as at 100.
-export const GREY = '#808080';
-const GREY_OPACITY = 0.35; // on big maps 0.15: a million faint points still add up to solid grey
+export const GREY = '#707070';
+const GREY_OPACITY = 0.4; // on big maps 0.1: a million faint points still add up to solid grey
 const NO_FIELD = '#7aa6d8';
 
 export class ScatterView {
@@ -41,7 +41,7 @@ export class ScatterView {
     container.append(this.canvas);
     const { width, height } = container.getBoundingClientRect();
     this.opacity = large ? 0.6 : 0.85;
-    this.greyOpacity = large ? 0.15 : GREY_OPACITY;
+    this.greyOpacity = large ? 0.1 : GREY_OPACITY;
     this.plot = createScatterplot({
       canvas: this.canvas,
       width: Math.max(width, 100),

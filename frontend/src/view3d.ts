@@ -16,7 +16,7 @@ void main() { gl_Position = transform * vec4(position, 1.0); gl_PointSize = size
 const FRAGMENT = `precision mediump float; varying vec4 vColour;
 void main() { gl_FragColor = vColour; }`;
 const OPACITY = 0.85;
-const GREY_OPACITY = 0.35;
+const GREY_OPACITY = 0.4;
 
 function rgb(hex: string): [number, number, number] {
   const v = parseInt(hex.slice(1), 16);

@@ -188,6 +188,11 @@ def test_a_lasso_updates_the_charts_and_the_brushes_filter_it(
     page,  # noqa: F811
     explorer_workspace: Workspace,
 ) -> None:  # type: ignore[no-untyped-def]
+    # brushes in the URL that name no field or no bar are left out (no error on the page)
+    page.goto("/?dataset=digits&space=pixels-pca&brush=nope%3A1~label%3A99-200~label%3Axyz#/map")
+    page.wait_for_function("window.__embedlab && window.__embedlab.mapReady === true")
+    assert page.locator(".chart .bar.brushed").count() == 0
+    assert page.evaluate("window.__embedlab.scatter.greyed") is False
     bins, _, score = label_and_score(page, explorer_workspace)
     box = canvas_box(page)
     w, h = box["width"], box["height"]
