@@ -53,6 +53,7 @@ from typing import Any
 
 import numpy as np
 from _common import current_rss_mib, fmt, machine_summary, peak_rss_mib, print_table, versions
+from _crossfilter import measure_brushes, report_brushes
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = "points"
@@ -601,8 +602,10 @@ def run_embedlab(browser: Any, base: str, args: argparse.Namespace) -> dict[str,
             page.screenshot(path=str(args.shots / "explorer-embedlab-lasso.png"))
         camera = measure_camera(page, compare=run == 0 and not args.no_compare)
         print(f"  embedlab run {run + 1}: camera {short_camera(camera)}", flush=True)
+        shot = args.shots / "explorer-embedlab-brushes.png" if run == 0 else None
+        brushes = measure_brushes(page, "label", "f00", shot)
         loads.append(load)
-        lassos.append({**lasso, "camera": camera, "errors": errors})
+        lassos.append({**lasso, "camera": camera, "brushes": brushes, "errors": errors})
         context.close()
     return {"loads": loads, "lassos": lassos, "plan": plan}
 
@@ -800,6 +803,7 @@ def report_embedlab(result: dict[str, Any], sizes: dict[str, Any]) -> None:
             f"longest {r['max_frame_ms']:.0f} ms"
         )
     report_camera(result)
+    report_brushes([r["brushes"] for r in result["lassos"]])
     resources = [r for r in result["loads"][0]["resources"] if "/api/" in r["name"]]
     rows = [
         [

@@ -1,12 +1,19 @@
 // Linked charts beside the map: a bar chart of a category field (label, cluster, tag) or a
-// histogram of a numeric one (payload column, quality score), all items in grey, the map's
-// selection in colour. Clicking a bar, or dragging across bars, brushes it: the items in the
-// brushed bars of every chart (and across charts: in all of them) become the map's selection,
-// so the map and the grid show them; a lasso or any other selection redraws the charts.
+// histogram of a numeric one (payload column, quality score), with cross-filtering. Each chart
+// can hold a brush (click a bar, drag across bars, shift to add); the map and the grid show the
+// items that pass every brush and the map's own selection (a lasso, a box), the others grey.
+// Each chart draws its full-data bars in grey and, over them, the items passing every OTHER
+// filter (crossfilter's rule: a chart's own brush does not filter it), so a brushed chart still
+// shows what brushing another bar would give. Per item the charts keep only typed arrays: its
+// bar per chart, each chart's items grouped by bar, and how many active filters it fails. A
+// brush change visits only the items of the bars that changed side and moves the other charts'
+// counts by those items (crossfilter's incremental update); a new lasso counts afresh, a few
+// passes over typed arrays at 1M items. No per-item objects.
 
 import { Legend } from './api';
 import { RAMP, categoryColour, clear, el, guarded } from './dom';
 import { field, fields, labelField } from './state';
+import { decodeRows, encodeRows } from './viewUrl';
 
 const BINS = 20; // a histogram's bins over the field's range
 const MAX_BARS = 40; // a bar chart shows its most common categories
@@ -18,21 +25,29 @@ interface Chart {
   legend: Legend;
   bar: Int32Array; // per item, its bar (-1: not shown, e.g. a missing number or a rare category)
   labels: string[];
-  total: Uint32Array;
-  brushed: Set<number>;
+  total: Uint32Array; // per bar, all items
+  passed: Uint32Array; // per bar, the items passing every filter but this chart's brush
+  brush: Uint8Array; // per bar, 1 when brushed
+  brushed: number; // how many bars are brushed (0: no brush)
+  order: Uint32Array; // the items grouped by bar: group g (bar g - 1; group 0: no bar) ...
+  start: Uint32Array; // ... is order[start[g]] to order[start[g + 1] - 1]
   node: HTMLElement;
 }
 
 export interface ChartHooks {
-  /** Make `rows` the map's selection (empty: none), as a lasso would. */
-  select: (rows: Uint32Array) => void;
+  /** Show `rows`, the items passing every filter, on the map and in the grid (null: no filter
+   * at all). `drawn`: the map already shows them (its own selection, no brush on top). */
+  show: (rows: Uint32Array | null, drawn: boolean) => void;
+  /** The brushes changed: their encoding for the view's URL (null: none). */
+  brushes?: (encoded: string | null) => void;
 }
 
 export class LinkedCharts {
   readonly node = el('div', { id: 'charts', class: 'charts' });
   private charts: Chart[] = [];
-  private selection: Uint32Array = new Uint32Array(0);
-  private brushedSelection: Uint32Array | null = null; // what our last brush selected
+  private lasso: Uint32Array | null = null; // the map's own selection (a lasso, a box, a click)
+  private inLasso: Uint8Array | null = null; // per item, 1 inside it
+  private fails = new Uint8Array(0); // per item, how many active filters it fails
   private readonly strip = el('div', { class: 'chart-strip' });
 
   constructor(private hooks: ChartHooks) {
@@ -56,66 +71,180 @@ export class LinkedCharts {
   async add(name: string): Promise<void> {
     if (this.charts.some((c) => c.name === name)) return;
     const { legend, values } = await field(name);
+    if (this.charts.some((c) => c.name === name)) return; // added meanwhile
     const [bar, labels] = legend.kind === 'number' ? binNumbers(values, legend) : topCategories(values, legend);
     const total = new Uint32Array(labels.length);
     for (let row = 0; row < bar.length; row++) if (bar[row] >= 0) total[bar[row]]++;
-    const chart: Chart = { name, legend, bar, labels, total, brushed: new Set(), node: el('div', { class: 'chart', 'data-field': name }) };
+    const chart: Chart = {
+      name, legend, bar, labels, total, passed: new Uint32Array(labels.length),
+      brush: new Uint8Array(labels.length), brushed: 0, ...groupByBar(bar, labels.length),
+      node: el('div', { class: 'chart', 'data-field': name }),
+    };
     this.charts.push(chart);
     this.strip.append(chart.node);
+    this.count([chart]);
     this.draw(chart);
   }
 
-  /** The map's selection changed: a brush of ours keeps its bars, anything else clears them. */
-  update(rows: Uint32Array): void {
-    const ours = this.brushedSelection !== null && sameRows(this.brushedSelection, rows);
-    if (!ours) {
-      this.charts.forEach((c) => c.brushed.clear());
-      this.brushedSelection = null;
-    }
-    this.selection = rows;
-    this.charts.forEach((c) => this.draw(c));
+  /** The map's own selection changed (a lasso, a box, a click; empty: none): the charts count
+   * within it, and the map and the grid show what of it passes the brushes. */
+  setLasso(rows: Uint32Array): void {
+    this.lasso = rows.length ? rows : null;
+    this.inLasso = null;
+    this.filter(true);
   }
 
-  /** Items in the brushed bars of every chart that has some. */
-  brushedRows(): Uint32Array {
-    const active = this.charts.filter((c) => c.brushed.size);
-    if (!active.length) return new Uint32Array(0);
-    const rows: number[] = [];
-    const n = active[0].bar.length;
-    for (let row = 0; row < n; row++) {
-      if (active.every((c) => c.brushed.has(c.bar[row]))) rows.push(row);
+  /** The map's own selection (a lasso, ...), or null. */
+  lassoRows(): Uint32Array | null {
+    return this.lasso;
+  }
+
+  /** The items passing every brush and the map's own selection (null: no filter at all). */
+  filteredRows(): Uint32Array | null {
+    if (!this.charts.some((c) => c.brushed)) return this.lasso;
+    let passing = 0;
+    for (let row = 0; row < this.fails.length; row++) if (this.fails[row] === 0) passing++;
+    const rows = new Uint32Array(passing);
+    for (let row = 0, k = 0; row < this.fails.length; row++) if (this.fails[row] === 0) rows[k++] = row;
+    return rows;
+  }
+
+  /** The brushes as text for the URL: `field:bars` joined by `~` (bars as row ranges). */
+  encodeBrushes(): string | null {
+    const parts = this.charts.filter((c) => c.brushed).map((c) =>
+      `${encodeURIComponent(c.name)}:${encodeRows(brushedBars(c))}`);
+    return parts.length ? parts.join('~') : null;
+  }
+
+  /** Brush what `encoded` names (from the URL), charting each field first; unknown fields
+   * and bars are left out. Filters the map once at the end. */
+  async restoreBrushes(encoded: string | undefined): Promise<void> {
+    if (!encoded) return;
+    const known = new Set(fields().map((f) => f.name));
+    for (const part of encoded.split('~')) {
+      const at = part.lastIndexOf(':');
+      const name = decodeURIComponent(part.slice(0, at));
+      if (at < 0 || !known.has(name)) continue;
+      await this.add(name);
+      const chart = this.charts.find((c) => c.name === name)!;
+      for (const b of decodeRows(part.slice(at + 1), chart.labels.length)) chart.brush[b] = 1;
+      chart.brushed = chart.brush.reduce((a, b) => a + b, 0);
     }
-    return Uint32Array.from(rows);
+    this.filter(false);
+  }
+
+  /** Per item, 1 inside the map's own selection (null: there is none); built once per lasso. */
+  private lassoMask(n: number): Uint8Array | null {
+    if (!this.lasso) return null;
+    if (this.inLasso?.length !== n) {
+      this.inLasso = new Uint8Array(n);
+      for (const row of this.lasso) if (row < n) this.inLasso[row] = 1;
+    }
+    return this.inLasso;
+  }
+
+  private size(): number {
+    return this.charts[0]?.bar.length ?? this.fails.length;
   }
 
   private brush(chart: Chart, bars: number[], extend: boolean): void {
-    const only = !extend && bars.length === 1 && chart.brushed.size === 1 && chart.brushed.has(bars[0]);
-    if (!extend) chart.brushed.clear();
-    if (!only) bars.forEach((b) => chart.brushed.add(b)); // clicking the one brushed bar clears it
-    this.brushedSelection = this.brushedRows();
-    this.hooks.select(this.brushedSelection);
-    if (!this.brushedSelection.length) this.update(this.brushedSelection); // no event if nothing was selected
+    const started = performance.now();
+    const only = !extend && bars.length === 1 && chart.brushed === 1 && chart.brush[bars[0]] === 1;
+    const before = passing(chart);
+    if (!extend) chart.brush.fill(0);
+    if (!only) bars.forEach((b) => (chart.brush[b] = 1)); // clicking the one brushed bar clears it
+    chart.brushed = chart.brush.reduce((a, b) => a + b, 0);
+    this.rebrush(chart, before);
+    this.filter(false, started);
+  }
+
+  /** `changed`'s brush moved from `before` (per group, 1 when its items passed): update the
+   * fails of the items of the groups that changed side, and the other charts' counts by them
+   * (its own counts do not depend on its brush). */
+  private rebrush(changed: Chart, before: Uint8Array): void {
+    const after = passing(changed);
+    const others = this.charts.filter((c) => c !== changed);
+    const { fails } = this;
+    const { order, start } = changed;
+    for (let g = 0; g < after.length; g++) {
+      if (after[g] === before[g]) continue;
+      const step = after[g] ? -1 : 1;
+      for (let k = start[g]; k < start[g + 1]; k++) {
+        const row = order[k];
+        const was = fails[row];
+        fails[row] = was + step;
+        for (const { bar, brush, brushed, passed } of others) {
+          const b = bar[row];
+          if (b < 0) continue;
+          const own = brushed && !brush[b] ? 1 : 0; // it fails that chart's own brush
+          if ((was === own) !== (was + step === own)) passed[b] += was + step === own ? 1 : -1;
+        }
+      }
+    }
+  }
+
+  /** A filter changed: count every chart (unless `counted` since `started`), redraw them, and
+   * show the passing items. */
+  private filter(fromLasso: boolean, counted?: number): void {
+    const started = counted ?? performance.now();
+    const brushed = this.charts.some((c) => c.brushed);
+    if (counted === undefined) this.count(this.charts);
+    this.charts.forEach((c) => this.draw(c));
+    this.hooks.brushes?.(this.encodeBrushes());
+    this.hooks.show(this.filteredRows(), fromLasso && !brushed);
+    window.__embedlab.filterMs = performance.now() - started; // counts, bars and the map's colours
+  }
+
+  /** Per item, how many active filters (the lasso, each brush) it fails; then for `which`
+   * charts, per bar, the items failing none but (at most) that chart's own brush. */
+  private count(which: Chart[]): void {
+    const n = this.size();
+    const active = this.charts.filter((c) => c.brushed);
+    if (this.fails.length !== n) this.fails = new Uint8Array(n);
+    const fails = this.fails;
+    const inLasso = this.lassoMask(n);
+    if (inLasso) for (let row = 0; row < n; row++) fails[row] = 1 - inLasso[row];
+    else fails.fill(0);
+    for (const { bar, brush } of active) {
+      for (let row = 0; row < n; row++) if (bar[row] < 0 || !brush[bar[row]]) fails[row]++;
+    }
+    for (const chart of which) {
+      const { bar, brush, passed } = chart;
+      passed.fill(0);
+      if (!inLasso && !active.length) {
+        passed.set(chart.total);
+        continue;
+      }
+      const own = chart.brushed > 0;
+      for (let row = 0; row < n; row++) {
+        const b = bar[row];
+        if (b >= 0 && (fails[row] === 0 || (own && fails[row] === 1 && !brush[b]))) passed[b]++;
+      }
+    }
   }
 
   private draw(chart: Chart): void {
-    const selected = new Uint32Array(chart.labels.length);
-    for (const row of this.selection) if (chart.bar[row] >= 0) selected[chart.bar[row]]++;
     const max = Math.max(1, ...chart.total);
+    const filtered = this.lasso !== null || this.charts.some((c) => c !== chart && c.brushed);
     const bars = el('div', { class: 'bars' });
     const close = el('button', { class: 'close', text: '×', title: 'Remove this chart' });
     close.addEventListener('click', () => {
       this.charts = this.charts.filter((c) => c !== chart);
       chart.node.remove();
-      if (chart.brushed.size) this.brush(chart, [], false);
+      if (chart.brushed) this.filter(false);
     });
+    const reset = el('button', { class: 'reset', text: 'clear', title: 'Clear this brush', hidden: !chart.brushed });
+    reset.addEventListener('click', () => this.brush(chart, [], false));
     chart.labels.forEach((label, i) => {
       const colour = chart.legend.kind === 'number' ? RAMP[Math.floor((i * RAMP.length) / BINS)] : categoryColour(chart.legend.categories.indexOf(label));
+      const out = chart.brushed > 0 && !chart.brush[i]; // outside this chart's own brush
       const bar = el('div', {
-        class: `bar${chart.brushed.has(i) ? ' brushed' : ''}`, 'data-bar': i, 'data-total': chart.total[i], 'data-selected': selected[i],
-        title: `${label}: ${chart.total[i].toLocaleString()}${this.selection.length ? ` (${selected[i].toLocaleString()} selected)` : ''}`,
+        class: `bar${chart.brush[i] ? ' brushed' : ''}${out ? ' out' : ''}`, 'data-bar': i,
+        'data-total': chart.total[i], 'data-selected': chart.passed[i],
+        title: `${label}: ${chart.total[i].toLocaleString()}${filtered ? ` (${chart.passed[i].toLocaleString()} pass the other filters)` : ''}`,
       },
       el('i', { class: 'all', style: `height:${(100 * chart.total[i]) / max}%` }),
-      el('i', { class: 'sel', style: `height:${(100 * selected[i]) / max}%;background:${colour}` }));
+      el('i', { class: 'sel', style: `height:${(100 * chart.passed[i]) / max}%${out ? '' : `;background:${colour}`}` }));
       bars.append(bar);
     });
     dragAcross(bars, (from, to, extend) => {
@@ -127,14 +256,36 @@ export class LinkedCharts {
       ? `${low?.toPrecision(3)} – ${high?.toPrecision(3)}${missing ? ` · ${missing.toLocaleString()} missing, in the lowest bin` : ''}`
       : `${chart.labels.length} of ${chart.legend.categories.length}`;
     clear(chart.node);
-    chart.node.append(el('div', { class: 'chart-title' }, el('strong', { text: chart.name }), el('span', { text: range }), close), bars);
+    chart.node.classList.toggle('has-brush', chart.brushed > 0);
+    chart.node.append(el('div', { class: 'chart-title' }, el('strong', { text: chart.name }), el('span', { text: range }), reset, close), bars);
   }
 }
 
-function sameRows(a: Uint32Array, b: Uint32Array): boolean {
-  if (a.length !== b.length) return false;
-  const sorted = Uint32Array.from(b).sort();
-  return a.every((row, i) => row === sorted[i]);
+/** Per group (bar + 1; group 0: no bar), 1 when its items pass the chart's brush (all do
+ * without one). */
+function passing(chart: Chart): Uint8Array {
+  const pass = new Uint8Array(chart.labels.length + 1);
+  if (!chart.brushed) return pass.fill(1);
+  pass.set(chart.brush, 1);
+  return pass;
+}
+
+/** The items grouped by bar (a counting sort): group g = bar g - 1, group 0 the items with no
+ * bar; group g is order[start[g]] .. order[start[g + 1] - 1]. */
+function groupByBar(bar: Int32Array, bars: number): { order: Uint32Array; start: Uint32Array } {
+  const start = new Uint32Array(bars + 2);
+  for (let row = 0; row < bar.length; row++) start[bar[row] + 2]++;
+  for (let g = 1; g < start.length; g++) start[g] += start[g - 1];
+  const next = start.slice(0, bars + 1);
+  const order = new Uint32Array(bar.length);
+  for (let row = 0; row < bar.length; row++) order[next[bar[row] + 1]++] = row;
+  return { order, start };
+}
+
+function brushedBars(chart: Chart): number[] {
+  const bars: number[] = [];
+  chart.brush.forEach((on, b) => on && bars.push(b));
+  return bars;
 }
 
 /** Press on one bar, release on another (or the same): `done(from, to, extend)`. */

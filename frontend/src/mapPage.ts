@@ -30,7 +30,7 @@ import { LinkedCharts } from './histograms';
 import { RegionLabels } from './regionLabels';
 import { trustControls } from './trust';
 import { subsetForm } from './subsetPanel';
-import { noteSelection, noteView, restoreSelection, viewMap } from './viewUrl';
+import { noteSelection, noteView, restoreSelection, viewBrushes, viewMap } from './viewUrl';
 
 const PAGE = 60;
 
@@ -85,8 +85,17 @@ export async function renderMap(root: HTMLElement): Promise<void> {
   const legend = el('div', { id: 'legend', class: 'legend' });
   const tooltip = el('div', { id: 'tooltip', class: 'tooltip', hidden: true });
   const side = el('aside', { id: 'side', class: 'side' });
-  const charts = new LinkedCharts({  // brushing a bar selects its items, as a lasso would
-    select: (rows) => (rows.length ? mapModel.view?.select(rows, false) : mapModel.view?.plot.deselect()),
+  let nextOffset = 0; // the grid's page for the next filter shown (one restored from the URL)
+  const charts = new LinkedCharts({  // the items passing the brushes and the lasso: map and grid
+    show: (rows, drawn) => {
+      if (!drawn) mapModel.view?.highlight(rows);
+      mapModel.selection = rows ?? new Uint32Array(0);
+      mapModel.offset = nextOffset;
+      nextOffset = 0;
+      window.__embedlab.selection = mapModel.selection;
+      void showSelection(side);
+    },
+    brushes: (encoded) => noteView({ brush: encoded }),
   });
   root.append(el('div', { class: 'map-page' }, el('section', { class: 'map-column' }, toolbar, mapBox, legend, charts.node, tooltip), side));
   const recommend = recommendForm(side, {  // ratings: a user's picks and history on the map
@@ -133,13 +142,9 @@ export async function renderMap(root: HTMLElement): Promise<void> {
   window.__embedlab.scatter = view;
   status(`${n.toLocaleString()} items · ${state.space} · ${preferred}`);
 
-  view.onSelect((rows) => {
-    mapModel.selection = rows;
-    mapModel.offset = 0;
-    window.__embedlab.selection = rows;
+  view.onSelect((rows) => {  // a lasso, a box, a click: filtered by the brushes, if any
     noteSelection(rows);
-    charts.update(rows);
-    void showSelection(side);
+    charts.setLasso(rows);
   });
   view.onHover((row) => {  // none while the camera moves (the scatter still hovers under a drag)
     hovered = row;
@@ -186,15 +191,15 @@ export async function renderMap(root: HTMLElement): Promise<void> {
   });
   setMode('lasso');
   await charts.start();
+  await charts.restoreBrushes(viewBrushes()); // the URL's brushes
   if (state.focusId) {
     const id = state.focusId;
     state.focusId = null;
     await showItem(side, id);
   }
   await restoreSelection(state.dataset, view, async (rows, offset) => {  // the URL's selection
-    Object.assign(mapModel, { selection: rows, offset });
-    window.__embedlab.selection = rows;
-    await showSelection(side);
+    nextOffset = offset;
+    charts.setLasso(rows);
   });
   window.__embedlab.mapReady = true;
   // the item index for the first selection, built now that the map no longer waits on the server

@@ -11,6 +11,13 @@ export type Mode = 'panZoom' | 'lasso' | 'box';
 type Scatterplot = ReturnType<typeof createScatterplot>;
 type Three = Parameters<typeof affineFromThree>[0];
 const UNIT: Three = [[0, 0], [1, 0], [0, 1]];
+// Points outside a selection or filter: one neutral grey, fainter than the selected points, which
+// keep their colour and are drawn after them (on top). Only the colour texture changes (the grey
+// is the base colour of every code, the field's colours the "active" one), so switching costs the
+// same at 1M points as at 100.
+export const GREY = '#707070';
+const GREY_OPACITY = 0.4; // on big maps 0.1: a million faint points still add up to solid grey
+const NO_FIELD = '#7aa6d8';
 
 export class ScatterView {
   readonly canvas: HTMLCanvasElement;
@@ -22,22 +29,32 @@ export class ScatterView {
   private x = new Float32Array(0);
   private y = new Float32Array(0);
   private rows: number[] | null | undefined; // the anchor rows (undefined: not found yet)
+  private colours: string[] = [NO_FIELD]; // the colour field's colours, per code or ramp stop
+  private colourBy: 'valueA' | null = null;
+  private filtered = false; // a selection or filter is on: every point outside it is grey
+  private readonly opacity: number;
+  private readonly greyOpacity: number;
 
   constructor(container: HTMLElement, large: boolean) {
     this.canvas = document.createElement('canvas');
     this.canvas.className = 'scatter';
     container.append(this.canvas);
     const { width, height } = container.getBoundingClientRect();
+    this.opacity = large ? 0.6 : 0.85;
+    this.greyOpacity = large ? 0.1 : GREY_OPACITY;
     this.plot = createScatterplot({
       canvas: this.canvas,
       width: Math.max(width, 100),
       height: Math.max(height, 100),
       pointSize: large ? 2 : 4,
-      pointSizeSelected: 2,
-      opacity: large ? 0.6 : 0.85,
+      pointSizeSelected: 2, // selected points 2 px larger than the others, with no outline ring
+      pointOutlineWidth: 0,
+      opacity: this.opacity,
       backgroundColor: '#111418',
-      pointColorActive: '#ffffff',
-      opacityInactiveMax: 0.25, // with a selection, the other points stay visible, dimmed
+      pointColor: NO_FIELD,
+      pointColorActive: NO_FIELD,
+      pointColorHover: NO_FIELD,
+      opacityInactiveMax: this.greyOpacity, // with a selection, the other points stay visible, grey
       lassoColor: '#ffd166',
       performanceMode: large,
       lassoMinDelay: 5,
@@ -50,6 +67,8 @@ export class ScatterView {
     });
     this.lod = new LevelOfDetail(this.plot as never, this.canvas, 0, () => this.anchors());
     this.detachLod = this.lod.attach(container, (e) => this.lasso.shape === null && !e.shiftKey);
+    this.plot.subscribe('select', () => this.shade(true)); // a lasso, a box or a click
+    this.plot.subscribe('deselect', () => this.shade(false));
   }
 
   /** The map coordinates of every point (the arrays are replaced, not changed, by draw). */
@@ -151,14 +170,39 @@ export class ScatterView {
   }
 
   colour(legend: Legend | null) {
-    if (!legend) {
-      this.plot.set({ colorBy: null, pointColor: '#7aa6d8' } as never);
-    } else if (legend.kind === 'category') {
+    this.colourBy = legend ? 'valueA' : null;
+    if (!legend) this.colours = [NO_FIELD];
+    else if (legend.kind === 'category') {
       const colours = legend.categories.map((_, i) => PALETTE[i % PALETTE.length]);
-      this.plot.set({ colorBy: 'valueA', pointColor: colours.length ? colours : ['#7aa6d8'] } as never);
-    } else {
-      this.plot.set({ colorBy: 'valueA', pointColor: RAMP } as never);
-    }
+      this.colours = colours.length ? colours : [NO_FIELD];
+    } else this.colours = RAMP;
+    this.applyColours();
+  }
+
+  /** Whether points outside the selection are grey now (a selection or a filter is on). */
+  get greyed(): boolean {
+    return this.filtered;
+  }
+
+  /** Grey every point outside the selection (`on`), or give every point its colour again. */
+  private shade(on: boolean): void {
+    if (on === this.filtered) return;
+    this.filtered = on;
+    this.applyColours();
+  }
+
+  private applyColours(): void {
+    const colours = this.colours;
+    // with a filter that nothing passes there is no selection, so the plot's own fading of
+    // unselected points is off: fade them here
+    const empty = this.filtered && this.plot.get('selectedPoints').length === 0;
+    this.plot.set({
+      colorBy: this.colourBy,
+      pointColor: this.filtered ? colours.map(() => GREY) : colours,
+      pointColorActive: colours,
+      pointColorHover: colours,
+      opacity: empty ? this.greyOpacity : this.opacity,
+    } as never);
   }
 
   setMode(mode: Mode) {
@@ -179,6 +223,16 @@ export class ScatterView {
 
   select(rows: ArrayLike<number>, silent = true) {
     this.plot.select(Array.from(rows), { preventEvent: silent });
+    this.shade(rows.length > 0);
+  }
+
+  /** Show `rows` in colour on top and every other point grey, without a select event; null:
+   * no filter, every point in its colour (an empty array: a filter nothing passes, all grey). */
+  highlight(rows: Uint32Array | null): void {
+    if (rows?.length) this.plot.select(Array.from(rows), { preventEvent: true });
+    else this.plot.deselect({ preventEvent: true } as never);
+    this.filtered = rows !== null;
+    this.applyColours(); // also when `filtered` stays: an empty filter fades by the opacity
   }
 
   zoomTo(rows: ArrayLike<number>) {

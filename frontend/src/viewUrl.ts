@@ -1,5 +1,6 @@
 // The view lives in the URL, so a view can be bookmarked and shared:
 //   /?dataset=D&space=S&map=umap-2d&colour=label&sel=3-9_12&offset=60#/map   (or &tag=T)
+// and the charts' brushes: &brush=label:0-2~quality%3Ascore:10-19 (field:bars, bars as ranges).
 // The query string is read once on load (restored when the map is drawn) and rewritten with
 // history.replaceState whenever the view changes; the page stays in the hash, as before.
 
@@ -13,6 +14,7 @@ export interface View {
   colour?: string;
   sel?: string;
   tag?: string;
+  brush?: string;
   offset?: number;
 }
 
@@ -22,7 +24,7 @@ export const MAX_SELECTION_CHARS = 4000;
 function readView(): View {
   const params = new URLSearchParams(location.search);
   const view: View = {};
-  for (const key of ['dataset', 'space', 'map', 'colour', 'sel', 'tag'] as const) {
+  for (const key of ['dataset', 'space', 'map', 'colour', 'sel', 'tag', 'brush'] as const) {
     const value = params.get(key);
     if (value) view[key] = value;
   }
@@ -53,7 +55,7 @@ export function noteView(patch: Patch): void {
 // A new dataset or space: what was chosen on the old one no longer applies.
 export function noteSource(dataset: string, space: string): void {
   pending = null;
-  noteView({ dataset, space, map: null, colour: null, sel: null, tag: null, offset: null });
+  noteView({ dataset, space, map: null, colour: null, sel: null, tag: null, brush: null, offset: null });
 }
 
 // Sorted rows as ranges: 3,4,5,6,12 -> "3-6_12" ('-' and '_' need no escaping in a URL).
@@ -87,6 +89,11 @@ export function noteSelection(rows: ArrayLike<number>): void {
   const fits = encoded.length <= MAX_SELECTION_CHARS;
   noteView({ sel: fits ? encoded : null, tag: null, offset: null });
   if (!fits) status(`${rows.length.toLocaleString()} items are too many for the URL: save them as a tag to share this view.`);
+}
+
+// The charts' brushes the URL names (restored by the charts once they are drawn).
+export function viewBrushes(): string | undefined {
+  return pending?.brush;
 }
 
 // The map the URL names, when this space has it.
