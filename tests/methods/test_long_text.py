@@ -78,7 +78,8 @@ def test_chunk_differs_from_truncate_and_counts_its_windows(paragraph: str) -> N
 
 @pytest.mark.slow
 def test_a_text_repeated_pools_to_the_text_itself(paragraph: str) -> None:
-    model = MiniLM(max_length=48, chunk_overlap=8, long="chunk").fit()
+    # the windows' pooling, measured without int8's rounding (test_minilm.py covers that)
+    model = MiniLM(max_length=48, chunk_overlap=8, long="chunk", precision="fp32").fit()
     once, twice, other = model.transform(
         [paragraph[: len(paragraph) // 2], paragraph, "Stock markets fell sharply today."]
     )

@@ -67,3 +67,40 @@ def test_non_text_item_is_named_by_row(model: MiniLM) -> None:
 
 def test_empty_input_gives_empty_array(model: MiniLM) -> None:
     assert model.transform([]).shape == (0, 384)
+
+
+def test_int8_products_stay_close_to_fp32_and_fp32_batches_stay_exact(model: MiniLM) -> None:
+    texts = [
+        "The film was a delight from start to finish.",
+        "Stock markets fell sharply today.",
+        "I went to see a play last night.",
+        "a " * 60 + "very long and repetitive review",
+        "ok",
+    ]
+    fp32 = MiniLM(precision="fp32").fit()
+    exact = fp32.transform(texts)
+    assert model.precision == "int8"  # the default
+    cosines = (model.transform(texts) * exact).sum(axis=1)
+    assert cosines.min() > 0.98, cosines
+    alone = np.vstack([fp32.transform([t]) for t in texts])
+    np.testing.assert_allclose(exact, alone, atol=1e-5)
+
+
+def test_an_unknown_precision_is_refused_by_name() -> None:
+    with pytest.raises(InvalidInputError, match="'precision' parameter of MiniLM must be one of"):
+        MiniLM(precision="fp16").fit()
+
+
+def test_the_int8_graph_is_built_once_into_the_cache(tmp_path, monkeypatch) -> None:
+    from pathlib import Path
+
+    from embedlab.methods.onnx_int8 import int8_graph
+    from embedlab.methods.transformer import _minilm_model_path
+
+    monkeypatch.setenv("EMBEDLAB_CACHE", str(tmp_path))
+    built = int8_graph(Path(_minilm_model_path()))
+    assert built.parent == tmp_path / "models" and built.stat().st_size > 1_000_000
+    stamp = built.stat().st_mtime_ns
+    assert int8_graph(Path(_minilm_model_path())) == built
+    assert built.stat().st_mtime_ns == stamp
+    assert [p.name for p in (tmp_path / "models").iterdir()] == [built.name]  # no leftovers

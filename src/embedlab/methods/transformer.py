@@ -20,6 +20,7 @@ from embedlab.methods.long_text import (
     pool_windows,
     split_long,
 )
+from embedlab.methods.onnx_int8 import int8_graph
 
 VOCAB_PATH = Path(__file__).parent / "data" / "minilm-vocab.txt"
 
@@ -70,9 +71,17 @@ def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return l2_normalize(summed / counts)
 
 
+PRECISIONS = ("int8", "fp32")
+
+
 @register
 class MiniLM(Embedder):
     """all-MiniLM-L6-v2 sentence vectors (384-d, L2-normalised), int8 ONNX on onnxruntime.
+
+    `precision="int8"` runs the matrix products in int8 (onnx_int8.py; row cosine ~0.993 with
+    fp32), one text per run so that a text's vector never depends on its batch: 1.1-2x the
+    texts/s of fp32 batched here. `"fp32"` runs the package's graph as it is (int8 weights,
+    fp32 products), batched.
 
     Texts are tokenised once, sorted by length and cut into batches of about `batch_tokens`
     padded tokens (at most `batch_size` texts): short texts go many to a batch, long ones few,
@@ -98,6 +107,7 @@ class MiniLM(Embedder):
         threads: int = 0,
         long: LongMode = "truncate",
         chunk_overlap: int = 32,
+        precision: str = "int8",
     ) -> None:
         self.batch_size = batch_size
         self.batch_tokens = batch_tokens
@@ -105,6 +115,7 @@ class MiniLM(Embedder):
         self.threads = threads
         self.long = long
         self.chunk_overlap = chunk_overlap
+        self.precision = precision
 
     def _validate_params(self) -> None:
         self._check_param(
@@ -126,12 +137,19 @@ class MiniLM(Embedder):
             "an int >= 0 (0 = all cores)",
         )
         check_long_params(self, self.max_length - 2)
+        self._check_param("precision", self.precision in PRECISIONS, "one of 'int8', 'fp32'")
 
     def fit(self, X: Sequence[str] | None = None) -> MiniLM:
         """Load the model; pretrained, so nothing is learned from X."""
         self._validate_params()
         threads = self.threads or os.cpu_count() or 1
-        self.session_ = onnx_session(_minilm_model_path(), threads)
+        graph = _minilm_model_path()
+        if self.precision == "int8":
+            graph = str(int8_graph(Path(graph)))
+        self.session_ = onnx_session(graph, threads)
+        # int8 products quantise each run's activations with one scale for the whole batch, so
+        # a text's vector would depend on the texts beside it: one text per run keeps it its own.
+        self.texts_per_run_ = 1 if self.precision == "int8" else self.batch_size
         self.tokenizer_ = _wordpiece_tokenizer(self.max_length if self.long == "truncate" else None)
         self.dimension_ = 384
         self.report_ = {
@@ -179,7 +197,7 @@ class MiniLM(Embedder):
             stop = start + 1
             while (
                 stop < len(order)
-                and stop - start < self.batch_size
+                and stop - start < self.texts_per_run_
                 and (stop - start + 1) * sorted_lengths[stop] <= self.batch_tokens
             ):
                 stop += 1
