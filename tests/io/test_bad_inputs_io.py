@@ -4,6 +4,7 @@ what was expected, and a failed ingest leaves the stored dataset as it was."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -100,3 +101,29 @@ def test_a_refused_file_leaves_the_stored_dataset(tmp_path: Path) -> None:
         with pytest.raises(InvalidInputError):
             ingest(ws, "d", bad)
     assert ws.dataset("d").column("text") == ["kept"]
+
+
+def test_one_column_in_two_roles_is_refused() -> None:
+    from embedlab.io.interactions import InteractionColumns
+    from embedlab.pipeline.ingest import parse_edge_columns
+
+    with pytest.raises(InvalidInputError, match="'source' as both SOURCE and TARGET"):
+        parse_edge_columns("source,source")
+    with pytest.raises(InvalidInputError, match="names column 'user' twice"):
+        InteractionColumns.parse("user,user,rating")
+    with pytest.raises(InvalidInputError, match="--timestamp 'rating' is also one of"):
+        InteractionColumns.parse("user,item,rating", timestamp="rating")
+    assert InteractionColumns.parse("u,i,r", timestamp="t").timestamp == "t"
+
+
+def test_replacing_a_dataset_says_which_spaces_went_with_it(run, tmp_path: Path) -> None:
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("id,text\na,one text\nb,another text\nc,third text\n", encoding="utf-8")
+    second.write_text("id,text\nx,new rows\ny,other rows\n", encoding="utf-8")
+    assert run("ingest", "d", str(first))[0] == 0
+    assert run("embed", "d", "--method", "tfidf-svd", "--param", "min_df=1")[0] == 0
+    code, out, err = run("ingest", "d", str(second), "--json")
+    assert code == 0 and "its spaces tfidf-svd and what was computed" in " ".join(err.split())
+    assert json.loads(out)["replaced_spaces"] == ["tfidf-svd"]
+    code, _, err = run("ingest", "fresh", str(second))
+    assert code == 0 and "Replaced" not in err

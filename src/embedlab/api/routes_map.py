@@ -117,7 +117,6 @@ def projection(
 ) -> Response:
     """Stored coordinates scaled into [-0.95, 0.95], float32, interleaved (x, y[, z]) per item."""
     app_state = state(request)
-    app_state.warm_items(name)  # the map's first selection comes next
     stored = app_state.cached(
         ("projection", name, space, method, dims),
         lambda: stored_projection(app_state.workspace, name, space, method, dims),
@@ -128,6 +127,7 @@ def projection(
             f"with `embedlab project {name} {space} --method {method} --dims {dims}` or POST "
             "to this address."
         )
+    app_state.warm_items(name)  # the map's first selection comes next
     scaled = app_state.cached(
         ("unit-box", name, space, method, dims), lambda: to_unit_box(stored.coords)
     )

@@ -174,7 +174,7 @@ def image_quality_command(
     scores and flags are stored as the dataset's image-quality columns."""
     from embedlab.pipeline.image_quality import image_quality
 
-    thresholds = _numbers(parse_params(threshold), "--threshold")
+    thresholds = _numbers(parse_params(threshold, "--threshold"), "--threshold")
     if not (math.isfinite(fence) and fence > 0):
         raise InvalidInputError(f"--fence expects a number > 0 (MADs). Got {fence} instead.")
     report = image_quality(workspace(ctx), name, thresholds=thresholds, fence=fence)

@@ -53,6 +53,12 @@ def autolabel(
     codes, classes, labelled = encode_labels(dataset.column(column))
     if len(classes) < 2:
         raise InvalidInputError(f"Auto-labelling needs at least 2 classes; found {len(classes)}.")
+    if known is not None and known >= int(labelled.sum()):
+        raise InvalidInputError(
+            f"known={known} would hide no label: column '{column}' of dataset '{name}' has "
+            f"{int(labelled.sum())} labelled items. Expected fewer than that, so that the hidden "
+            "ones measure the accuracy."
+        )
     space_obj = workspace.space(dataset, space)
     graph = neighbors(workspace, name, space_obj, k=k)
     if known is not None:

@@ -326,7 +326,7 @@ def embed(
     started = time.time()
     dataset = workspace.dataset(name)
     estimator = methods.get(method).from_params(params or {})
-    space = validate_name(space or method, "space")
+    space = validate_name(method if space is None else space, "space")
     if batch_rows < 1:
         raise InvalidInputError(f"batch_rows must be an int >= 1; got {batch_rows}.")
     inputs, used_columns = method_input(dataset, estimator, columns, workspace)

@@ -1,0 +1,114 @@
+"""Bad inputs an outside tester tries on the commands: each is refused with one clear line
+(exit 2) naming what was wrong, and nothing stored is changed. One small real workspace (30
+topic texts with a numeric column, a TF-IDF/SVD space, a word2vec words dataset) is built once
+and only read by these tests."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from embedlab.errors import InvalidInputError, WorkspaceError
+from embedlab.pipeline.autolabel import autolabel
+from embedlab.pipeline.cluster import compare_spaces
+from embedlab.pipeline.embed import embed
+from embedlab.pipeline.ingest import ingest
+from embedlab.pipeline.quality import quality
+from embedlab.pipeline.search import search
+from embedlab.pipeline.words import similar_words, train_words
+from embedlab.store.workspace import Workspace
+from tests.conftest import topic_rows
+from tests.test_cli import assert_clear_error
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    root = tmp_path_factory.mktemp("bad-inputs")
+    path = root / "topics.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["doc", "body", "topic", "score"])
+        writer.writeheader()
+        for i, row in enumerate(topic_rows()):
+            writer.writerow({**row, "score": f"{i * 0.37:.2f}"})
+    workspace = Workspace(root / "ws")
+    ingest(workspace, "t", path, text="body", label="topic", id="doc")
+    embed(workspace, "t", "tfidf-svd", params={"min_df": 1, "n_components": 6})
+    train_words(workspace, "t", "word2vec", params={"vector_size": 8, "min_count": 1})
+    return workspace
+
+
+@pytest.mark.parametrize("query", ["", "   \t"])
+def test_an_empty_search_text_is_refused(ws: Workspace, query: str) -> None:
+    with pytest.raises(InvalidInputError, match="The search query is empty; expected a text"):
+        search(ws, "t", "tfidf-svd", query)
+    with pytest.raises(InvalidInputError, match="expected an item id"):
+        search(ws, "t", "tfidf-svd", query, by="id")
+
+
+def test_a_query_of_unknown_words_or_zeros_is_refused_not_ranked_by_row(ws: Workspace) -> None:
+    with pytest.raises(InvalidInputError, match=r"'zzzz qqqq' has no word that space 'tfidf-svd'"):
+        search(ws, "t", "tfidf-svd", "zzzz qqqq")
+    with pytest.raises(InvalidInputError, match="The query vector is all zeros"):
+        search(ws, "t", "tfidf-svd", [0.0] * 6, by="vector")
+    hits = search(ws, "t", "tfidf-svd", "rocket orbit satellite", k=3)
+    assert hits[0].label == "space" and hits[0].score > 0  # a known word still works
+
+
+def test_a_word_lookup_on_a_dataset_of_items_says_it_is_no_words_dataset(ws: Workspace) -> None:
+    with pytest.raises(KeyError, match=r"Dataset 't' is not a words dataset.*embedlab search t"):
+        similar_words(ws, "t", "tfidf-svd", "rocket")
+    with pytest.raises(KeyError, match=r"not in the vocabulary") as info:
+        similar_words(ws, "t-words", "word2vec", "zzzz")
+    assert "not a words dataset" not in str(info.value)
+
+
+def test_an_empty_space_name_is_refused_not_replaced_by_the_default(ws: Workspace) -> None:
+    with pytest.raises(WorkspaceError, match="The space name '' is not valid"):
+        embed(ws, "t", "tfidf-svd", space="", params={"min_df": 1})
+    assert ws.space_names("t") == ["tfidf-svd"]
+
+
+def test_comparing_a_space_with_itself_is_refused(ws: Workspace) -> None:
+    with pytest.raises(InvalidInputError, match="got 'tfidf-svd' twice"):
+        compare_spaces(ws, "t", "tfidf-svd", "tfidf-svd")
+
+
+def test_autolabel_known_that_hides_nothing_is_refused(ws: Workspace) -> None:
+    with pytest.raises(InvalidInputError, match="known=30 would hide no label.*30 labelled"):
+        autolabel(ws, "t", "tfidf-svd", known=30)
+
+
+def test_a_numeric_column_as_label_says_why_it_is_no_label(ws: Workspace) -> None:
+    with pytest.raises(InvalidInputError, match=r"'score' has 30 distinct value\(s\).*not numbers"):
+        quality(ws, "t", "tfidf-svd", label="score")
+    assert ws.result("columns", "t", "quality-tfidf-svd") is None  # nothing was stored
+
+
+def test_a_parameter_given_twice_is_refused(run, ws: Workspace) -> None:
+    args = ("embed", "t", "--method", "tfidf-svd", "--space", "twice")
+    code, _, err = run(*args, "--param", "min_df=1", "--param", "min_df=2", ws=ws.path)
+    assert_clear_error(code, err, "--param min_df is given twice ('1' and '2')")
+    assert "twice" not in ws.space_names("t")
+
+
+def test_two_kinds_of_evaluation_at_once_are_refused(run, ws: Workspace) -> None:
+    code, _, err = run("evaluate", "t", "--links", "--recommend", ws=ws.path)
+    assert_clear_error(code, err, "one kind of evaluation at a time; got --recommend and --links")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--param", "label_issue.folds=1"), "must be an int >= 2. Got 1"),
+        (("--param", "label_issue.filter_by=zzz"), "must be one of 'prune_by_noise_rate'"),
+        (("--param", "label_issue.neighbour_weight=-3"), "a number in [0, 1]. Got -3.0"),
+        (("--duplicate-threshold", "2"), "'threshold' option of the 'near_duplicate' check"),
+    ],
+)
+def test_quality_options_out_of_range_exit_2(
+    run, ws: Workspace, args: tuple[str, ...], fragment: str
+) -> None:
+    code, _, err = run("quality", "t", "tfidf-svd", *args, ws=ws.path)
+    assert_clear_error(code, err, fragment)
+    assert ws.result("columns", "t", "quality-tfidf-svd") is None
