@@ -16,7 +16,7 @@ from embedlab.pipeline.embed import embed
 from embedlab.pipeline.ingest import ingest
 from embedlab.pipeline.project import project_space
 from embedlab.store.workspace import Workspace
-from tests.api.test_api import assert_error
+from tests.api.test_api import WRITE_HEADER, assert_error
 from tests.conftest import topic_rows
 
 
@@ -69,3 +69,20 @@ def test_a_missing_map_starts_no_background_work(
     assert client.get("/api/datasets/t/spaces/tfidf-svd/projection?method=pca").status_code == 200
     assert warmed == ["t"]
 
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/datasets/t/tags", {"tag": "picked", "rows": [1], "colour": "red"}),
+        ("/api/datasets/t/corrections", {"corrections": {"food-1": "sport"}, "force": True}),
+        ("/api/datasets/t/spaces/tfidf-svd/autolabel", {"known": 5, "nieghbours": 3}),
+    ],
+)
+def test_a_request_body_with_an_unknown_field_is_refused_and_changes_nothing(
+    client: TestClient, path: str, body: dict[str, object]
+) -> None:
+    before = client.get("/api/datasets/t").json()
+    response = client.post(path, json=body, headers=WRITE_HEADER)
+    unknown = next(key for key in body if key not in ("tag", "rows", "corrections", "known"))
+    assert_error(response, 422, unknown, "Extra inputs are not permitted")
+    assert client.get("/api/datasets/t").json() == before
