@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import csv
 
+import numpy as np
 import pytest
 
+from embedlab.analysis.evaluate import train_test_rows
 from embedlab.errors import InvalidInputError, WorkspaceError
 from embedlab.pipeline.autolabel import autolabel
 from embedlab.pipeline.cluster import compare_spaces
 from embedlab.pipeline.embed import embed
+from embedlab.pipeline.evaluate import evaluate as run_evaluate
 from embedlab.pipeline.ingest import ingest
 from embedlab.pipeline.quality import quality
 from embedlab.pipeline.search import search
@@ -80,7 +83,9 @@ def test_autolabel_known_that_hides_nothing_is_refused(ws: Workspace) -> None:
 
 
 def test_a_numeric_column_as_label_says_why_it_is_no_label(ws: Workspace) -> None:
-    with pytest.raises(InvalidInputError, match=r"'score' has 30 distinct value\(s\).*not numbers"):
+    with pytest.raises(
+        InvalidInputError, match=r"'score' has 30 distinct value\(s\).*no class label"
+    ):
         quality(ws, "t", "tfidf-svd", label="score")
     assert ws.result("columns", "t", "quality-tfidf-svd") is None  # nothing was stored
 
@@ -112,3 +117,12 @@ def test_quality_options_out_of_range_exit_2(
     code, _, err = run("quality", "t", "tfidf-svd", *args, ws=ws.path)
     assert_clear_error(code, err, fragment)
     assert ws.result("columns", "t", "quality-tfidf-svd") is None
+
+
+def test_evaluate_refuses_labels_it_cannot_learn_from(ws: Workspace) -> None:
+    with pytest.raises(InvalidInputError, match="each of the 30 labelled items has a label of its"):
+        run_evaluate(ws, "t", ["tfidf-svd"], label="score")
+    labels = np.array(["a", "a", "b"], dtype=object)  # seed 0 puts both 'a' in training
+    with pytest.raises(InvalidInputError, match="left 2 with one class"):
+        train_test_rows(labels, None, seed=0)
+    assert len(train_test_rows(labels, None, seed=1)[0]) == 2  # another split is usable

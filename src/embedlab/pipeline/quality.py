@@ -172,12 +172,17 @@ def _check_label_column(labels: list[Any], column: str | None, folds: int) -> No
         if not rare:
             raise
         distinct = len(rare) + len({str(v) for v in kept if v is not None})
+        unique = max(rare.values()) == 1 and distinct == len(rare)
+        why = (
+            "every value labels one item only: a column of numbers or ids is no class label"
+            if unique
+            else "expected a column of class labels with several items per class"
+        )
         raise InvalidInputError(
             f"Label column '{column}' has {distinct} distinct value(s), and {len(rare)} of them "
             f"label fewer than {folds} items each (the label check's folds): those items are "
-            f"left out, which leaves fewer than 2 classes to check. Expected a column of class "
-            "labels with several items per class (not numbers or ids); pass another with "
-            "--label, or lower label_issue.folds."
+            f"left out, which leaves fewer than 2 classes to check. {why[0].upper()}{why[1:]}; "
+            "pass another with --label, or lower label_issue.folds."
         ) from error
 
 
