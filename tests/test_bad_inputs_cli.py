@@ -16,6 +16,7 @@ from embedlab.pipeline.autolabel import autolabel
 from embedlab.pipeline.cluster import compare_spaces
 from embedlab.pipeline.embed import embed
 from embedlab.pipeline.evaluate import evaluate as run_evaluate
+from embedlab.pipeline.impute import impute
 from embedlab.pipeline.ingest import ingest
 from embedlab.pipeline.quality import quality
 from embedlab.pipeline.search import search
@@ -126,3 +127,26 @@ def test_evaluate_refuses_labels_it_cannot_learn_from(ws: Workspace) -> None:
     with pytest.raises(InvalidInputError, match="left 2 with one class"):
         train_test_rows(labels, None, seed=0)
     assert len(train_test_rows(labels, None, seed=1)[0]) == 2  # another split is usable
+
+
+def test_a_split_too_small_to_stratify_still_splits() -> None:
+    labels = np.array(["a", "a", "a", "b", "b"], dtype=object)  # 1 test item, 2 classes
+    train, test = train_test_rows(labels, None, seed=0)
+    assert len(train) == 4 and len(test) == 1  # sklearn refused a stratified split here
+
+
+def test_neighbour_commands_on_too_few_items_say_so(tmp_path) -> None:
+    path = tmp_path / "five.csv"
+    path.write_text(
+        "id,text,label\na,hello world,x\nb,goodbye world,y\nc,hello there,x\n"
+        "d,more words here,y\ne,cats and dogs,x\n",
+        encoding="utf-8",
+    )
+    small = Workspace(tmp_path / "ws")
+    ingest(small, "five", path)
+    embed(small, "five", "tfidf-svd", params={"min_df": 1})
+    for command in (autolabel, impute):
+        args = ("label",) if command is impute else ()
+        with pytest.raises(InvalidInputError, match=r"k=15 nearest .* only 5 item\(s\); expected"):
+            command(small, "five", "tfidf-svd", *args)
+    assert autolabel(small, "five", "tfidf-svd", k=4).predicted == 0  # every item is labelled

@@ -63,7 +63,10 @@ def train_test_rows(
             f"{len(labelled)} labelled items has a label of its own (a column of numbers or ids "
             "is no class label). Expected a column of class labels."
         )
-    stratify = labels[labelled].astype(str) if counts.min() >= 2 else None
+    n_test = int(np.ceil(test_size * len(labelled)))
+    # stratified only when every class can be in both parts (sklearn refuses otherwise)
+    stratified = counts.min() >= 2 and min(n_test, len(labelled) - n_test) >= len(classes)
+    stratify = labels[labelled].astype(str) if stratified else None
     train, test = train_test_split(
         labelled, test_size=test_size, random_state=seed, stratify=stratify
     )

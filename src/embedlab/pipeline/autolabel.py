@@ -17,7 +17,7 @@ from embedlab.analysis.autolabel import sample_known, spread_labels
 from embedlab.analysis.quality import encode_labels
 from embedlab.checks import check_int, check_seed
 from embedlab.errors import InvalidInputError
-from embedlab.pipeline.graph import DEFAULT_K, neighbors
+from embedlab.pipeline.graph import DEFAULT_K, check_enough_items, neighbors
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Workspace
 
@@ -60,6 +60,7 @@ def autolabel(
             "ones measure the accuracy."
         )
     space_obj = workspace.space(dataset, space)
+    check_enough_items(len(space_obj.source), k, "autolabel", name)
     graph = neighbors(workspace, name, space_obj, k=k)
     if known is not None:
         keep = sample_known(np.where(labelled, codes, -1), known, seed)
