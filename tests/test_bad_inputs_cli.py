@@ -150,3 +150,18 @@ def test_neighbour_commands_on_too_few_items_say_so(tmp_path) -> None:
         with pytest.raises(InvalidInputError, match=r"k=15 nearest .* only 5 item\(s\); expected"):
             command(small, "five", "tfidf-svd", *args)
     assert autolabel(small, "five", "tfidf-svd", k=4).predicted == 0  # every item is labelled
+
+
+@pytest.mark.parametrize(
+    ("columns", "match"),
+    [
+        (["score", "score"], r"--columns names 'score' more than once"),
+        (["id"], r"Column 'id' of dataset 't' holds the item ids"),
+    ],
+)
+def test_embed_columns_that_cannot_be_features_are_refused(
+    ws: Workspace, columns: list[str], match: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=match):  # both crashed in pyarrow (exit 1)
+        embed(ws, "t", "pca", columns=columns, space="bad-columns")
+    assert "bad-columns" not in ws.space_names("t")

@@ -173,6 +173,12 @@ def method_input(
 ) -> tuple[Any, list[str]]:
     """The input a method takes from a dataset, and the columns it came from (a graph method
     takes the dataset's stored edges as a CSR adjacency: `workspace` is needed then)."""
+    repeated = sorted({c for c in columns or [] if columns and columns.count(c) > 1})
+    if repeated:
+        raise InvalidInputError(
+            f"--columns names '{repeated[0]}' more than once ({columns}); expected each column "
+            "once."
+        )
     if estimator.modality == "graph":
         if workspace is None:
             raise InvalidInputError(f"Method '{estimator.name}' needs the workspace's edges.")
@@ -210,6 +216,11 @@ def method_input(
         return record_input(dataset, getattr(estimator, "target", None), columns)
     numeric = estimator.modality == "numeric"
     chosen = columns or _default_columns(dataset.table.schema, dataset, numeric)
+    if "id" in chosen:
+        raise InvalidInputError(
+            f"Column 'id' of dataset '{dataset.name}' holds the item ids, not a feature of the "
+            f"items; expected input columns besides it for method '{estimator.name}'."
+        )
     for column in chosen:
         if column not in dataset.columns:
             raise NotFoundError(
