@@ -18,6 +18,7 @@ from embedlab.pipeline.embed import embed
 from embedlab.pipeline.evaluate import evaluate as run_evaluate
 from embedlab.pipeline.impute import impute
 from embedlab.pipeline.ingest import ingest
+from embedlab.pipeline.project import project_space, projection_key
 from embedlab.pipeline.quality import quality
 from embedlab.pipeline.search import search
 from embedlab.pipeline.words import similar_words, train_words
@@ -165,3 +166,15 @@ def test_embed_columns_that_cannot_be_features_are_refused(
     with pytest.raises(InvalidInputError, match=match):  # both crashed in pyarrow (exit 1)
         embed(ws, "t", "pca", columns=columns, space="bad-columns")
     assert "bad-columns" not in ws.space_names("t")
+
+
+def test_a_map_of_items_that_all_share_one_vector_is_refused(tmp_path) -> None:
+    path = tmp_path / "same.csv"
+    path.write_text("id,text\n" + "".join(f"d{i},the same text\n" for i in range(8)), "utf-8")
+    same = Workspace(tmp_path / "ws")
+    ingest(same, "same", path)
+    embed(same, "same", "tfidf-svd", params={"min_df": 1})
+    for method in ("pca", "tsne"):  # t-SNE died with a segmentation fault (exit 139)
+        with pytest.raises(InvalidInputError, match="All 8 items of space 'tfidf-svd' .* same"):
+            project_space(same, "same", "tfidf-svd", method=method)
+    assert same.result("projection", "same", projection_key("tfidf-svd", "pca", 2)) is None
