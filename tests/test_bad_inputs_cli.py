@@ -178,3 +178,18 @@ def test_a_map_of_items_that_all_share_one_vector_is_refused(tmp_path) -> None:
         with pytest.raises(InvalidInputError, match="All 8 items of space 'tfidf-svd' .* same"):
             project_space(same, "same", "tfidf-svd", method=method)
     assert same.result("projection", "same", projection_key("tfidf-svd", "pca", 2)) is None
+
+
+def test_a_query_vector_file_that_is_no_single_vector_is_named(
+    run, ws: Workspace, tmp_path
+) -> None:
+    matrix, garbage = tmp_path / "rows.npy", tmp_path / "junk.npy"
+    np.save(matrix, np.ones((3, 6), dtype=np.float32))
+    garbage.write_bytes(b"not numpy at all")
+    args = ("search", "t", "tfidf-svd")
+    code, _, err = run(*args, str(matrix), "--by", "vector", ws=ws.path)
+    assert_clear_error(
+        code, err, "holds an array of shape (3, 6); expected one vector"
+    )  # was: "24 dimensions"
+    code, _, err = run(*args, str(garbage), "--by", "vector", ws=ws.path)
+    assert_clear_error(code, err, "it is not a NumPy .npy file")  # was: "contains pickled data"
