@@ -206,8 +206,9 @@ def check_record(
             end = start + text.rstrip("\r\n").count("\n")
             raise InvalidInputError(
                 f"Unclosed quote in {source}: the quoted cell that starts on line {start} is "
-                f"never closed, so lines {start} to {end} (the rest of the file) would be read "
-                'as one cell. Expected a closing \'"\'; write a quote inside a quoted cell as "".'
+                f"never closed, so everything from there to the end of the file (line {end}) "
+                "would be read as one cell. Expected a closing '\"'; write a quote inside a "
+                'quoted cell as "".'
             ) from None
     if len(record) != len(names):
         kind = "Missing" if len(record) < len(names) else "Extra"
