@@ -37,6 +37,7 @@ def read(request: pytest.FixtureRequest) -> Reader:
         ("numbers.jsonl", "1\n2\n", r"line 1: expected one JSON object .*number: '1'"),
         ("strings.jsonl", '{"id": "a"}\n"b"\n', r"line 2: .*JSON string"),
         ("array.json", '[{"id": "a"}, 3]', r"element 2 of its JSON array is a JSON number"),
+        ("broken.jsonl", '{"id": "a"}\n{"id": "b",\n', r"as JSONL at line 2: Expecting"),
     ],
 )
 def test_json_that_is_not_one_object_per_item_names_the_line(

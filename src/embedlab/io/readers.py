@@ -130,6 +130,10 @@ def _parse_text(text: str, kind: str, path: Path) -> pd.DataFrame:
         )
         return _with_lines(frame, lines)
     except (ValueError, pd.errors.ParserError) as error:
+        if kind == "jsonl" and not text.lstrip().startswith("["):  # name the line that is bad
+            for number, line in enumerate(text.splitlines(), start=1):
+                if line.strip():
+                    check_json_line(line, number, path)
         raise InvalidInputError(f"Cannot parse '{path}' as {kind.upper()}: {error}") from None
 
 
