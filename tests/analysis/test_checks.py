@@ -86,3 +86,40 @@ def test_checks_run_when_their_needs_are_met_with_their_options() -> None:
     assert results["encoding_damage"].signal(58) == "encoding_damage"
     assert (results["near_duplicate"].summary["by_signal"]["minhash"]) >= 50  # 55 copies
     assert run_checks(data, groups={"text"})[0].name == "empty_text"
+
+
+@pytest.mark.parametrize(
+    ("check", "option", "value", "match"),
+    [
+        (
+            "label_issue",
+            "folds",
+            "1",
+            r"'folds' option of the 'label_issue' check must be an int >= 2",
+        ),
+        ("label_issue", "neighbour_weight", "-3", r"must be a number in \[0, 1\]. Got -3.0"),
+        ("label_issue", "filter_by", "zzz", r"must be one of 'prune_by_noise_rate', .*Got 'zzz'"),
+        ("outlier", "k", "0", r"'k' option of the 'outlier' check must be an int >= 1. Got 0"),
+        ("outlier", "fence", "nan", r"must be a finite number. Got 'nan'"),
+        ("near_duplicate", "threshold", "2", r"must be a number in \[-1, 1\]. Got 2.0"),
+        ("non_iid", "permutations", "0", r"must be an int >= 1"),
+        ("cnn_ood", "score", "loss", r"must be one of 'energy', 'msp'"),
+    ],
+)
+def test_options_out_of_range_are_refused_before_any_check_runs(
+    check: str, option: str, value: str, match: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=match):
+        resolve_options({check: {option: value}})
+
+
+def test_every_declared_limit_names_an_option_and_admits_its_default() -> None:
+    for name, check in registered_checks().items():
+        options = check.options()
+        for option in check.bounds:
+            assert option in options, f"{name}.{option} is not an option"
+            default = options[option].default
+            if default is not None:
+                assert convert_option(check, option, default) == default, f"{name}.{option}"
+        for option, valid in check.choices.items():
+            assert options[option].default in valid, f"{name}.{option}"

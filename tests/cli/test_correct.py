@@ -97,3 +97,21 @@ def test_bad_correction_files_record_nothing(run, flipped_digits, tmp_path) -> N
     from embedlab.store.workspace import Workspace
 
     assert label_corrections(Workspace(run.workspace), "d") == {}
+
+
+def test_a_corrected_label_no_item_had_is_pointed_out(run, topics_csv: Path, tmp_path) -> None:
+    assert (
+        run("ingest", "t", str(topics_csv), "--text", "body", "--id", "doc", "--label", "topic")[0]
+        == 0
+    )
+    fixes = tmp_path / "fixes.csv"
+    fixes.write_text("id,label\nfood-1,sprot\nfood-2,sport\n", encoding="utf-8")
+    code, out, err = run("correct", "t", str(fixes), "--json")
+    assert code == 0, err
+    assert json.loads(out) == {"recorded": 2, "skipped": {}, "new_labels": ["sprot"]}
+    assert "1 corrected label(s) no item of 't' had before start new classes: 'sprot'" in " ".join(
+        err.split()
+    )
+    fixes.write_text("id,label\nfood-3,space\n", encoding="utf-8")
+    code, _, err = run("correct", "t", str(fixes))
+    assert code == 0 and "new classes" not in err

@@ -63,3 +63,16 @@ def test_onehot_unknown_category_is_zero_and_counted() -> None:
 def test_onehot_refuses_exploding_dimension() -> None:
     with pytest.raises(InvalidInputError, match="max_dimension"):
         OneHot(max_dimension=10).fit([[str(i)] for i in range(50)])
+
+
+def test_data_without_variance_explains_nothing_instead_of_nan() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # sklearn divided 0 by 0
+        lsa = TfidfSVD(min_df=1).fit(["the same text here"] * 12)
+        pca = PCAEmbedder().fit(np.ones((10, 3), dtype=np.float32))
+    assert lsa.report_["explained_variance"] == 0.0  # was 3.4e38 (float32 noise over noise)
+    assert pca.report_["explained_variance"] == 0.0  # was NaN
+    varied = TfidfSVD(min_df=1).fit(["red apples", "green pears", "blue plums"] * 4)
+    assert 0.99 <= varied.report_["explained_variance"] <= 1.0001

@@ -57,10 +57,25 @@ def train_test_rows(
             f"Evaluation needs at least 2 classes; the label has {len(classes)} among "
             f"{len(labelled)} labelled items."
         )
-    stratify = labels[labelled].astype(str) if counts.min() >= 2 else None
+    if counts.max() < 2:
+        raise InvalidInputError(
+            f"Evaluation needs classes of at least 2 labelled items; each of the "
+            f"{len(labelled)} labelled items has a label of its own (a column of numbers or ids "
+            "is no class label). Expected a column of class labels."
+        )
+    n_test = int(np.ceil(test_size * len(labelled)))
+    # stratified only when every class can be in both parts (sklearn refuses otherwise)
+    stratified = counts.min() >= 2 and min(n_test, len(labelled) - n_test) >= len(classes)
+    stratify = labels[labelled].astype(str) if stratified else None
     train, test = train_test_split(
         labelled, test_size=test_size, random_state=seed, stratify=stratify
     )
+    if len(np.unique(labels[train].astype(str))) < 2:
+        raise InvalidInputError(
+            f"Evaluation needs at least 2 classes among the training items; the split of the "
+            f"{len(labelled)} labelled items left {len(train)} with one class. Expected more "
+            "labelled items per class."
+        )
     return np.sort(train), np.sort(test)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from typing_extensions import TypeAliasType
 
 from embedlab.checks import MAX_SEED
@@ -44,6 +44,13 @@ NeighbourCount = Annotated[int, Field(ge=1, le=100)]
 
 
 # -- map ----------------------------------------------------------------------------------------
+
+
+class RequestBody(BaseModel):
+    """A request body: a field the model does not have is refused (422 naming it), not
+    silently ignored, so that a misspelt option is not mistaken for the default."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class DatasetSummary(BaseModel):
@@ -326,7 +333,7 @@ class ItemDetails(BaseModel):
     corrected_label: str | None
 
 
-class TagRequest(BaseModel):
+class TagRequest(RequestBody):
     """Items to save under a tag, by row and/or id."""
 
     tag: str = Field(..., min_length=1, max_length=100)
@@ -339,7 +346,7 @@ class TagSaved(BaseModel):
     tagged: int
 
 
-class CorrectionRequest(BaseModel):
+class CorrectionRequest(RequestBody):
     """Label corrections, item id -> corrected label."""
 
     corrections: dict[str, str] = Field(..., min_length=1, max_length=100_000)
@@ -452,7 +459,7 @@ class LabelQualityPage(BaseModel):
 # -- autolabel, impute, image quality -----------------------------------------------------------
 
 
-class AutolabelRequest(BaseModel):
+class AutolabelRequest(RequestBody):
     """Label spreading over the space's graph: from the dataset's labels, or (with `known`)
     from that many of them with the rest hidden, to measure accuracy."""
 
@@ -472,7 +479,7 @@ class AutolabelResult(BaseModel):
     field: str
 
 
-class ImputeRequest(BaseModel):
+class ImputeRequest(RequestBody):
     """The column whose missing values to estimate from each item's neighbours."""
 
     column: str = Field(..., min_length=1)
@@ -509,7 +516,7 @@ class ImputeResult(BaseModel):
     field: str
 
 
-class ImageQualityRequest(BaseModel):
+class ImageQualityRequest(RequestBody):
     """Absolute thresholds per check (dark, bright, low_contrast, blurry) instead of the
     dataset-relative fence, and the fence in MADs."""
 

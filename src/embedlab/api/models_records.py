@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from embedlab.api.models import RequestBody
 from embedlab.checks import MAX_SEED
 
 
@@ -40,7 +41,7 @@ class Recommendations(BaseModel):
     history: list[SeenItemInfo]
 
 
-class CategoriesRequest(BaseModel):
+class CategoriesRequest(RequestBody):
     """Make a dataset of a categorical column's values with their learned entity vectors."""
 
     column: str = Field(..., min_length=1, max_length=200)
@@ -59,7 +60,7 @@ class CategoriesResult(BaseModel):
     other_count: int  # items whose value was rare or unseen (the '<other>' row)
 
 
-class EncodingsRequest(BaseModel):
+class EncodingsRequest(RequestBody):
     """Predict `target` from the records: one-hot vs entity vs numeric PCA, same models."""
 
     target: str = Field(..., min_length=1, max_length=200)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from embedlab.api.models import RowNumber
+from embedlab.api.models import RequestBody, RowNumber
 
 
 class TagRows(BaseModel):
@@ -16,7 +16,7 @@ class TagRows(BaseModel):
     rows: list[int]
 
 
-class SubsetRequest(BaseModel):
+class SubsetRequest(RequestBody):
     """A new dataset of some items of this one: by exactly one of a tag, ids or rows."""
 
     name: str = Field(..., min_length=1, max_length=64)

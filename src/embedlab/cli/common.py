@@ -81,13 +81,19 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
-def parse_params(values: list[str] | None) -> dict[str, str]:
-    """Repeated KEY=VALUE options (--param, --threshold) as a dict; the values stay text."""
+def parse_params(values: list[str] | None, option: str = "--param") -> dict[str, str]:
+    """Repeated KEY=VALUE options (--param, --threshold) as a dict; the values stay text. A key
+    given twice is refused: which of its values was meant?"""
     params: dict[str, str] = {}
     for item in values or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise InvalidInputError(f"--param expects KEY=VALUE; got {item!r}.")
+            raise InvalidInputError(f"{option} expects KEY=VALUE; got {item!r}.")
+        if key.strip() in params:
+            raise InvalidInputError(
+                f"{option} {key.strip()} is given twice ({params[key.strip()]!r} and {value!r}); "
+                "expected each KEY once."
+            )
         params[key.strip()] = value
     return params
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from embedlab.cli.common import JsonOption, int_option, out, print_json, workspace
+from embedlab.cli.common import JsonOption, err, int_option, out, print_json, workspace
 
 datasets_app = typer.Typer(
     help="Sandbox datasets: list them, fetch one.", invoke_without_command=True
@@ -148,6 +148,14 @@ def ingest(
         graph=graph,
         interactions=interaction_options(interactions, timestamp, items),
     )
+    if report.replaced_spaces:
+        err.print(
+            f"Replaced dataset '{name}': its spaces {', '.join(report.replaced_spaces)} and "
+            "what was computed from them were removed with it.",
+            style="yellow",
+            markup=False,
+            highlight=False,
+        )
     if as_json:
         print_json(report.to_dict())
         return

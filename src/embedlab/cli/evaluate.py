@@ -81,6 +81,13 @@ def evaluate(
     of a words dataset; with --recommend, top-k ranking of held-out ratings (k from -k); with
     --target, one-hot vs entity embeddings vs numeric PCA of the records with the same models on
     held-out rows."""
+    _one_mode(
+        recommend=recommend,
+        target=target is not None,
+        links=links,
+        benchmark=benchmark is not None,
+        dims=dims is not None or against is not None,
+    )
     if recommend:
         from embedlab.cli.recommend import print_recommend_evaluation
         from embedlab.pipeline.recommend import evaluate_recommendations
@@ -131,6 +138,16 @@ def evaluate(
         spectral_baseline=spectral,
     )
     _print_probes(name, results, k, as_json)
+
+
+def _one_mode(**given: bool) -> None:
+    """Refuse two evaluations asked for at once (only one of them would run)."""
+    chosen = [f"--{mode}" for mode, on in given.items() if on]
+    if len(chosen) > 1:
+        shown = " and ".join(chosen).replace("--dims", "--dims/--against")
+        raise InvalidInputError(
+            f"evaluate runs one kind of evaluation at a time; got {shown}. Run them one by one."
+        )
 
 
 def _evaluate_target(

@@ -12,6 +12,7 @@ from rich.table import Table
 from embedlab.cli.common import (
     JsonOption,
     SeedOption,
+    err,
     int_option,
     out,
     parse_params,
@@ -174,7 +175,7 @@ def image_quality_command(
     scores and flags are stored as the dataset's image-quality columns."""
     from embedlab.pipeline.image_quality import image_quality
 
-    thresholds = _numbers(parse_params(threshold), "--threshold")
+    thresholds = _numbers(parse_params(threshold, "--threshold"), "--threshold")
     if not (math.isfinite(fence) and fence > 0):
         raise InvalidInputError(f"--fence expects a number > 0 (MADs). Got {fence} instead.")
     report = image_quality(workspace(ctx), name, thresholds=thresholds, fence=fence)
@@ -226,8 +227,23 @@ def correct(
     from embedlab.pipeline.corrections import correct_from_file
 
     read = correct_from_file(workspace(ctx), name, corrections, column)
+    if read.new_labels:
+        shown = ", ".join(f"'{label}'" for label in read.new_labels[:10])
+        err.print(
+            f"Note: {len(read.new_labels)} corrected label(s) no item of '{name}' had before "
+            f"start new classes: {shown}. If one is a typo, record the right label again.",
+            style="yellow",
+            markup=False,
+            highlight=False,
+        )
     if as_json:
-        print_json({"recorded": len(read.corrections), "skipped": read.skipped})
+        print_json(
+            {
+                "recorded": len(read.corrections),
+                "skipped": read.skipped,
+                "new_labels": read.new_labels,
+            }
+        )
         return
     skipped = ", ".join(f"{n:,} {why}" for why, n in read.skipped.items())
     out.print(

@@ -264,12 +264,24 @@ def read_vector(query: str) -> Any:
     import numpy as np
 
     if query.endswith(".npy"):
+        magic = b""
         try:
-            return np.load(query, allow_pickle=False)
+            with open(query, "rb") as handle:
+                magic = handle.read(6)
+            vector = np.load(query, allow_pickle=False)
         except (OSError, ValueError) as error:
+            npy = magic == b"\x93NUMPY" or isinstance(error, OSError)
+            reason = error if npy else "it is not a NumPy .npy file"
             raise InvalidInputError(
-                f"Cannot read the query vector file '{query}': {error}"
+                f"Cannot read the query vector file '{query}': {reason}. Expected one vector "
+                "saved with numpy.save."
             ) from None
+        if vector.ndim > 1 and vector.shape[0] != 1:
+            raise InvalidInputError(
+                f"The query vector file '{query}' holds an array of shape {vector.shape}; "
+                "expected one vector (shape (d,) or (1, d))."
+            )
+        return vector
     try:
         return json.loads(query)
     except json.JSONDecodeError:

@@ -14,7 +14,6 @@ import bz2
 import csv
 import gzip
 import io
-import json
 import lzma
 import re
 from collections.abc import Callable, Iterator
@@ -25,7 +24,16 @@ import numpy as np
 import pandas as pd
 
 from embedlab.errors import InvalidInputError, NotFoundError
-from embedlab.io.readers import LINE_INDEX, SUPPORTED, read_source, source_format
+from embedlab.io.readers import (
+    LINE_INDEX,
+    SUPPORTED,
+    check_header,
+    check_json_line,
+    check_record,
+    read_source,
+    recording_lines,
+    source_format,
+)
 
 DEFAULT_BATCH_ROWS = 100_000
 OPENERS: dict[str | None, Callable[..., IO[bytes]]] = {
@@ -143,7 +151,8 @@ def _csv_frames(
     lines: Iterator[str], sep: str, path: Path, batch_rows: int
 ) -> Iterator[pd.DataFrame]:
     """Records parsed by the csv module (cells as written; empty cells missing)."""
-    reader = csv.reader(lines, delimiter=sep)
+    consumed: list[str] = []
+    reader = csv.reader(recording_lines(lines, consumed), delimiter=sep)
     header: list[str] | None = None
     header_line = 0
     records: list[list[str]] = []
@@ -153,18 +162,15 @@ def _csv_frames(
     try:
         for record in reader:
             start, end_of_last = end_of_last + 1, reader.line_num
+            raw, consumed[:] = consumed[:], []
             if not record or (len(record) == 1 and not record[0].strip()):
                 continue
             if header is None:
+                check_header(record, start, f"'{path}'")
                 header, header_line = _header_names(record), start
+            check_record(record, raw, (header, header_line), start, sep, f"'{path}'")
+            if start == header_line:
                 continue
-            if len(record) != len(header):
-                kind = "Missing" if len(record) < len(header) else "Extra"
-                raise InvalidInputError(
-                    f"{kind} field(s) in '{path}' at line {start}: expected {len(header)} "
-                    f"fields as in the header (line {header_line}), got {len(record)}. Quote "
-                    "cells that contain the separator; leave a missing value as an empty cell."
-                )
             records.append(record)
             starts.append(start)
             if len(records) == batch_rows:
@@ -233,16 +239,14 @@ def _jsonl_frames(lines: Iterator[str], path: Path, batch_rows: int) -> Iterator
 
 
 def _json_frame(chunk: list[str], numbers: list[int], path: Path) -> pd.DataFrame:
+    for line, number in zip(chunk, numbers, strict=True):
+        if not line.lstrip().startswith("{"):  # not an object: say what the line holds
+            check_json_line(line, number, path)
     try:
         frame = pd.read_json(io.StringIO("".join(chunk)), lines=True, orient="records", dtype=False)
-    except ValueError as error:
+    except (ValueError, TypeError) as error:
         for line, number in zip(chunk, numbers, strict=True):
-            try:
-                json.loads(line)
-            except ValueError as bad:
-                raise InvalidInputError(
-                    f"Cannot parse '{path}' as JSONL at line {number}: {bad}."
-                ) from None
+            check_json_line(line, number, path)
         raise InvalidInputError(f"Cannot parse '{path}' as JSONL: {error}") from None
     if len(frame) != len(numbers):
         raise InvalidInputError(

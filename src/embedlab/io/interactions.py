@@ -49,6 +49,17 @@ class InteractionColumns:
                 "--interactions expects USER,ITEM or USER,ITEM,RATING column names (e.g. "
                 f"--interactions user,item,rating); got {spec!r}."
             )
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise InvalidInputError(
+                f"--interactions names column '{repeated[0]}' twice ({spec!r}); expected "
+                "different columns for the user, the item and the rating."
+            )
+        if timestamp is not None and timestamp in names:
+            raise InvalidInputError(
+                f"--timestamp '{timestamp}' is also one of --interactions {spec!r}; expected a "
+                "column of its own."
+            )
         return cls(names[0], names[1], names[2] if len(names) == 3 else None, timestamp)
 
 

@@ -279,11 +279,18 @@ class ItemsBuilder:
         self.id = id
         if id is not None:
             self._check_ids(frames)
+        no_rows = (
+            f" It has a header (columns {', '.join(self.columns)}) but no data rows."
+            if self.n_rows == 0
+            else ""
+        )
         if self.text is not None and not self.keep_empty_text and self.n_skipped == self.n_rows:
             raise InvalidInputError(
                 f"{self.source}: every text in column '{self.text}' is empty or whitespace; "
-                "nothing to embed."
+                f"nothing to embed.{no_rows}"
             )
+        if no_rows:
+            raise InvalidInputError(f"{self.source} has no items to read.{no_rows}")
         if self.n_rows == self.n_skipped:
             raise InvalidInputError(f"{self.source} has no rows.")
         keep = {"id", self.text, id, self.label}

@@ -17,8 +17,10 @@ import bz2
 import csv
 import gzip
 import io
+import json
 import lzma
 import zipfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -107,6 +109,12 @@ def _parse_text(text: str, kind: str, path: Path) -> pd.DataFrame:
     if kind in ("csv", "tsv"):
         sep = "\t" if kind == "tsv" else ","
         lines = csv_record_lines(text, sep, f"'{path}'")
+    if kind == "jsonl" and text.lstrip().startswith("["):
+        _check_json_array(text, path)
+    elif kind == "jsonl":
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip() and not line.lstrip().startswith("{"):
+                check_json_line(line, number, path)
     try:
         if kind == "txt":
             frame = pd.DataFrame({"text": text.splitlines()})
@@ -122,6 +130,10 @@ def _parse_text(text: str, kind: str, path: Path) -> pd.DataFrame:
         )
         return _with_lines(frame, lines)
     except (ValueError, pd.errors.ParserError) as error:
+        if kind == "jsonl" and not text.lstrip().startswith("["):  # name the line that is bad
+            for number, line in enumerate(text.splitlines(), start=1):
+                if line.strip():
+                    check_json_line(line, number, path)
         raise InvalidInputError(f"Cannot parse '{path}' as {kind.upper()}: {error}") from None
 
 
@@ -129,8 +141,10 @@ def csv_record_lines(text: str, sep: str, source: str) -> list[int]:
     """The 1-based file line each data record of a CSV/TSV text starts on (a quoted cell may span
     lines; blank lines are skipped as pandas skips them). A record whose field count differs from
     the header's is refused with its line: pandas would fill the missing cells with nulls, or
-    take a column as the index and drop it."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    take a column as the index and drop it. So are a header that repeats a column name and a
+    quoted cell never closed (see `check_record`)."""
+    consumed: list[str] = []
+    reader = csv.reader(recording_lines(io.StringIO(text, newline=""), consumed), delimiter=sep)
     header: list[str] | None = None
     header_line = 0
     starts: list[int] = []
@@ -139,23 +153,111 @@ def csv_record_lines(text: str, sep: str, source: str) -> list[int]:
         for record in reader:
             start, end_of_last = end_of_last + 1, reader.line_num
             if not record or (len(record) == 1 and not record[0].strip()):
+                consumed.clear()
                 continue
             if header is None:
+                check_header(record, start, source)
                 header, header_line = record, start
-            elif len(record) != len(header):
-                kind = "Missing" if len(record) < len(header) else "Extra"
-                raise InvalidInputError(
-                    f"{kind} field(s) in {source} at line {start}: expected {len(header)} "
-                    f"fields as in the header (line {header_line}), got {len(record)}. Quote "
-                    "cells that contain the separator; leave a missing value as an empty cell."
-                )
-            else:
+            check_record(record, consumed, (header, header_line), start, sep, source)
+            consumed.clear()
+            if start != header_line:
                 starts.append(start)
     except csv.Error as error:
         raise InvalidInputError(
             f"Cannot parse {source} at line {reader.line_num}: {error}."
         ) from None
     return starts
+
+
+def recording_lines(lines: Iterable[str], consumed: list[str]) -> Iterator[str]:
+    """The lines, each also appended to `consumed` (the raw text of the record being read)."""
+    for line in lines:
+        consumed.append(line)
+        yield line
+
+
+def check_header(record: list[str], line: int, source: str) -> None:
+    """Refuse a header that names a column twice: which of the two would --id or --text mean?"""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(record, start=1):
+        if name and name in seen:
+            raise InvalidInputError(
+                f"The header of {source} (line {line}) names column '{name}' twice (columns "
+                f"{seen[name]} and {position}). Expected a distinct name for every column; "
+                "rename one."
+            )
+        seen[name] = position
+
+
+def check_record(
+    record: list[str],
+    raw: list[str],
+    header: tuple[list[str], int],
+    start: int,
+    sep: str,
+    source: str,
+) -> None:
+    """Refuse a record with a quoted cell never closed (the csv module, as pandas, reads the
+    rest of the file into that cell) or with more or fewer fields than the header (`header`:
+    its cells and line)."""
+    names, header_line = header
+    text = "".join(raw) if len(raw) > 1 or (raw and '"' in raw[0]) else ""
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True):
+            pass
+    except csv.Error as error:
+        if "unexpected end of data" in str(error):
+            end = start + text.rstrip("\r\n").count("\n")
+            raise InvalidInputError(
+                f"Unclosed quote in {source}: the quoted cell that starts on line {start} is "
+                f"never closed, so everything from there to the end of the file (line {end}) "
+                "would be read as one cell. Expected a closing '\"'; write a quote inside a "
+                'quoted cell as "".'
+            ) from None
+    if len(record) != len(names):
+        kind = "Missing" if len(record) < len(names) else "Extra"
+        raise InvalidInputError(
+            f"{kind} field(s) in {source} at line {start}: expected {len(names)} "
+            f"fields as in the header (line {header_line}), got {len(record)}. Quote "
+            "cells that contain the separator; leave a missing value as an empty cell."
+        )
+
+
+def check_json_line(line: str, number: int, path: Path) -> None:
+    """Refuse a JSON Lines line that does not parse or is not one JSON object, naming it."""
+    try:
+        value = json.loads(line)
+    except ValueError as bad:
+        raise InvalidInputError(
+            f"Cannot parse '{path}' as JSONL at line {number}: {bad}."
+        ) from None
+    if not isinstance(value, dict):
+        raise InvalidInputError(
+            f"Cannot read '{path}' as JSONL at line {number}: expected one JSON object per line "
+            f'(e.g. {{"id": "a1", "text": "..."}}); got a JSON {_json_kind(value)}: '
+            f"{line.strip()[:60]!r}."
+        )
+
+
+def _check_json_array(text: str, path: Path) -> None:
+    """Refuse a JSON array whose elements are not all objects, naming the first that is not."""
+    try:
+        values = json.loads(text)
+    except ValueError as bad:
+        raise InvalidInputError(f"Cannot parse '{path}' as JSON: {bad}.") from None
+    for position, value in enumerate(values if isinstance(values, list) else []):
+        if not isinstance(value, dict):
+            raise InvalidInputError(
+                f"Cannot read '{path}': element {position + 1} of its JSON array is a JSON "
+                f"{_json_kind(value)} ({json.dumps(value)[:60]}); expected one object per item, "
+                'e.g. [{"id": "a1", "text": "..."}, ...].'
+            )
+
+
+def _json_kind(value: object) -> str:
+    """The JSON name of a parsed value's type (array, string, number, ...)."""
+    names = {list: "array", dict: "object", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number")
 
 
 def _with_lines(frame: pd.DataFrame, lines: list[int]) -> pd.DataFrame:

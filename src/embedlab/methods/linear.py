@@ -18,6 +18,15 @@ from embedlab.methods.base import (
 )
 
 
+def finite_or_zero(ratios: np.ndarray) -> np.ndarray:
+    """Explained-variance ratios, float32; all 0 where they are undefined: data without variance
+    give 0 / 0 (NaN) or rounding noise over rounding noise (sums far above 1)."""
+    ratios = np.asarray(ratios, dtype=np.float64)
+    if not np.isfinite(ratios).all() or ratios.sum() > 1.0 + 1e-3:
+        return np.zeros(ratios.shape, np.float32)
+    return ratios.astype(np.float32)
+
+
 @register
 class PCAEmbedder(Embedder):
     """Principal components of numeric columns (optionally standardised first)."""
@@ -51,9 +60,11 @@ class PCAEmbedder(Embedder):
         std = data.std(axis=0) if self.standardize else np.ones(n_features, np.float32)
         self.scale_ = np.where(std > 0, std, 1.0).astype(np.float32)
         pca = PCA(n_components=n_components, random_state=self.seed)
-        pca.fit((data - self.mean_) / self.scale_)
+        with np.errstate(invalid="ignore", divide="ignore"):  # items all alike: 0 / 0
+            pca.fit((data - self.mean_) / self.scale_)
         self.components_ = as_float32(pca.components_)
-        self.explained_variance_ratio_ = pca.explained_variance_ratio_.astype(np.float32)
+        # no variance at all explains nothing (sklearn gives NaN)
+        self.explained_variance_ratio_ = finite_or_zero(pca.explained_variance_ratio_)
         self.dimension_ = n_components
         self.report_ = {
             "n_components": n_components,
@@ -170,7 +181,8 @@ class TfidfSVD(Embedder):
             )
         n_components = max(1, min(self.n_components, counts.shape[1] - 1, len(texts) - 1))
         svd = TruncatedSVD(n_components=n_components, random_state=self.seed)
-        svd.fit(counts)
+        with np.errstate(invalid="ignore", divide="ignore"):  # texts all alike: 0 / 0
+            svd.fit(counts)
         self.vocabulary_ = vectorizer.get_feature_names_out().astype(str)
         self.idf_ = vectorizer.idf_.astype(np.float32)
         self.components_ = as_float32(svd.components_)
@@ -178,7 +190,9 @@ class TfidfSVD(Embedder):
         self.report_ = {
             "vocabulary": int(counts.shape[1]),
             "n_components": n_components,
-            "explained_variance": round(float(svd.explained_variance_ratio_.sum()), 4),
+            "explained_variance": round(
+                float(finite_or_zero(svd.explained_variance_ratio_).sum()), 4
+            ),
         }
         self._vectorizer_ = vectorizer
         return self

@@ -17,7 +17,7 @@ from embedlab.analysis.autolabel import sample_known, spread_labels
 from embedlab.analysis.quality import encode_labels
 from embedlab.checks import check_int, check_seed
 from embedlab.errors import InvalidInputError
-from embedlab.pipeline.graph import DEFAULT_K, neighbors
+from embedlab.pipeline.graph import DEFAULT_K, check_enough_items, neighbors
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Workspace
 
@@ -53,7 +53,14 @@ def autolabel(
     codes, classes, labelled = encode_labels(dataset.column(column))
     if len(classes) < 2:
         raise InvalidInputError(f"Auto-labelling needs at least 2 classes; found {len(classes)}.")
+    if known is not None and known >= int(labelled.sum()):
+        raise InvalidInputError(
+            f"known={known} would hide no label: column '{column}' of dataset '{name}' has "
+            f"{int(labelled.sum())} labelled items. Expected fewer than that, so that the hidden "
+            "ones measure the accuracy."
+        )
     space_obj = workspace.space(dataset, space)
+    check_enough_items(len(space_obj.source), k, "autolabel", name)
     graph = neighbors(workspace, name, space_obj, k=k)
     if known is not None:
         keep = sample_known(np.where(labelled, codes, -1), known, seed)

@@ -11,7 +11,7 @@ import pyarrow as pa
 from embedlab import progress
 from embedlab.analysis.clustering import cluster_vectors, most_changed, neighbour_agreement
 from embedlab.checks import check_int, check_seed
-from embedlab.errors import NotFoundError
+from embedlab.errors import InvalidInputError, NotFoundError
 from embedlab.pipeline.graph import neighbors
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Workspace
@@ -50,6 +50,11 @@ def compare_spaces(
     k = check_int(k, "k", "compare", 1)
     dataset = workspace.dataset(name)
     space_a, space_b = workspace.space(dataset, first), workspace.space(dataset, second)
+    if first == second:
+        raise InvalidInputError(
+            f"compare needs two different spaces of dataset '{name}'; got '{first}' twice (a "
+            "space agrees with itself on every item)."
+        )
     graph_a = neighbors(workspace, name, space_a, k=k)
     graph_b = neighbors(workspace, name, space_b, k=k)
     result = neighbour_agreement(graph_a, graph_b, k=k)

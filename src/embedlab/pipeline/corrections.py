@@ -4,7 +4,7 @@ corrected labels and says which of the earlier run's issues are resolved and whi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,8 @@ class CorrectionsRead:
 
     corrections: dict[str, str]
     skipped: dict[str, int]
+    #: corrected labels that no item had before: new classes, or typos of existing ones
+    new_labels: list[str] = field(default_factory=list)
 
 
 def _unneutralise(value: str) -> str:
@@ -98,6 +100,10 @@ def correct_from_file(
     records nothing)."""
     read = read_corrections(path, column)
     correct_labels(workspace, name, read.corrections)
+    dataset = workspace.dataset(name)
+    assert dataset.label_column is not None  # correct_labels refuses a dataset without labels
+    known = {str(v).strip() for v in dataset.column(dataset.label_column) if v is not None}
+    read.new_labels = sorted({str(v).strip() for v in read.corrections.values()} - known)
     return read
 
 

@@ -173,6 +173,12 @@ def method_input(
 ) -> tuple[Any, list[str]]:
     """The input a method takes from a dataset, and the columns it came from (a graph method
     takes the dataset's stored edges as a CSR adjacency: `workspace` is needed then)."""
+    repeated = sorted({c for c in columns or [] if columns and columns.count(c) > 1})
+    if repeated:
+        raise InvalidInputError(
+            f"--columns names '{repeated[0]}' more than once ({columns}); expected each column "
+            "once."
+        )
     if estimator.modality == "graph":
         if workspace is None:
             raise InvalidInputError(f"Method '{estimator.name}' needs the workspace's edges.")
@@ -210,6 +216,11 @@ def method_input(
         return record_input(dataset, getattr(estimator, "target", None), columns)
     numeric = estimator.modality == "numeric"
     chosen = columns or _default_columns(dataset.table.schema, dataset, numeric)
+    if "id" in chosen:
+        raise InvalidInputError(
+            f"Column 'id' of dataset '{dataset.name}' holds the item ids, not a feature of the "
+            f"items; expected input columns besides it for method '{estimator.name}'."
+        )
     for column in chosen:
         if column not in dataset.columns:
             raise NotFoundError(
@@ -326,7 +337,7 @@ def embed(
     started = time.time()
     dataset = workspace.dataset(name)
     estimator = methods.get(method).from_params(params or {})
-    space = validate_name(space or method, "space")
+    space = validate_name(method if space is None else space, "space")
     if batch_rows < 1:
         raise InvalidInputError(f"batch_rows must be an int >= 1; got {batch_rows}.")
     inputs, used_columns = method_input(dataset, estimator, columns, workspace)

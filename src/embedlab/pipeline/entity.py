@@ -56,7 +56,7 @@ def categories(
     estimator = _entity_estimator(workspace, source)
     values, vectors = estimator.category_vectors(column)
     target_name = str(source.params.get("target"))
-    dataset_name = validate_name(into or f"{name}-{column}", "dataset")
+    dataset_name = validate_name(f"{name}-{column}" if into is None else into, "dataset")
     _refuse_replacing_other_data(workspace, dataset_name)
     table = _categories_table(source, column, target_name, values, estimator)
     signature = {"method": source.method, "params": source.params, "columns": [column]}

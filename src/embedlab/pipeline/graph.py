@@ -70,6 +70,16 @@ def neighbors(
     return graph
 
 
+def check_enough_items(n: int, k: int, command: str, dataset: str) -> None:
+    """Refuse a command that uses each item's k nearest neighbours on a dataset of k items or
+    fewer (said in the command's terms: not every command has a -k option)."""
+    if n <= k:
+        raise InvalidInputError(
+            f"'{command}' uses each item's k={k} nearest neighbours, but dataset '{dataset}' has "
+            f"only {n} item(s); expected at least {k + 1}."
+        )
+
+
 def _build_graph(workspace: Workspace, space: Space, k: int, method: GraphMethod) -> NeighborGraph:
     """Exact from the space's vectors while that is fast; beyond, from the space's stored HNSW
     index (built once, shared with search; its unit rows memory-mapped), queried in blocks."""

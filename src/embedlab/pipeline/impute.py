@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from embedlab.analysis.impute import estimate_missing, evaluate_estimates, missing_mask
 from embedlab.checks import check_int, check_seed
-from embedlab.pipeline.graph import DEFAULT_K, neighbors
+from embedlab.pipeline.graph import DEFAULT_K, check_enough_items, neighbors
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Workspace
 
@@ -23,6 +23,7 @@ def impute(
     dataset = workspace.dataset(name)
     values = dataset.column(column)
     space_obj = workspace.space(dataset, space)
+    check_enough_items(len(space_obj.source), k, "impute", name)
     graph = neighbors(workspace, name, space_obj, k=k)
     estimates = estimate_missing(graph, values)
     evaluation = evaluate_estimates(graph, values, seed=seed)

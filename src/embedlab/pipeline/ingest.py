@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,8 @@ class IngestReport:
     interactions: dict[str, Any] | None = None
     #: for `--append`: the rows before, the rows added and the rows now
     appended: dict[str, int] | None = None
+    #: the spaces of the dataset this one replaced, removed with it (what was computed is gone)
+    replaced_spaces: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +69,7 @@ class IngestReport:
             "graph": self.graph,
             "interactions": self.interactions,
             "appended": self.appended,
+            "replaced_spaces": self.replaced_spaces,
         }
 
 
@@ -88,6 +91,11 @@ def parse_edge_columns(edges: str) -> tuple[str, str]:
         raise InvalidInputError(
             f"--edges expects two column names, SOURCE,TARGET (e.g. --edges source,target); "
             f"got {edges!r}."
+        )
+    if names[0] == names[1]:
+        raise InvalidInputError(
+            f"--edges names column '{names[0]}' as both SOURCE and TARGET; expected two "
+            "different columns (every edge would be a self-loop)."
         )
     return names[0], names[1]
 
@@ -119,6 +127,7 @@ def ingest(
     become the items and the merged edges are stored with the dataset (see `ingest_graph`).
     """
     validate_name(name, "dataset")
+    before = workspace.space_names(name) if name in workspace.dataset_names() else []
     source_text = str(source)
     sandbox = (
         get_sandbox(source_text[len(SANDBOX_PREFIX) :])
@@ -132,7 +141,9 @@ def ingest(
         stats = ingest_interactions(
             workspace, name, source_text, interactions, sandbox, text=text, label=label, id=id
         )
-        return _ratings_report(workspace.dataset(name), stats, started)
+        return _replaced(
+            workspace, _ratings_report(workspace.dataset(name), stats, started), before
+        )
     if (
         graph is not None
         or source_text.lower().endswith(EDGE_LIST_SUFFIXES)
@@ -140,9 +151,10 @@ def ingest(
     ):
         if limit is not None:
             raise InvalidInputError("--limit does not apply to a graph: ingest all its edges.")
-        return ingest_graph(
+        report = ingest_graph(
             workspace, name, source_text, graph or GraphOptions(), text=text, label=label, id=id
         )
+        return _replaced(workspace, report, before)
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise InvalidInputError(f"The limit must be an int >= 1. Got {limit!r} instead.")
     images = read_image_source(source_text) if sandbox is None else None
@@ -171,7 +183,7 @@ def ingest(
             else prepared.table
         )
         workspace.save_result("dataset", name, name, data, run=run, inputs=[], meta=meta)
-    return IngestReport(
+    report = IngestReport(
         dataset=workspace.dataset(name),
         n_items=prepared.n_items,
         skipped_empty_text=prepared.skipped_empty_text,
@@ -179,6 +191,15 @@ def ingest(
         duration_s=run.duration_s,
         skipped_lines=prepared.skipped_lines,
     )
+    return _replaced(workspace, report, before)
+
+
+def _replaced(workspace: Workspace, report: IngestReport, before: list[str]) -> IngestReport:
+    """The report with the spaces of the replaced dataset that are gone now (a dataset made
+    again from another file loses what was computed from the old one)."""
+    now = set(workspace.space_names(report.dataset.name)) if before else set()
+    report.replaced_spaces = [s for s in before if s not in now]
+    return report
 
 
 def _ratings_report(dataset: Dataset, stats: dict[str, Any], started: float) -> IngestReport:

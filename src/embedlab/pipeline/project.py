@@ -16,7 +16,7 @@ from embedlab.analysis.projection import (
     project,
 )
 from embedlab.checks import check_seed
-from embedlab.errors import NotFoundError
+from embedlab.errors import InvalidInputError, NotFoundError
 from embedlab.pipeline.graph import neighbors
 from embedlab.store.catalog import Entry
 from embedlab.store.handles import Space
@@ -60,6 +60,14 @@ def project_space(
     stored = stored_projection(workspace, name, space_obj, method, dims)
     if stored is not None and not force and stored.meta.get("seed") == seed:
         return stored
+    vectors = space_obj.vectors()
+    if not np.any(vectors != vectors[0]):
+        raise InvalidInputError(
+            f"All {n_items} items of space '{space_obj.name}' of dataset '{name}' have the same "
+            "vector, so a map would put them on one point (and t-SNE crashes on it). Expected "
+            "items whose vectors differ: check the dataset for repeated items, or the method's "
+            "input columns."
+        )
     with workspace.writing():
         graph = None
         if method in ("umap", "tsne"):  # the stored graph, grown once if t-SNE needs more
@@ -72,7 +80,7 @@ def project_space(
             params={"dims": dims, "graph_k": graph.k if graph else None},
             seed=seed,
         )
-        coords = project(space_obj.vectors(), method, dims, graph=graph, seed=seed)
+        coords = project(vectors, method, dims, graph=graph, seed=seed)
         table = pa.table({axis: coords[:, i] for i, axis in enumerate(AXES[:dims])})
         meta = {
             "method": method,

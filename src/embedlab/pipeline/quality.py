@@ -118,8 +118,7 @@ def quality(
     if labels is not None and column == dataset.label_column:
         labels, applied = apply_corrections(workspace, dataset, labels)
     if labels is not None:
-        folds = options.get("label_issue", {}).get("folds", 5)
-        check_labels_usable(drop_rare_classes(labels, folds=folds)[0], folds=folds)
+        _check_label_column(labels, column, options.get("label_issue", {}).get("folds", 5))
     cnn = cnn_space(workspace, dataset, space_obj)
     not_run = _not_run(options, dataset, space, labels is not None, cnn is not None)
     previous = workspace.result("columns", name, f"quality-{space}")
@@ -161,6 +160,31 @@ NEEDS_HINT = {
 
 
 ENABLEABLE = {"labels", "classifier"}  # needs a user can meet on this dataset
+
+
+def _check_label_column(labels: list[Any], column: str | None, folds: int) -> None:
+    """Refuse a label column the label check cannot use, saying why: classes with fewer items
+    than the check's folds are left out, and too few classes may remain (a column of numbers or
+    ids has one item per value)."""
+    kept, rare = drop_rare_classes(labels, folds=folds)
+    try:
+        check_labels_usable(kept, folds=folds)
+    except InvalidInputError as error:
+        if not rare:
+            raise
+        distinct = len(rare) + len({str(v) for v in kept if v is not None})
+        unique = max(rare.values()) == 1 and distinct == len(rare)
+        why = (
+            "every value labels one item only: a column of numbers or ids is no class label"
+            if unique
+            else "expected a column of class labels with several items per class"
+        )
+        raise InvalidInputError(
+            f"Label column '{column}' has {distinct} distinct value(s), and {len(rare)} of them "
+            f"label fewer than {folds} items each (the label check's folds): those items are "
+            f"left out, which leaves fewer than 2 classes to check. {why[0].upper()}{why[1:]}; "
+            "pass another with --label, or lower label_issue.folds."
+        ) from error
 
 
 def _not_run(

@@ -53,6 +53,9 @@ def _search(
     workspace: Workspace, name: str, space: str, query: Any, *, by: QueryKind, k: int
 ) -> list[SearchHit]:
     space_obj = workspace.space(name, space)
+    if by in ("text", "id") and not str(query).strip():
+        what = "a text to look for" if by == "text" else "an item id"
+        raise InvalidInputError(f"The search query is empty; expected {what}.")
     if by == "text" and not _embeds_text(space_obj.method):
         return _search(
             workspace, name, _text_space_for(workspace, name, space_obj), query, by=by, k=k
@@ -75,8 +78,27 @@ def _search(
         vector = np.asarray(index.unit[exclude])
     else:
         vector = check_query_vector(query, space_obj.dim, space)
+    _check_direction(vector, query, by, space_obj)
     rows, scores = nearest(index.backend, np.asarray(vector, dtype=np.float32), k, exclude=exclude)
     return _hits(dataset, space, rows, scores)
+
+
+def _check_direction(vector: np.ndarray, query: Any, by: QueryKind, space: Space) -> None:
+    """Refuse a query vector of zeros: every item would score 0 and the ranking would be the
+    dataset's order. A text gets one when the space's method knows none of its words."""
+    if np.any(np.asarray(vector) != 0):
+        return
+    if by == "text":
+        raise InvalidInputError(
+            f"The query {str(query)[:80]!r} has no word that space '{space.name}' "
+            f"({space.method}) knows, so its vector is all zeros and every item would score 0. "
+            "Expected words that occur in the dataset's texts."
+        )
+    what = f"The vector of item '{query}'" if by == "id" else "The query vector"
+    raise InvalidInputError(
+        f"{what} is all zeros: it has no direction, so its cosine similarity to every item is "
+        "0. Expected a vector with a nonzero value."
+    )
 
 
 @dataclass

@@ -93,7 +93,7 @@ def token_dataset(
             f"Token vectors come from 'minilm' or 'elmo'; got method '{method}'."
         )
     corpus = workspace.dataset(name)
-    target = validate_name(out or default_name(name, word), "tokens dataset")
+    target = validate_name(default_name(name, word) if out is None else out, "tokens dataset")
     _refuse_other_dataset(workspace, target, corpus)
     texts = [str(t or "") for t in corpus.texts()]
     model, elmo_space = _token_model(workspace, corpus, method, space)

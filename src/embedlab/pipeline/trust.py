@@ -10,7 +10,7 @@ import pyarrow as pa
 from embedlab import progress
 from embedlab.analysis.trust import map_trust
 from embedlab.checks import check_int
-from embedlab.pipeline.graph import DEFAULT_K, neighbors
+from embedlab.pipeline.graph import DEFAULT_K, check_enough_items, neighbors
 from embedlab.pipeline.project import overlay_key, require_map, stored_overlay
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Workspace
@@ -32,6 +32,7 @@ def compute_trust(
     space_obj = workspace.space(name, space)
     coords, map_entry = require_map(workspace, name, space_obj, method, dims, "judge")
     key = map_entry.name
+    check_enough_items(len(space_obj.source), k, "trust", name)
     graph = neighbors(workspace, name, space_obj, k=k)
     graph_entry = workspace.result("neighbors", name, space_obj.name)
     with progress.task(f"Trust of the {method} map of '{space}'", total=None):

@@ -144,8 +144,10 @@ def train_words(
     texts = DatasetTexts(source)
     estimator = word_method(method).from_params(params or {})
     assert isinstance(estimator, WordEmbedder)
-    name = validate_name(words_dataset or corpus + WORDS_SUFFIX, "words dataset")
-    space = validate_name(space or method, "space")
+    name = validate_name(
+        corpus + WORDS_SUFFIX if words_dataset is None else words_dataset, "words dataset"
+    )
+    space = validate_name(method if space is None else space, "space")
     signature = _vocabulary_signature(source, estimator)
     space_signature = {
         "method": estimator.name,

@@ -42,6 +42,7 @@ class WordVectors:
         vectors: np.ndarray,
         counts: np.ndarray | None = None,
         name: str = "these vectors",
+        unknown_hint: str = "",
     ) -> None:
         self.words = np.asarray(words).astype(str)
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -52,6 +53,7 @@ class WordVectors:
             )
         self.counts = counts
         self.name = name
+        self.unknown_hint = unknown_hint  # appended to the message about an unknown word
         self.index = {w: i for i, w in enumerate(self.words.tolist())}
         if len(self.index) != len(self.words):
             raise InvalidInputError(f"The words of {name} repeat; each word needs one vector.")
@@ -72,7 +74,17 @@ class WordVectors:
     def from_space(cls, workspace: Any, dataset: str, space: str) -> WordVectors:
         """The vectors of a stored space, keyed by the item ids of its dataset (the words)."""
         space_obj = workspace.space(dataset, space)
-        return cls(space_obj.ids(), space_obj.vectors(), name=f"space '{space}' of '{dataset}'")
+        hint = ""
+        if space_obj.source.meta.get("kind") != "words":
+            hint = (
+                f" Dataset '{dataset}' is not a words dataset (made by `embedlab words`): its "
+                "item ids are looked up as the words. For the items nearest to a text use "
+                f"`embedlab search {dataset} {space} TEXT`; to an item, --id."
+            )
+        ids = space_obj.ids()
+        return cls(
+            ids, space_obj.vectors(), name=f"space '{space}' of '{dataset}'", unknown_hint=hint
+        )
 
     # -- lookup --------------------------------------------------------------------------------
     def row(self, word: str) -> int:
@@ -91,7 +103,10 @@ class WordVectors:
             else " No word in the vocabulary is spelled close to it."
         )
         size = f"{len(self):,} words"
-        return f"The word '{word}' is not in the vocabulary of {self.name} ({size}).{hint}"
+        return (
+            f"The word '{word}' is not in the vocabulary of {self.name} ({size}).{hint}"
+            f"{self.unknown_hint}"
+        )
 
     def vector(self, word: str) -> np.ndarray:
         return self.vectors[self.row(word)]

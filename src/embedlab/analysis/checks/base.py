@@ -85,6 +85,10 @@ class Check(ABC):
     needs: ClassVar[frozenset[str]] = frozenset()
     uses: ClassVar[frozenset[str]] = frozenset()
     group: ClassVar[str] = "vector"  # which part of the audit: vector, label, image or text
+    #: the closed range [low, high] of numeric options (None: unbounded on that side)
+    bounds: ClassVar[dict[str, tuple[float | None, float | None]]] = {}
+    #: the values a text option takes
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     @abstractmethod
     def run(self, data: CheckData, **options: Any) -> CheckResult:
@@ -144,11 +148,39 @@ def convert_option(check: type[Check], option: str, value: Any) -> Any:
     for kind in (k for k in (bool, int, float, str) if k in kinds):
         converted = _as(kind, value)
         if converted is not None:
-            return converted
-    names = " or ".join(k.__name__ for k in kinds)
+            return _in_limits(check, option, converted)
+    names = " or ".join(TYPE_NAMES.get(k, k.__name__) for k in kinds)
     raise InvalidInputError(
         f"The '{option}' option of the '{check.name}' check must be {names}. Got {value!r} instead."
     )
+
+
+TYPE_NAMES = {int: "an int", float: "a finite number", bool: "true or false", type(None): "none"}
+
+
+def _in_limits(check: type[Check], option: str, value: Any) -> Any:
+    """`value` when it lies in the option's declared range or choices, else the error."""
+    low, high = check.bounds.get(option, (None, None))
+    if not isinstance(value, bool) and isinstance(value, int | float):
+        if (low is not None and value < low) or (high is not None and value > high):
+            kind = "an int" if isinstance(value, int) else "a number"
+            if high is None:
+                expected = f"{kind} >= {low:g}"
+            elif low is None:
+                expected = f"{kind} <= {high:g}"
+            else:
+                expected = f"{kind} in [{low:g}, {high:g}]"
+            raise InvalidInputError(
+                f"The '{option}' option of the '{check.name}' check must be {expected}. Got "
+                f"{value!r} instead."
+            )
+    valid = check.choices.get(option)
+    if valid is not None and value not in valid:
+        raise InvalidInputError(
+            f"The '{option}' option of the '{check.name}' check must be one of "
+            f"{', '.join(repr(v) for v in valid)}. Got {value!r} instead."
+        )
+    return value
 
 
 def _allowed_types(hint: Any) -> set[type]:

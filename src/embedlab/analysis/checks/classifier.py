@@ -16,6 +16,8 @@ class ClassifierOodCheck(Check):
     fence of its distribution within the dataset, on the side where the classifier is unsure."""
 
     name = "cnn_ood"
+    bounds: ClassVar[dict[str, tuple[float | None, float | None]]] = {"fence": (0, None)}
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {"score": ("energy", "msp")}
     needs: ClassVar[frozenset[str]] = frozenset({"images", "classifier"})
     group = "image"
 

@@ -31,6 +31,8 @@ class _ThresholdCheck(_ImageCheck):
     """A statistic beyond an absolute threshold, or the dataset's robust fence."""
 
     statistic: ClassVar[str]
+    statistic: ClassVar[str]
+    bounds: ClassVar[dict[str, tuple[float | None, float | None]]] = {"fence": (0, None)}
     bad: ClassVar[Literal["low", "high"]]
 
     def run(
@@ -69,6 +71,7 @@ class BlurryCheck(_ThresholdCheck):
 @register
 class OddColourCheck(_ImageCheck):
     name = "odd_colour"
+    bounds: ClassVar[dict[str, tuple[float | None, float | None]]] = {"grey_below": (0, 1)}
 
     def run(self, data: CheckData, *, grey_below: float = 0.02) -> CheckResult:
         return odd_colour_check(self.images(data).statistics["colourfulness"], grey_below)
@@ -77,6 +80,7 @@ class OddColourCheck(_ImageCheck):
 @register
 class OddShapeCheck(_ImageCheck):
     name = "odd_shape"
+    bounds: ClassVar[dict[str, tuple[float | None, float | None]]] = {"fence": (0, None)}
 
     def run(self, data: CheckData, *, fence: float = DEFAULT_FENCE) -> CheckResult:
         images = self.images(data)

@@ -16,12 +16,24 @@ from embedlab.analysis.quality import (
 )
 from embedlab.analysis.results import CheckResult
 
+#: cleanlab's `find_label_issues(filter_by=...)` methods
+FILTER_BY = (
+    "prune_by_noise_rate",
+    "prune_by_class",
+    "both",
+    "confident_learning",
+    "predicted_neq_given",
+    "low_normalized_margin",
+    "low_self_confidence",
+)
+
 
 @register
 class ClassImbalanceCheck(Check):
     """Classes with fewer than `threshold` x the average class size."""
 
     name = "class_imbalance"
+    bounds: ClassVar[dict[str, tuple[float | None, float | None]]] = {"threshold": (0, 1)}
     group = "label"
     needs: ClassVar[frozenset[str]] = frozenset({"labels"})
 
@@ -37,6 +49,11 @@ class LabelIssueCheck(Check):
     fewer than `folds` items are skipped and counted (`skipped_rare_class`)."""
 
     name = "label_issue"
+    bounds: ClassVar[dict[str, tuple[float | None, float | None]]] = {
+        "folds": (2, None),
+        "neighbour_weight": (0, 1),
+    }
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {"filter_by": FILTER_BY}
     group = "label"
     needs: ClassVar[frozenset[str]] = frozenset({"labels", "vectors", "graph"})
 

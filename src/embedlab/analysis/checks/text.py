@@ -56,6 +56,10 @@ class ShortTextCheck(_TextCheck):
     """Non-empty texts far shorter than the dataset's (or than `min_chars`, always)."""
 
     name = "short_text"
+    bounds: ClassVar[dict[str, tuple[float | None, float | None]]] = {
+        "fence": (0, None),
+        "min_chars": (0, None),
+    }
 
     def run(self, data: CheckData, *, fence: float = 3.0, min_chars: int = 3) -> CheckResult:
         values, present = _log_lengths(data)
@@ -74,6 +78,10 @@ class LongTextCheck(_TextCheck):
     """Texts far longer than the dataset's (log length beyond the robust fence)."""
 
     name = "long_text"
+    bounds: ClassVar[dict[str, tuple[float | None, float | None]]] = {
+        "fence": (0, None),
+        "max_chars": (1, None),
+    }
 
     def run(
         self, data: CheckData, *, fence: float = 3.0, max_chars: int | None = None
@@ -91,6 +99,7 @@ class NonLetterTextCheck(_TextCheck):
     numbers, symbols, base64); the score is that share."""
 
     name = "non_letter_text"
+    bounds: ClassVar[dict[str, tuple[float | None, float | None]]] = {"min_letters": (0, 1)}
 
     def run(self, data: CheckData, *, min_letters: float = 0.5) -> CheckResult:
         shares = []
@@ -114,6 +123,7 @@ class EncodingDamageCheck(_TextCheck):
     """Texts with at least `min_marks` signs of encoding damage (mojibake, U+FFFD, C1)."""
 
     name = "encoding_damage"
+    bounds: ClassVar[dict[str, tuple[float | None, float | None]]] = {"min_marks": (1, None)}
 
     def run(self, data: CheckData, *, min_marks: int = 1) -> CheckResult:
         marks = np.array([len(MOJIBAKE.findall(t)) for t in _texts(data)], dtype=np.float64)
@@ -134,6 +144,10 @@ class WrongLanguageCheck(_TextCheck):
     `max_share` of the texts where it can be told)."""
 
     name = "wrong_language"
+    bounds: ClassVar[dict[str, tuple[float | None, float | None]]] = {
+        "max_share": (0, 1),
+        "min_hits": (1, None),
+    }
 
     def run(self, data: CheckData, *, max_share: float = 0.05, min_hits: int = 3) -> CheckResult:
         assert data.texts is not None

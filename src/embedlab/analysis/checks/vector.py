@@ -20,6 +20,17 @@ class OutlierCheck(Check):
     """Local ratio, distance to the whole dataset and small weakly linked groups."""
 
     name = "outlier"
+    bounds: ClassVar[dict[str, tuple[float | None, float | None]]] = {
+        "k": (1, None),
+        "fence": (0, None),
+        "global_fence": (0, None),
+        "mutual_k": (1, None),
+        "shared_min": (0, None),
+        "min_group": (1, None),
+        "max_group_fraction": (0, 1),
+        "max_inflow": (0, 1),
+        "max_in_out": (0, None),
+    }
     needs: ClassVar[frozenset[str]] = frozenset({"graph"})
 
     def run(
@@ -57,6 +68,18 @@ class NearDuplicateCheck(Check):
     MinHash of texts."""
 
     name = "near_duplicate"
+    bounds: ClassVar[dict[str, tuple[float | None, float | None]]] = {
+        "threshold": (-1, 1),
+        "exact": (-1, 1),
+        "hash_distance": (0, 64),
+        "hash_rank": (1, None),
+        "hash_ratio": (0, 1),
+        "hash_min_side": (1, None),
+        "text_threshold": (0, 1),
+        "copy_ratio": (0, 1),
+        "copy_min_correlation": (-1, 1),
+        "copy_rank": (1, None),
+    }
     needs: ClassVar[frozenset[str]] = frozenset({"graph"})
     uses: ClassVar[frozenset[str]] = frozenset({"images", "texts"})
 
@@ -107,6 +130,10 @@ class NonIidCheck(Check):
     """Neighbours closer in file order than chance (a permutation test)."""
 
     name = "non_iid"
+    bounds: ClassVar[dict[str, tuple[float | None, float | None]]] = {
+        "permutations": (1, None),
+        "alpha": (0, 1),
+    }
     needs: ClassVar[frozenset[str]] = frozenset({"graph"})
 
     def run(self, data: CheckData, *, permutations: int = 25, alpha: float = 0.05) -> CheckResult:
