@@ -128,7 +128,6 @@ def projection(
             f"with `embedlab project {name} {space} --method {method} --dims {dims}` or POST "
             "to this address."
         )
-    app_state.warm_items(name)  # the map's first selection comes next
     scaled = app_state.cached(
         ("unit-box", name, space, method, dims), lambda: to_unit_box(stored.coords)
     )
