@@ -68,7 +68,9 @@ def test_a_missing_map_starts_no_background_work(
     assert warmed == []  # it used to start a thread that died with a traceback in the log
     assert client.get("/api/datasets/t/spaces/tfidf-svd/projection?method=pca").status_code == 200
     assert warmed == []  # the map asks for the item index itself, once its first frame is drawn
-    assert_error(client.post("/api/datasets/nope/warm", headers=WRITE_HEADER), 404, "No dataset 'nope'")
+    assert_error(
+        client.post("/api/datasets/nope/warm", headers=WRITE_HEADER), 404, "No dataset 'nope'"
+    )
     assert warmed == []
     assert client.post("/api/datasets/t/warm", headers=WRITE_HEADER).status_code == 200
     assert warmed == ["t"]
