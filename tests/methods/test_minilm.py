@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from embedlab.errors import InvalidInputError
-from embedlab.methods.transformer import MiniLM, mean_pool
+from embedlab.methods.transformer import INT8_FROM_TOKENS, MiniLM, mean_pool
 
 
 @pytest.fixture(scope="module")
@@ -69,21 +69,28 @@ def test_empty_input_gives_empty_array(model: MiniLM) -> None:
     assert model.transform([]).shape == (0, 384)
 
 
-def test_int8_products_stay_close_to_fp32_and_fp32_batches_stay_exact(model: MiniLM) -> None:
+def test_int8_stays_close_to_fp32_and_auto_picks_by_length(model: MiniLM) -> None:
     texts = [
         "The film was a delight from start to finish.",
         "Stock markets fell sharply today.",
-        "I went to see a play last night.",
         "a " * 60 + "very long and repetitive review",
         "ok",
+        " ".join(f"word{i} of a long review about a film" for i in range(12)),
     ]
     fp32 = MiniLM(precision="fp32").fit()
-    exact = fp32.transform(texts)
-    assert model.precision == "int8"  # the default
-    cosines = (model.transform(texts) * exact).sum(axis=1)
-    assert cosines.min() > 0.98, cosines
-    alone = np.vstack([fp32.transform([t]) for t in texts])
-    np.testing.assert_allclose(exact, alone, atol=1e-5)
+    int8 = MiniLM(precision="int8").fit()
+    exact, rounded = fp32.transform(texts), int8.transform(texts)
+    cosines = (rounded * exact).sum(axis=1)
+    assert cosines.min() > 0.98 and cosines.max() < 0.99999, cosines
+    assert model.precision == "auto"  # the default
+    long = np.array([len(e.ids) >= INT8_FROM_TOKENS for e in fp32.tokenizer_.encode_batch(texts)])
+    assert long.any() and not long.all()
+    mixed = model.transform(texts)
+    np.testing.assert_allclose(mixed[~long], exact[~long], atol=1e-5)
+    np.testing.assert_allclose(mixed[long], rounded[long], atol=1e-5)
+    for each in (fp32, int8, model):  # a text's vector does not depend on its batch
+        alone = np.vstack([each.transform([t]) for t in texts])
+        np.testing.assert_allclose(each.transform(texts), alone, atol=1e-5)
 
 
 def test_an_unknown_precision_is_refused_by_name() -> None:
