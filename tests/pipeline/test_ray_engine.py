@@ -103,7 +103,10 @@ def test_interrupted_minilm_run_resumes_and_equals_local(
     time.sleep(1)  # let batches that were being written when it stopped land
     partial = topics.catalog.get("space", "topics", "ray" + PARTIAL_SUFFIX)
     kept = topics.open_table(partial).count_rows()
-    assert 6 <= kept < 30 and topics.space_names("topics") == [], "no half space is visible"
+    # The actors may finish the batches already handed to them after the driver stops (30
+    # short texts take them a fraction of a second), so every row can be in the partial table:
+    # what must hold is that the run is not committed as a space until it is resumed.
+    assert 6 <= kept <= 30 and topics.space_names("topics") == [], "no half space is visible"
 
     report = embed(topics, "topics", "minilm", space="ray", batch_rows=3, engine=engine)
     assert report.resumed_rows >= kept and report.resumed_rows + report.embedded_rows == 30
