@@ -107,6 +107,28 @@ def test_two_kinds_of_evaluation_at_once_are_refused(run, ws: Workspace) -> None
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
+        (("--analogy-method", "3cosmul"), "--analogy-method only applies with --benchmark"),
+        (("--columns", "score"), "--columns only applies with --target"),
+        (("--param", "epochs=3"), "--param only applies with --target"),
+        (("--links", "--label", "topic"), "--label only applies with the label probes"),
+    ],
+)
+def test_an_evaluate_option_its_evaluation_ignores_is_refused(
+    run, ws: Workspace, args: tuple[str, ...], fragment: str
+) -> None:
+    code, _, err = run("evaluate", "t", "tfidf-svd", *args, ws=ws.path)
+    assert_clear_error(code, err, fragment)
+
+
+def test_evaluate_options_of_the_chosen_evaluation_still_run(run, ws: Workspace) -> None:
+    code, out, err = run("evaluate", "t", "tfidf-svd", "--label", "topic", "-k", "3", ws=ws.path)
+    assert code == 0, err
+    assert "tfidf-svd" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
         (("--param", "label_issue.folds=1"), "must be an int >= 2. Got 1"),
         (("--param", "label_issue.filter_by=zzz"), "must be one of 'prune_by_noise_rate'"),
         (("--param", "label_issue.neighbour_weight=-3"), "a number in [0, 1]. Got -3.0"),

@@ -88,6 +88,15 @@ def evaluate(
         benchmark=benchmark is not None,
         dims=dims is not None or against is not None,
     )
+    _no_options_outside_their_mode(
+        ctx,
+        {
+            "analogy_method": benchmark is not None,
+            "columns": target is not None,
+            "param": target is not None,
+            "label": not (recommend or links or target is not None or benchmark is not None),
+        },
+    )
     if recommend:
         from embedlab.cli.recommend import print_recommend_evaluation
         from embedlab.pipeline.recommend import evaluate_recommendations
@@ -148,6 +157,28 @@ def _one_mode(**given: bool) -> None:
         raise InvalidInputError(
             f"evaluate runs one kind of evaluation at a time; got {shown}. Run them one by one."
         )
+
+
+#: each option that only one kind of evaluation reads, and the flag that asks for that kind
+MODE_OF_OPTION = {
+    "analogy_method": "--benchmark",
+    "columns": "--target",
+    "param": "--target",
+    "label": "the label probes or --dims/--against",
+}
+
+
+def _no_options_outside_their_mode(ctx: typer.Context, used: dict[str, bool]) -> None:
+    """Refuse an option given on the command line that the evaluation asked for does not read
+    (it would be silently ignored)."""
+    for option, read in used.items():
+        source = ctx.get_parameter_source(option)
+        if not read and source is not None and source.name == "COMMANDLINE":
+            flag = "--" + option.replace("_", "-")
+            raise InvalidInputError(
+                f"{flag} only applies with {MODE_OF_OPTION[option]}; this evaluation would "
+                "ignore it."
+            )
 
 
 def _evaluate_target(
