@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from embedlab.analysis.evaluate import train_test_rows
-from embedlab.errors import InvalidInputError, WorkspaceError
+from embedlab.errors import InvalidInputError
 from embedlab.pipeline.autolabel import autolabel
 from embedlab.pipeline.cluster import compare_spaces
 from embedlab.pipeline.embed import embed
@@ -69,7 +69,7 @@ def test_a_word_lookup_on_a_dataset_of_items_says_it_is_no_words_dataset(ws: Wor
 
 
 def test_an_empty_space_name_is_refused_not_replaced_by_the_default(ws: Workspace) -> None:
-    with pytest.raises(WorkspaceError, match="The space name '' is not valid"):
+    with pytest.raises(InvalidInputError, match="The space name '' is not valid"):
         embed(ws, "t", "tfidf-svd", space="", params={"min_df": 1})
     assert ws.space_names("t") == ["tfidf-svd"]
 

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from embedlab.errors import NotFoundError, WorkspaceError
+from embedlab.errors import InvalidInputError, NotFoundError, WorkspaceError
 from embedlab.pipeline.embed import embed
 from embedlab.pipeline.graph import neighbors
 from embedlab.pipeline.ingest import ingest
@@ -102,7 +102,7 @@ def test_unwritable_workspace_is_a_clear_error(tmp_path: Path) -> None:
 def test_names_are_validated() -> None:
     assert validate_name("rotten-tomatoes_2", "dataset") == "rotten-tomatoes_2"
     for bad in ("", "a b", "../x", "x.y", "-x"):
-        with pytest.raises(WorkspaceError, match="not valid"):
+        with pytest.raises(InvalidInputError, match="not valid"):
             validate_name(bad, "dataset")
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from embedlab.errors import InvalidInputError, NotFoundError, WorkspaceError, did_you_mean
+from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
 from embedlab.pipeline.annotate import check_ids, tags
 from embedlab.pipeline.ingest import IngestReport
 from embedlab.store.manifest import RunRecord
@@ -38,10 +38,7 @@ def subset(
     """Store the items of dataset `name` saved under `tag` (or given by `ids` or `rows`: exactly
     one of the three) as the new dataset `new`."""
     started = time.time()
-    try:
-        validate_name(new, "dataset")
-    except WorkspaceError as error:  # a name typed in the app: bad input, not a conflict
-        raise InvalidInputError(str(error)) from None
+    validate_name(new, "dataset")
     dataset = workspace.dataset(name)
     if workspace.has_dataset(new):
         raise InvalidInputError(

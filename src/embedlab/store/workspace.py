@@ -24,7 +24,7 @@ from typing import IO, Any
 import numpy as np
 import pyarrow as pa
 
-from embedlab.errors import NotFoundError, WorkspaceError, did_you_mean
+from embedlab.errors import InvalidInputError, NotFoundError, WorkspaceError, did_you_mean
 from embedlab.store.annotations import ANNOTATIONS_TABLE, Annotations
 from embedlab.store.catalog import CATALOG_TABLE, Catalog, Entry, Kind
 from embedlab.store.handles import (
@@ -69,9 +69,10 @@ ORPHAN_AGE_S = 600.0  # unreferenced tables younger than this may belong to a ru
 
 
 def validate_name(name: str, what: str) -> str:
-    """Dataset and space names become table names: letters, digits, '-' and '_' only."""
+    """Dataset and space names become table names: letters, digits, '-' and '_' only. A bad
+    name is bad input (API: 400), not a conflict with the workspace."""
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        raise WorkspaceError(
+        raise InvalidInputError(
             f"The {what} name {name!r} is not valid: use 1 to 64 letters, digits, '-' or '_', "
             "starting with a letter or digit."
         ) from None
