@@ -111,3 +111,19 @@ def test_the_int8_graph_is_built_once_into_the_cache(tmp_path, monkeypatch) -> N
     assert int8_graph(Path(_minilm_model_path())) == built
     assert built.stat().st_mtime_ns == stamp
     assert [p.name for p in (tmp_path / "models").iterdir()] == [built.name]  # no leftovers
+
+
+def test_auto_falls_back_to_fp32_where_the_int8_graph_cannot_be_built(
+    tmp_path, monkeypatch
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("EMBEDLAB_CACHE", str(blocked))
+    texts = ["a " * 60 + "long enough to run in int8", "short"]
+    with pytest.warns(UserWarning, match="minilm runs every text in fp32"):
+        model = MiniLM().fit()
+    np.testing.assert_allclose(
+        model.transform(texts), MiniLM(precision="fp32").fit().transform(texts), atol=1e-5
+    )
+    with pytest.raises(OSError):
+        MiniLM(precision="int8").fit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -152,15 +153,13 @@ class MiniLM(Embedder):
         self._validate_params()
         threads = self.threads or os.cpu_count() or 1
         graph = _minilm_model_path()
-        int8 = (
-            None
-            if self.precision == "fp32"
-            else onnx_session(str(int8_graph(Path(graph))), threads)
-        )
+        int8 = None if self.precision == "fp32" else self._int8_session(Path(graph), threads)
         # session_ (batched; also what the contextual token vectors use) and int8_session_
         self.session_ = int8 if self.precision == "int8" else onnx_session(graph, threads)
         self.int8_session_ = int8
         self.int8_from_ = {"auto": INT8_FROM_TOKENS, "int8": 0}.get(self.precision)
+        if int8 is None:
+            self.int8_from_ = None
         self.tokenizer_ = _wordpiece_tokenizer(self.max_length if self.long == "truncate" else None)
         self.dimension_ = 384
         self.report_ = {
@@ -187,6 +186,20 @@ class MiniLM(Embedder):
         if len(pieces) == len(texts):
             return vectors
         return pool_windows(vectors, owners, sizes, len(texts))
+
+    def _int8_session(self, graph: Path, threads: int) -> Any:
+        """The int8 graph's session. With precision="auto", a graph that cannot be built here
+        (a read-only cache, no `onnx` package) means fp32 for every text, with a warning."""
+        try:
+            return onnx_session(str(int8_graph(graph)), threads)
+        except (OSError, MissingDependencyError) as error:
+            if self.precision == "int8":
+                raise
+            warnings.warn(
+                f"minilm runs every text in fp32: the int8 graph could not be built ({error}).",
+                stacklevel=2,
+            )
+            return None
 
     def _embed_ids(self, sequences: list[Sequence[int]]) -> np.ndarray:
         """Sentence vectors of token id sequences (specials included), batched by length."""
