@@ -18,10 +18,13 @@ Every measured step runs in its own process under `/usr/bin/time -v` (its peak R
   ef_construction=100, ef tuned to recall@10 >= 0.97 on 300 rows; timed on its own), then the
   API (`create_app` in uvicorn, its own process) answers `GET .../search?by=id&q=ID&k=10` from
   --clients client threads in this process for --seconds; p50/p99 latency, queries/s, and the
-  recall@10 of the API's answers for --recall-queries ids against exact search.
+  recall@10 of the API's answers for --recall-queries ids against exact search;
+- graph: the exact k=15 neighbour graph in one process, then with its row blocks on a local Ray
+  of 1 and of 2 workers (`neighbors --engine ray`), each a whole process.
 
     /usr/bin/time -v python benchmarks/scale.py --n 1000000 --ingest-n 1000000 10000000
     python benchmarks/scale.py --steps ef --n 120000        # recall and cost per query by ef
+    python benchmarks/scale.py --steps embed,graph --n 50000   # the graph: local against Ray
     python benchmarks/scale.py --n 20000 --ingest-n 20000 --seconds 5     # smoke run
 """
 
@@ -150,10 +153,45 @@ def child(args: argparse.Namespace) -> None:
         ws.delete("index", "texts", "bench-hashed-words")  # measure a build
         index = space_index(ws, ws.space("texts", "bench-hashed-words"))
         extra["meta"] = index.meta
+    elif args.step.startswith("graph-"):
+        extra.update(graph_step(ws, args.step.removeprefix("graph-")))
     elif args.step == "serve":
         serve(ws, args.port)
     extra["seconds"] = round(time.perf_counter() - started, 2)
     print("RESULT " + json.dumps(extra, default=str), flush=True)
+
+
+def graph_step(ws: Any, engine: str) -> dict[str, Any]:
+    """The exact k=15 graph of the space: in this process ('local') or on a local Ray of 1 or
+    2 workers ('ray1', 'ray2'); the Ray start is part of the measured process."""
+    from embedlab.pipeline.graph import neighbors
+
+    space = ws.space("texts", "bench-hashed-words")
+    if engine == "local":
+        graph = neighbors(ws, "texts", space, k=15, method="exact", force=True)
+    else:
+        from embedlab.pipeline.ray_engine import RayEngine
+
+        with RayEngine(workers=int(engine.removeprefix("ray"))) as ray_engine:
+            graph = neighbors(
+                ws, "texts", space, k=15, method="exact", force=True, engine=ray_engine
+            )
+    return {"indices": graph.indices[:200].tolist()}
+
+
+def graph_benchmark(workspace: Path) -> dict[str, Any]:
+    """Local against Ray (1 and 2 workers): whole-process seconds, peak RSS, same graph."""
+    figures = {engine: measured(f"graph-{engine}", workspace) for engine in ENGINES}
+    local = np.array(figures["local"].pop("indices"))
+    for engine in ENGINES[1:]:
+        same = (np.array(figures[engine].pop("indices")) == local).mean()
+        figures[engine]["same_neighbours_first_200_rows"] = round(float(same), 4)
+    one, two = figures["ray1"]["seconds"], figures["ray2"]["seconds"]
+    figures["ray 2 workers / 1 worker speed-up"] = round(one / two, 2)
+    return figures
+
+
+ENGINES = ("local", "ray1", "ray2")
 
 
 def serve(ws: Any, port: int) -> None:
@@ -348,6 +386,8 @@ def main() -> None:
         figures[f"index {n:,} x {DIMS}"] = measured("index", workspace)
         print(json.dumps(figures, indent=1), flush=True)
         figures[f"search {n:,} x {DIMS}"] = search_benchmark(workspace, n, args)
+    if "graph" in steps:
+        figures[f"exact graph k=15 {args.n:,} x {DIMS}"] = graph_benchmark(workspace)
     if "ef" in steps:
         n = args.search_n or args.n
         figures[f"ef trade-off {n:,}"] = ef_tradeoff(args.cache / f"ws-{n}")

@@ -25,6 +25,14 @@ from embedlab.errors import InvalidInputError
 #: the HTTP API's bound too: past 100 neighbours the agreement says little and costs much
 MAX_COMPARE_K = 100
 
+EngineOption = Annotated[str, typer.Option(help="local (this process) or ray (Ray Data actors)")]
+AddressOption = Annotated[
+    str | None, typer.Option(help="Ray cluster to join, HOST:PORT [default: a local Ray]")
+]
+WorkersOption = Annotated[
+    int | None, int_option(help="Ray workers [default: all CPUs]", low=1, show_default=False)
+]
+
 
 def embed(
     ctx: typer.Context,
@@ -37,15 +45,9 @@ def embed(
     force: Annotated[
         bool, typer.Option(help="Recompute even if an identical space exists")
     ] = False,
-    engine: Annotated[
-        str, typer.Option(help="local (this process) or ray (Ray Data actors)")
-    ] = "local",
-    address: Annotated[
-        str | None, typer.Option(help="Ray cluster to join, HOST:PORT [default: a local Ray]")
-    ] = None,
-    workers: Annotated[
-        int | None, int_option(help="Ray workers [default: all CPUs]", low=1, show_default=False)
-    ] = None,
+    engine: EngineOption = "local",
+    address: AddressOption = None,
+    workers: WorkersOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Embed every item of dataset NAME into a space (resumes an interrupted run)."""
@@ -80,9 +82,11 @@ def embed(
         out.print(f"  {key}: {value}")
 
 
-def _engine(engine: str, address: str | None, workers: int | None, method: str) -> Any:
-    """A context giving the engine that embeds the rows: None for this process, or a started
-    RayEngine (joined or local Ray, shut down on leaving)."""
+def _engine(
+    engine: str, address: str | None, workers: int | None, method: str | None = None
+) -> Any:
+    """A context giving the engine that does the work: None for this process, or a started
+    RayEngine (joined or local Ray, shut down on leaving) that can run embedding `method`."""
     import contextlib
 
     if engine not in ("local", "ray"):
@@ -93,7 +97,8 @@ def _engine(engine: str, address: str | None, workers: int | None, method: str) 
         return contextlib.nullcontext(None)
     from embedlab.pipeline.ray_engine import RayEngine, check_method
 
-    check_method(method)
+    if method is not None:
+        check_method(method)
     return RayEngine(address=address, workers=workers)
 
 
@@ -107,6 +112,9 @@ def neighbors(
     k: Annotated[int, int_option("-k", help="Neighbours per item", low=1)] = 15,
     method: Annotated[str, typer.Option(help="auto, exact or hnsw")] = "auto",
     force: Annotated[bool, typer.Option(help="Recompute even if stored")] = False,
+    engine: EngineOption = "local",
+    address: AddressOption = None,
+    workers: WorkersOption = None,
     item: Annotated[
         str | None, typer.Option("--id", help="An item (a node of a graph): its nearest items")
     ] = None,
@@ -116,6 +124,11 @@ def neighbors(
     nearest to it; with --id, the items nearest to an item (and a node's graph neighbours)."""
     from embedlab.pipeline.graph import neighbors as run_neighbors
 
+    if (item is not None or word is not None) and (engine != "local" or address or workers):
+        raise InvalidInputError(
+            "--engine, --address and --workers apply to building the graph, not to a lookup "
+            "of one item or word."
+        )
     if item is not None:
         from embedlab.pipeline.search import item_neighbours
 
@@ -131,7 +144,16 @@ def neighbors(
         print_similar_words(f"Nearest to '{word}' in {space}", hits, as_json)
         return
 
-    graph = run_neighbors(workspace(ctx), name, space, k=k, method=method, force=force)  # type: ignore[arg-type]
+    with _engine(engine, address, workers) as graph_engine:
+        graph = run_neighbors(
+            workspace(ctx),
+            name,
+            space,
+            k=k,
+            method=method,  # type: ignore[arg-type]
+            force=force,
+            engine=graph_engine,
+        )
     info = {
         "dataset": name,
         "space": space,

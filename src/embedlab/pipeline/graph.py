@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyarrow as pa
 
+from embedlab.analysis.index import index_backend
 from embedlab.analysis.neighbors import (
     EXACT_MAX_ITEMS,
     GraphMethod,
@@ -19,6 +22,9 @@ from embedlab.store.handles import Space
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Workspace, arrow_to_matrix, matrix_to_arrow, read_columns
 
+if TYPE_CHECKING:
+    from embedlab.pipeline.ray_engine import RayEngine
+
 DEFAULT_K = 15
 
 
@@ -30,9 +36,11 @@ def neighbors(
     k: int = DEFAULT_K,
     method: GraphMethod = "auto",
     force: bool = False,
+    engine: RayEngine | None = None,
 ) -> NeighborGraph:
     """The stored graph of `space` (a name or a resolved handle) if it is current and has at
-    least k neighbours per item, else a new one, stored."""
+    least k neighbours per item, else a new one, stored. With `engine` (a RayEngine) a new
+    graph's queries run on Ray actors in row blocks."""
     k = check_int(k, "k", "neighbors", 1)
     space_obj = space if isinstance(space, Space) else workspace.space(name, space)
     entry = workspace.result("neighbors", name, space_obj.name)
@@ -54,7 +62,7 @@ def neighbors(
         run = RunRecord(
             kind="neighbors", dataset=name, space=space_obj.name, method=method, params={"k": k}
         )
-        graph = _build_graph(workspace, space_obj, k, method)
+        graph = _build_graph(workspace, space_obj, k, method, engine)
         table = pa.table(
             {
                 "indices": matrix_to_arrow(graph.indices, np.int32),
@@ -80,15 +88,25 @@ def check_enough_items(n: int, k: int, command: str, dataset: str) -> None:
         )
 
 
-def _build_graph(workspace: Workspace, space: Space, k: int, method: GraphMethod) -> NeighborGraph:
+def _build_graph(
+    workspace: Workspace, space: Space, k: int, method: GraphMethod, engine: RayEngine | None
+) -> NeighborGraph:
     """Exact from the space's vectors while that is fast; beyond, from the space's stored HNSW
-    index (built once, shared with search; its unit rows memory-mapped), queried in blocks."""
+    index (built once, shared with search; its unit rows memory-mapped), queried in blocks,
+    here or on Ray."""
     n = len(space.source)
     chosen = method if method != "auto" else ("exact" if n <= EXACT_MAX_ITEMS else "hnsw")
-    if chosen == "hnsw":
+    if chosen not in ("exact", "hnsw"):
+        index_backend(chosen)  # the error that names the valid methods
+    if engine is not None or chosen == "hnsw":
         if n < 2 or k >= n:
             raise InvalidInputError(
                 f"k={k} neighbours asked for but there are only {n} items; use k <= {n - 1}."
             )
+    if engine is not None:
+        from embedlab.pipeline.ray_graph import ray_graph
+
+        return ray_graph(engine, workspace, space, k, chosen)
+    if chosen == "hnsw":
         return graph_from_index(graph_index(workspace, space), k)
     return build_neighbor_graph(space.vectors(), k=k, method=chosen)

@@ -316,15 +316,22 @@ class RayEngine:
                 f"Ray cluster has {cpus}. Use --workers {cpus} or add nodes."
             )
 
-    def embed_rows(self, work: RowWork) -> None:
-        """Embed `work.rows_todo` in batches of `work.batch_rows` on the actor pool, each batch
-        appended to the partial table as one committed fragment."""
-        check_method(work.estimator.name)
+    @contextlib.contextmanager
+    def session(self) -> Iterator[RayEngine]:
+        """This engine with Ray running: entered here when nothing started Ray yet (and shut
+        down on leaving), else the running Ray with the pool sized to its CPUs."""
         with contextlib.ExitStack() as stack:
             if not import_ray().is_initialized():
                 stack.enter_context(self)
             elif self.workers is None:
                 self._check_capacity()
+            yield self
+
+    def embed_rows(self, work: RowWork) -> None:
+        """Embed `work.rows_todo` in batches of `work.batch_rows` on the actor pool, each batch
+        appended to the partial table as one committed fragment."""
+        check_method(work.estimator.name)
+        with self.session():
             description = f"Embedding with {work.estimator.name} on Ray ({self.workers} workers)"
             with progress.task(description, total=work.total) as bar:
                 bar.advance(len(work.state.done))
@@ -336,8 +343,6 @@ class RayEngine:
     def _run(self, work: RowWork) -> Iterator[int]:
         """The Ray Data pipeline: one item per batch, mapped by the actor pool; yields the rows
         each finished batch committed."""
-        ray = import_ray()
-        _quiet_data_context(ray)
         job = _Job(
             method=work.estimator.name,
             params=work.estimator.get_params(),
@@ -350,24 +355,32 @@ class RayEngine:
             threads=1,
         )
         rows, size = work.rows_todo, work.batch_rows
-        batches = [rows[i : i + size] for i in range(0, len(rows), size)]
-        items = ray.data.from_items(
-            [{"rows": rows} for rows in batches], override_num_blocks=min(len(batches), 4096)
-        )
+        batches = [{"rows": rows[i : i + size]} for i in range(0, len(rows), size)]
+        for out in self.map_items(batches, EmbedActor, job, num_cpus=job.threads):
+            yield int(out["rows"].sum())
+
+    def map_items(
+        self, items: list[dict[str, Any]], actor: type, job: Any, *, num_cpus: int = 1
+    ) -> Iterator[dict[str, np.ndarray]]:
+        """Each of `items` (one dict of plain values each) through one call of an `actor`
+        built from `job`, on a pool of `self.workers` actors; yields each call's output as it
+        finishes (in any order), an embedlab error of an actor raised as itself."""
+        ray = import_ray()
+        _quiet_data_context(ray)
+        data = ray.data.from_items(items, override_num_blocks=min(len(items), 4096))
         with warnings.catch_warnings():  # Ray deprecates the only way to pass max_restarts
             warnings.simplefilter("ignore", DeprecationWarning)
-            mapped = items.map_batches(
-                EmbedActor,
+            mapped = data.map_batches(
+                actor,
                 fn_constructor_args=(job,),
                 batch_size=1,
                 batch_format="numpy",
                 compute=ray.data.ActorPoolStrategy(size=self.workers),
-                num_cpus=job.threads,
+                num_cpus=num_cpus,
                 ray_remote_args_fn=_no_restarts,
             )
         try:
-            for out in mapped.iter_batches(batch_size=None, batch_format="numpy"):
-                yield int(out["rows"].sum())
+            yield from mapped.iter_batches(batch_size=None, batch_format="numpy")
         except Exception as error:
             cause = embedlab_cause(error)
             if cause is not None:

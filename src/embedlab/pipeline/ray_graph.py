@@ -1,0 +1,105 @@
+"""`neighbors --engine ray`: the k-NN graph of a space queried in row blocks on Ray actors.
+
+The driver makes sure the space's search index is stored (`pipeline/index.py`: the unit vectors
+as a .npy file and, above the exact limit, the HNSW graph), tunes HNSW's query breadth on a
+sample as the local graph does, then hands out blocks of rows. Each actor memory-maps the unit
+vectors from the workspace folder (which every node must see, as for `embed --engine ray`),
+loads the index once, and answers its blocks with one thread; only row numbers go out and the
+blocks' neighbours come back. The driver checks the recall on a sample and stores the graph as
+the local engine does: the same blocks, the same index and breadth, so the same graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from embedlab import progress
+from embedlab.analysis.exact_search import drop_self
+from embedlab.analysis.index import CHUNK_ROWS, ExactIndex, HnswIndex, NeighborIndex
+from embedlab.analysis.neighbors import (
+    TARGET_RECALL,
+    NeighborGraph,
+    measure_recall,
+    tune_ef,
+)
+from embedlab.pipeline.index import HNSW_FILE, UNIT_FILE, graph_index, space_index
+from embedlab.pipeline.ray_engine import RayEngine
+from embedlab.store.handles import Space
+from embedlab.store.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class _GraphJob:
+    """What every actor needs to load the index (plain values only)."""
+
+    folder: str
+    backend: str
+    ef: int
+    k: int
+    threads: int
+
+
+class GraphActor:
+    """One Ray actor: the memory-mapped unit vectors and the index, loaded once."""
+
+    def __init__(self, job: _GraphJob) -> None:
+        folder = Path(job.folder)
+        unit = np.load(folder / UNIT_FILE, mmap_mode="r")
+        self.index: NeighborIndex
+        if job.backend == "hnsw":
+            hnsw = HnswIndex.load(folder / HNSW_FILE, unit)
+            hnsw.set_ef(job.ef)
+            hnsw.index_.set_num_threads(job.threads)
+            self.index = hnsw
+        else:
+            import numba
+
+            numba.set_num_threads(min(job.threads, numba.config.NUMBA_NUM_THREADS))
+            self.index = ExactIndex().build(unit)
+        self.unit, self.k = unit, job.k
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        start, stop = int(batch["start"][0]), int(batch["stop"][0])
+        labels, sims = self.index.query(np.ascontiguousarray(self.unit[start:stop]), self.k + 1)
+        return {"row": np.arange(start, stop, dtype=np.int64), "labels": labels, "sims": sims}
+
+
+def block_rows(n: int, workers: int) -> int:
+    """Rows per block: about four blocks per worker, so that every worker has work to the end,
+    between MIN_BLOCK_ROWS and CHUNK_ROWS (the local engine's block)."""
+    return min(CHUNK_ROWS, max(MIN_BLOCK_ROWS, -(-n // (4 * workers))))
+
+
+MIN_BLOCK_ROWS = 1_000
+
+
+def ray_graph(
+    engine: RayEngine, workspace: Workspace, space: Space, k: int, backend: str
+) -> NeighborGraph:
+    """The k-NN graph of `space` by `backend` ('exact' or 'hnsw'), its blocks queried on Ray."""
+    shared = space_index(workspace, space, backend)
+    folder = workspace.index_folder(shared.entry_table)
+    unit, ef, params = shared.unit, 0, {"k": k}
+    if backend == "hnsw":
+        private = graph_index(workspace, space)
+        ef, tuned = tune_ef(private, unit, k, TARGET_RECALL, 500, 0)
+        params.update({**private.params, "ef": ef, "tuning_recall": tuned})
+    n = unit.shape[0]
+    labels = np.empty((n, k + 1), dtype=np.int64)
+    sims = np.empty((n, k + 1), dtype=np.float32)
+    job = _GraphJob(str(folder.resolve()), backend, ef, k, threads=1)
+    with engine.session():
+        size = block_rows(n, engine.workers or 1)
+        blocks = [{"start": s, "stop": min(s + size, n)} for s in range(0, n, size)]
+        params.update(engine="ray", workers=engine.workers)
+        title = f"{backend} neighbour queries on Ray ({engine.workers} workers)"
+        with progress.task(title, total=n) as bar:
+            for out in engine.map_items(blocks, GraphActor, job, num_cpus=job.threads):
+                labels[out["row"]], sims[out["row"]] = out["labels"], out["sims"]
+                bar.advance(len(out["row"]))
+    idx, similarities = drop_self(labels, sims, k)
+    recall = 1.0 if backend == "exact" else round(measure_recall(unit, idx), 4)
+    return NeighborGraph(idx, similarities, backend, params, recall=recall)
