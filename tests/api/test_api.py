@@ -196,6 +196,33 @@ def test_search_by_text_and_by_id_gives_rows_for_the_map(client: TestClient) -> 
     assert_error(client.get("/api/datasets/topics/spaces/minilm/search?q="), 422)
 
 
+@pytest.mark.parametrize(
+    ("name", "space", "query", "by"),
+    [
+        ("topics", "minilm", "rocket launch", "text"),
+        ("topics", "minilm", "xss-2", "id"),
+        ("digits", "pixels-pca", "17", "id"),
+        ("club", "deepwalk", "3", "id"),
+    ],
+)
+def test_api_search_hits_equal_the_pipeline_search(
+    client: TestClient, explorer_workspace: Workspace, name: str, space: str, query: str, by: str
+) -> None:
+    """The API reads ids, texts and labels from its item index, the pipeline from the table:
+    the same hits, label types included (digits' labels are not strings)."""
+    from embedlab.pipeline.search import search
+
+    api = client.get(
+        f"/api/datasets/{name}/spaces/{space}/search", params={"q": query, "by": by, "k": 7}
+    ).json()["hits"]
+    ids = explorer_workspace.dataset(name).ids()
+    expected = [
+        {**hit.to_dict(), "row": ids.index(hit.id)}
+        for hit in search(explorer_workspace, name, space, query, by=by, k=7)  # type: ignore[arg-type]
+    ]
+    assert api == expected and len(api) == 7
+
+
 def test_data_quality_page(client: TestClient) -> None:
     page = client.get("/api/datasets/digits/spaces/pixels-pca/quality").json()
     checks = {c["name"]: c for c in page["checks"]}

@@ -35,7 +35,7 @@ from embedlab.pipeline.fields import (
 )
 from embedlab.pipeline.inventory import describe_dataset, describe_workspace
 from embedlab.pipeline.project import project_space, stored_projection, to_unit_box
-from embedlab.pipeline.search import search
+from embedlab.pipeline.search import search_rows
 
 router = APIRouter(tags=["map"])
 Method = Literal["umap", "tsne", "pca"]
@@ -179,15 +179,10 @@ def search_space(
 ) -> SearchResult:
     """Semantic search through the space's own model, or by the id of an example item."""
     app_state = state(request)
-    hits = search(app_state.workspace, name, space, q, by=by, k=k)
-    index = app_state.items(name)
+    found = search_rows(app_state.workspace, name, space, q, by, k)
+    hits = app_state.items(name).search_hits(found)
     return SearchResult(
-        query=q,
-        by=by,
-        space=hits[0].space if hits else space,
-        hits=[
-            SearchHit.model_validate({**hit.to_dict(), "row": index.row(hit.id)}) for hit in hits
-        ],
+        query=q, by=by, space=found.space, hits=[SearchHit.model_validate(h) for h in hits]
     )
 
 

@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from embedlab.errors import InvalidInputError, NotFittedError, NotFoundError
 from embedlab.pipeline.annotate import label_corrections
 from embedlab.pipeline.fields import MISSING, FieldValues, field_values
 from embedlab.pipeline.graphs import graph_neighbours
+from embedlab.pipeline.search import SearchRows
 from embedlab.store.workspace import Dataset, Workspace
 
 SNIPPET_CHARS = 280
@@ -55,6 +57,42 @@ class ItemIndex:
     def labels(self) -> FieldValues | None:
         column = self.dataset.label_column
         return field_values(self.workspace, self.name, column) if column else None
+
+    @cached_property
+    def raw_labels(self) -> np.ndarray | None:
+        """The label column as stored, where its values are not strings (the codes of `labels`
+        would turn 3 into '3'); None for a string label column or none."""
+        column = self.dataset.label_column
+        if not column or pa.types.is_string(self.dataset.table.schema.field(column).type):
+            return None
+        return np.asarray(self.dataset.column(column), dtype=object)
+
+    def search_hits(self, found: SearchRows) -> list[dict[str, Any]]:
+        """A search's hits with id, text and label from memory (as `pipeline.search.search`
+        reads them from the table), and each hit's row."""
+        labels, raw = self.labels, self.raw_labels
+        hits = []
+        for rank, (row, score) in enumerate(zip(found.rows.tolist(), found.scores, strict=True)):
+            if raw is not None:
+                label = raw[row]
+            elif labels is not None:
+                label = labels.categories[labels.values[row]]
+                label = None if label == MISSING else label
+            else:
+                label = None
+            text = self.texts[row] if self.texts is not None else None
+            hits.append(
+                {
+                    "rank": rank + 1,
+                    "id": self.ids[row],
+                    "score": round(float(score), 6),
+                    "text": text,
+                    "label": label,
+                    "space": found.space,
+                    "row": row,
+                }
+            )
+        return hits
 
     @property
     def image_column(self) -> str | None:

@@ -32,6 +32,17 @@ class SearchHit:
         return asdict(self)
 
 
+@dataclass
+class SearchRows:
+    """What a search found, before any payload is read: rows of `dataset` and their cosine
+    similarities, best first, in `space` (the text space a text query went to, if another)."""
+
+    dataset: Dataset
+    space: str
+    rows: np.ndarray
+    scores: np.ndarray
+
+
 def search(
     workspace: Workspace,
     name: str,
@@ -45,13 +56,22 @@ def search(
     (the item itself is left out) or a vector of the space's dimension. Answered from the
     space's persisted index (pipeline/index.py: built on the first search, then reused), the
     candidates re-ranked by exact cosine similarity."""
+    found = search_rows(workspace, name, space, query, by, k)
+    return _hits(found.dataset, found.space, found.rows, found.scores)
+
+
+def search_rows(
+    workspace: Workspace, name: str, space: str, query: Any, by: QueryKind, k: int
+) -> SearchRows:
+    """`search` without reading the hits' ids, texts and labels: for a caller that holds them
+    (the API's item index), which saves a table read per query."""
     with workspace.catalog.snapshot():
         return _search(workspace, name, space, query, by=by, k=k)
 
 
 def _search(
     workspace: Workspace, name: str, space: str, query: Any, *, by: QueryKind, k: int
-) -> list[SearchHit]:
+) -> SearchRows:
     space_obj = workspace.space(name, space)
     if by in ("text", "id") and not str(query).strip():
         what = "a text to look for" if by == "text" else "an item id"
@@ -69,7 +89,7 @@ def _search(
         exclude = _row_of(space_obj, str(query), index)
         stored = _stored_neighbours(workspace, space_obj, exclude, k)
         if stored is not None:  # the graph already holds the answer: no scan of the space
-            return _hits(dataset, space, *stored)
+            return SearchRows(dataset, space, *stored)
     if by == "text":
         estimator = load_estimator(workspace, space_obj)
         embed_text = getattr(estimator, "embed_text", estimator.transform)
@@ -80,7 +100,7 @@ def _search(
         vector = check_query_vector(query, space_obj.dim, space)
     _check_direction(vector, query, by, space_obj)
     rows, scores = nearest(index.backend, np.asarray(vector, dtype=np.float32), k, exclude=exclude)
-    return _hits(dataset, space, rows, scores)
+    return SearchRows(dataset, space, rows, scores)
 
 
 def _check_direction(vector: np.ndarray, query: Any, by: QueryKind, space: Space) -> None:
