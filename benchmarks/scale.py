@@ -15,7 +15,7 @@ Every measured step runs in its own process under `/usr/bin/time -v` (its peak R
 - words: `train_words(ws, "texts", "word2vec", epochs=1, vector_size=100)` on the texts
   (read from the table in batches, tokenised once to a file, gensim's corpus_file mode);
 - search: the space's index is built (`space_index`: HNSW above 100k items, M=16,
-  ef_construction=100, ef tuned to recall@10 >= 0.97 on 300 rows; timed on its own), then the
+  ef_construction=200, ef tuned to recall@10 >= 0.97 on 300 rows; timed on its own), then the
   API (`create_app` in uvicorn, its own process) answers `GET .../search?by=id&q=ID&k=10` from
   --clients client threads in this process for --seconds; p50/p99 latency, queries/s, and the
   recall@10 of the API's answers for --recall-queries ids against exact search;
