@@ -130,3 +130,55 @@ def test_replacing_a_dataset_says_which_spaces_went_with_it(run, tmp_path: Path)
     assert json.loads(out)["replaced_spaces"] == ["tfidf-svd"]
     code, _, err = run("ingest", "fresh", str(second))
     assert code == 0 and "Replaced" not in err
+
+
+def test_ingesting_the_same_file_again_keeps_the_dataset_and_its_spaces(
+    run, tmp_path: Path
+) -> None:
+    """Running the same ingest twice must not lose what was computed: nothing is written, the
+    spaces stay. Other options, other bytes, an append since, or --force read it again."""
+    source = tmp_path / "a.csv"
+    source.write_text("id,text\na,one text\nb,another text\nc,third text\n", encoding="utf-8")
+    assert run("ingest", "d", str(source), "--text", "text")[0] == 0
+    assert run("embed", "d", "--method", "tfidf-svd", "--param", "min_df=1")[0] == 0
+    code, out, err = run("ingest", "d", str(source), "--text", "text", "--json")
+    said = " ".join(err.split())
+    assert code == 0 and "already holds this source unchanged" in said, err
+    assert "kept with its spaces tfidf-svd" in said
+    report = json.loads(out)
+    assert report["unchanged"] is True and report["replaced_spaces"] == []
+    assert report["n_items"] == 3
+    code, out, err = run("ingest", "d", str(source), "--text", "text", "--force", "--json")
+    assert code == 0 and json.loads(out)["replaced_spaces"] == ["tfidf-svd"]
+    assert run("embed", "d", "--method", "tfidf-svd", "--param", "min_df=1")[0] == 0
+    code, out, _ = run("ingest", "d", str(source), "--json")  # another option: --text not given
+    assert code == 0 and json.loads(out)["replaced_spaces"] == ["tfidf-svd"]
+    source.write_text("id,text\na,one text\nb,another text\nc,changed text\n", encoding="utf-8")
+    assert run("embed", "d", "--method", "tfidf-svd", "--param", "min_df=1")[0] == 0
+    code, out, _ = run("ingest", "d", str(source), "--json")  # other bytes, same size
+    assert code == 0 and json.loads(out)["unchanged"] is False
+
+
+def test_a_dataset_grown_since_is_read_again(run, tmp_path: Path) -> None:
+    source, more = tmp_path / "a.csv", tmp_path / "more.csv"
+    source.write_text("id,text\na,one text\nb,another text\n", encoding="utf-8")
+    more.write_text("id,text\nc,third text\n", encoding="utf-8")
+    assert run("ingest", "d", str(source))[0] == 0
+    assert run("ingest", "d", str(more), "--append")[0] == 0
+    code, out, _ = run("ingest", "d", str(source), "--json")
+    assert code == 0 and json.loads(out)["unchanged"] is False and json.loads(out)["n_items"] == 2
+    code, _, err = run("ingest", "d", str(more), "--append", "--force")
+    assert code == 2 and "--force" in err
+
+
+def test_an_image_folder_listing_is_its_fingerprint(tmp_path: Path) -> None:
+    from embedlab.io.fingerprint import source_fingerprint
+
+    folder = tmp_path / "images" / "cats"
+    folder.mkdir(parents=True)
+    (folder / "a.png").write_bytes(b"x" * 10)
+    first = source_fingerprint(str(tmp_path / "images"))
+    assert first is not None and first == source_fingerprint(str(tmp_path / "images"))
+    (folder / "b.png").write_bytes(b"y")
+    assert source_fingerprint(str(tmp_path / "images")) != first
+    assert source_fingerprint(str(tmp_path / "missing")) is None

@@ -157,7 +157,9 @@ def test_image_quality_is_stored_as_columns(ws: Workspace, folder: Path) -> None
     assert table is not None and table.num_rows == 11
     assert {"brightness", "dark_score", "dark_flag", "blurry_score"} <= set(table.column_names)
     assert table.column("id").to_pylist() == ws.dataset("photos").ids()
-    ingest(ws, "photos", folder)
+    assert ingest(ws, "photos", folder).unchanged  # the same folder: nothing is stale
+    assert stored_image_quality(ws, "photos") is not None
+    ingest(ws, "photos", folder, force=True)
     assert stored_image_quality(ws, "photos") is None, "re-ingest drops stale quality columns"
 
 

@@ -112,10 +112,14 @@ def ingest(
     tag: Annotated[
         str | None, typer.Option(help="With workspace:NAME: copy the items saved under TAG")
     ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Read SOURCE again even if NAME already holds it unchanged")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Store a file, a graph's edge list, a ratings table or a sandbox dataset as NAME
-    (ratings: the items as NAME, the users as NAME-users); with --append, add rows to NAME."""
+    (ratings: the items as NAME, the users as NAME-users); with --append, add rows to NAME.
+    A file NAME already holds unchanged (same bytes, same options) is kept with its spaces."""
     from embedlab.cli.recommend import interaction_options, print_interactions
     from embedlab.pipeline.ingest import ingest as run_ingest
 
@@ -124,7 +128,7 @@ def ingest(
             "--text": text, "--label": label, "--limit": limit, "--edges": edges,
             "--weight": weight, "--directed": directed or None, "--nodes": nodes,
             "--add-missing-nodes": add_missing_nodes or None, "--interactions": interactions,
-            "--timestamp": timestamp, "--items": items,
+            "--timestamp": timestamp, "--items": items, "--force": force or None,
         }  # fmt: skip
         from embedlab.cli.grow import append_rows, subset_rows
 
@@ -147,7 +151,18 @@ def ingest(
         limit=limit,
         graph=graph,
         interactions=interaction_options(interactions, timestamp, items),
+        force=force,
     )
+    if report.unchanged:
+        kept = workspace(ctx).space_names(name)
+        err.print(
+            f"Dataset '{name}' already holds this source unchanged (same content, same "
+            f"options): kept{' with its spaces ' + ', '.join(kept) if kept else ''}. Use "
+            "--force to read it again.",
+            style="yellow",
+            markup=False,
+            highlight=False,
+        )
     if report.replaced_spaces:
         err.print(
             f"Replaced dataset '{name}': its spaces {', '.join(report.replaced_spaces)} and "

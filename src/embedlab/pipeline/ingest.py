@@ -15,6 +15,7 @@ import pyarrow as pa
 from embedlab import progress
 from embedlab.errors import InvalidInputError
 from embedlab.io.batches import DEFAULT_BATCH_ROWS, iter_frames
+from embedlab.io.fingerprint import source_fingerprint
 from embedlab.io.graphs import (
     EdgeList,
     GraphData,
@@ -52,6 +53,8 @@ class IngestReport:
     appended: dict[str, int] | None = None
     #: the spaces of the dataset this one replaced, removed with it (what was computed is gone)
     replaced_spaces: list[str] = field(default_factory=list)
+    #: the dataset already held this source with these options: kept, nothing was written
+    unchanged: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +73,7 @@ class IngestReport:
             "interactions": self.interactions,
             "appended": self.appended,
             "replaced_spaces": self.replaced_spaces,
+            "unchanged": self.unchanged,
         }
 
 
@@ -112,6 +116,7 @@ def ingest(
     graph: GraphOptions | None = None,
     interactions: InteractionOptions | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
+    force: bool = False,
 ) -> IngestReport:
     """Read `source` (a table or text file, a folder of images, an IDX or .npy file of images,
     or `sandbox:NAME`) and store it as dataset `name`; with `limit`, a seeded sample of that
@@ -121,7 +126,9 @@ def ingest(
     written as it is read), so files larger than memory can be ingested.
 
     Replacing an existing dataset is atomic: the old one stays until the new one is written,
-    and the spaces computed from the old one are removed with it.
+    and the spaces computed from the old one are removed with it. A table, text or image
+    source that the dataset already holds unchanged (same file bytes or folder listing, same
+    options, nothing appended since) keeps the dataset and its spaces; `force` reads it again.
 
     With `graph` (or a `.edg` file, or a graph sandbox), `source` is an edge list: its nodes
     become the items and the merged edges are stored with the dataset (see `ingest_graph`).
@@ -157,6 +164,11 @@ def ingest(
         return _replaced(workspace, report, before)
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise InvalidInputError(f"The limit must be an int >= 1. Got {limit!r} instead.")
+    options = {"source": source_text, "text": text, "label": label, "id": id, "limit": limit}
+    fingerprint = source_text if sandbox is not None else source_fingerprint(source_text)
+    kept = None if force else _unchanged(workspace, name, fingerprint, options)
+    if kept is not None:
+        return kept
     images = read_image_source(source_text) if sandbox is None else None
     if sandbox is None and images is None:
         prepared: PreparedItems = stream_file(
@@ -173,9 +185,14 @@ def ingest(
             kind="ingest",
             dataset=name,
             method="ingest",
-            params={"source": source_text, "text": text, "label": label, "id": id, "limit": limit},
+            params=options,
         )
-        meta = {**prepared.meta(source_text), "limit": limit}
+        meta = {
+            **prepared.meta(source_text),
+            "limit": limit,
+            "source_fingerprint": fingerprint,
+            "ingest_options": options,
+        }
         run.report = {k: meta[k] for k in ("n_items", "skipped_empty_text")}
         data = (
             pa.RecordBatchReader.from_batches(prepared.schema, prepared.batches())
@@ -192,6 +209,32 @@ def ingest(
         skipped_lines=prepared.skipped_lines,
     )
     return _replaced(workspace, report, before)
+
+
+def _unchanged(
+    workspace: Workspace, name: str, fingerprint: str | None, options: dict[str, Any]
+) -> IngestReport | None:
+    """The report of keeping dataset `name` when it holds this very source, read with the same
+    options and grown by nothing since; else None (the source is read and stored)."""
+    if fingerprint is None or name not in workspace.dataset_names():
+        return None
+    dataset = workspace.dataset(name)
+    meta = dataset.meta
+    if (
+        meta.get("source_fingerprint") != fingerprint
+        or meta.get("ingest_options") != options
+        or meta.get("appended")
+    ):
+        return None
+    return IngestReport(
+        dataset=dataset,
+        n_items=int(meta["n_items"]),
+        skipped_empty_text=int(meta.get("skipped_empty_text", 0)),
+        skipped_rows=list(meta.get("skipped_rows", [])),
+        duration_s=0.0,
+        skipped_lines=meta.get("skipped_lines"),
+        unchanged=True,
+    )
 
 
 def _replaced(workspace: Workspace, report: IngestReport, before: list[str]) -> IngestReport:
