@@ -85,6 +85,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--pca-dims", default="256", help="--task static: dimensions to distil, e.g. 128,256"
     )
+    parser.add_argument(
+        "--idf-dims",
+        type=lambda text: [int(d) for d in text.split(",") if d],
+        default=[256],
+        help="--task static: also weights=idf at these dimensions ('' for none)",
+    )
     parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
     parser.add_argument("--texts", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -240,14 +246,22 @@ def embed_queries_docs(
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any], float]:
     """Documents by `transform`, titles as a search embeds them (`embed_text` when the method
     has one, as E5's query prefix); also the method's report and the documents' seconds."""
-    from embedlab.methods import get
-
-    model = get(method)(**params).fit()
+    model = fitted(method, params, bodies)
     with stopwatch() as timing:
         docs = model.transform(bodies)
     report = dict(model.report_)
     queries = getattr(model, "embed_text", model.transform)(titles)
     return queries, docs, report, timing["seconds"]
+
+
+def fitted(method: str, params: dict[str, Any], texts: list[str]) -> Any:
+    """The method fitted as `embed` fits it: on (up to its `fit_sample` of) the texts it will
+    embed when it learns from them (static weights=idf: the texts' token IDF), else on none."""
+    from embedlab.methods import get
+
+    model = get(method)(**params)
+    sample = model.fit_sample
+    return model.fit(None if sample == 0 else texts[: sample or None])
 
 
 def long_documents(args: argparse.Namespace) -> None:
@@ -305,7 +319,6 @@ def probe_accuracy(vectors: np.ndarray, labels: np.ndarray) -> float:
 def static_vs_minilm(args: argparse.Namespace) -> None:
     """Throughput ratio and score share of `static` (each `--pca-dims`) against `minilm`."""
     from embedlab.io.sandbox import get_sandbox
-    from embedlab.methods import get
 
     frame = get_sandbox("rotten-tomatoes").load()
     frame = frame[frame["label"].isin(["fresh", "rotten"])].dropna(subset=["text"])
@@ -314,9 +327,10 @@ def static_vs_minilm(args: argparse.Namespace) -> None:
     titles, bodies, _ = doc_sample(args.docs, args.seed)
     sides = [("minilm", {"threads": args.threads})]
     sides += [("static", {"pca_dims": int(d)}) for d in args.pca_dims.split(",")]
+    sides += [("static", {"pca_dims": int(d), "weights": "idf"}) for d in args.idf_dims]
     rows, base = [], {}
     for method, params in sides:
-        model = get(method)(**params).fit()
+        model = fitted(method, params, texts)  # idf: the token IDF of the texts it embeds
         speed = texts_per_second(model, texts, 1 if method == "minilm" else 5)
         queries, docs, _, _ = embed_queries_docs(method, params, titles, bodies)
         scores = {
@@ -325,8 +339,9 @@ def static_vs_minilm(args: argparse.Namespace) -> None:
             "probe": probe_accuracy(model.transform(texts), labels),
         }
         base = base or scores
+        label = f"{method} {params.get('pca_dims', '')} {params.get('weights', '')}".strip()
         rows.append(
-            [f"{method} {params.get('pca_dims', '')}".strip(), fmt(speed, 0)]
+            [label, fmt(speed, 0)]
             + [f"{scores['texts/s'] / base['texts/s']:.1f}x"]
             + [f"{scores[k]:.3f} ({scores[k] / base[k]:.1%})" for k in ("MRR", "probe")]
         )

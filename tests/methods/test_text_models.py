@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from embedlab.errors import InvalidInputError
 from embedlab.methods.multilingual import MultilingualE5, cut_to_tokens, e5_model
 from embedlab.methods.static import StaticMiniLM, static_model_dir
 
@@ -99,6 +100,28 @@ def test_static_vectors_keep_minilm_meaning(static: StaticMiniLM) -> None:
         ]
     )
     assert float(a @ b) > float(a @ c) + 0.3
+
+
+def test_static_idf_weights_rare_tokens_up_and_round_trips(static: StaticMiniLM) -> None:
+    """weights="idf": a token in every text weighs least; the state restores the same model."""
+    texts = ["the harbour at night", "the market at noon", "the volcano erupted", "the end"]
+    model = StaticMiniLM(weights="idf").fit(texts)
+    assert model.fit_sample == 200_000 and StaticMiniLM().fit_sample == 0
+    (the,), (volcano,) = (model.model_.tokenize([w])[0] for w in ("the", "volcano"))
+    idf = model.get_state()["idf"]
+    assert idf[the] == pytest.approx(1.0) and idf[volcano] == pytest.approx(np.log(5 / 2) + 1)
+    weighted = model.transform(["the volcano"])[0]
+    plain = static.transform(["the volcano"])[0]
+    (alone,) = static.transform(["volcano"])
+    assert float(weighted @ alone) > float(plain @ alone)  # the rare word counts for more
+    again = StaticMiniLM(weights="idf").set_state(model.get_state())
+    np.testing.assert_array_equal(again.transform(texts), model.transform(texts))
+    with pytest.raises(InvalidInputError, match="weights='idf' learns how rare"):
+        StaticMiniLM(weights="idf").fit()
+    with pytest.raises(InvalidInputError, match="has token IDF weights, but weights='sif'"):
+        StaticMiniLM().set_state(model.get_state())
+    with pytest.raises(InvalidInputError, match="'weights' parameter .* one of"):
+        StaticMiniLM(weights="bm25").fit()  # type: ignore[arg-type]
 
 
 def test_static_long_modes(static: StaticMiniLM) -> None:

@@ -17,18 +17,22 @@ import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from embedlab import progress
 from embedlab.config import models_cache_dir
-from embedlab.errors import MissingDependencyError
+from embedlab.errors import InvalidInputError, MissingDependencyError
 from embedlab.methods.base import Embedder, check_texts, l2_normalize, register
 from embedlab.methods.long_text import LONG_COUNTS, LongMode, check_long_params
 
 INSTALL = 'pip install torch==2.13.0 && pip install "embedlab[torch]"'
 SIF_COEFFICIENT = 1e-4
+TokenWeights = Literal["sif", "idf"]
+WEIGHTS: tuple[str, ...] = ("sif", "idf")
+#: texts the IDF of weights="idf" is counted on (the first ones of the dataset)
+IDF_SAMPLE = 200_000
 DISTIL_BATCH = 512
 UNUSED = re.compile(r"\[unused\d+\]")
 
@@ -133,21 +137,34 @@ class StaticMiniLM(Embedder):
     """Static token vectors distilled from all-MiniLM-L6-v2 (model2vec), `pca_dims`-d: a text is
     the mean of its WordPiece tokens' vectors. `long="truncate"` keeps the first `max_length`
     tokens; `long="chunk"` keeps them all (for a static model, the token-weighted mean of the
-    windows is the mean over all tokens)."""
+    windows is the mean over all tokens). `weights="idf"` also scales each token by its
+    inverse document frequency in the dataset's texts (learned at fit, stored with the space),
+    as BM25 weighs rare words: on the Python-manual retrieval of benchmarks/text_embed.py it
+    raised the MRR from 0.511 to 0.577 (MiniLM 0.704)."""
 
     name = "static"
     modality = "text"
     pretrained = True
-    fit_sample = 0
     summary = "static token vectors distilled from MiniLM (model2vec): fast English text vectors"
     counted_keys = LONG_COUNTS
 
     def __init__(
-        self, *, pca_dims: int = 256, max_length: int = 512, long: LongMode = "truncate"
+        self,
+        *,
+        pca_dims: int = 256,
+        max_length: int = 512,
+        long: LongMode = "truncate",
+        weights: TokenWeights = "sif",
     ) -> None:
         self.pca_dims = pca_dims
         self.max_length = max_length
         self.long = long
+        self.weights = weights
+
+    @property
+    def fit_sample(self) -> int:  # type: ignore[override]
+        """The texts `fit` reads: none for the distilled weights alone, IDF_SAMPLE for "idf"."""
+        return IDF_SAMPLE if self.weights == "idf" else 0
 
     def _validate_params(self) -> None:
         self._check_param(
@@ -161,20 +178,53 @@ class StaticMiniLM(Embedder):
             "an int >= 1",
         )
         check_long_params(self)
+        self._check_param("weights", self.weights in WEIGHTS, f"one of {list(WEIGHTS)}")
 
     def fit(self, X: Sequence[str] | None = None) -> StaticMiniLM:
-        """Load the distilled model (distilling it first if it is not cached)."""
+        """Load the distilled model (distilling it first if it is not cached); with
+        weights="idf", also count in how many of the texts X each token occurs."""
         self._validate_params()
+        idf = None
+        if self.weights == "idf":
+            if X is None or not len(X):
+                raise InvalidInputError(
+                    "weights='idf' learns how rare each token is from the texts: fit needs "
+                    "texts (got none)."
+                )
+            idf = self._load().inverse_document_frequency(check_texts(X))
+        return self._with_idf(idf)
+
+    def _load(self) -> StaticMiniLM:
         from model2vec import StaticModel
 
         self.model_ = StaticModel.from_pretrained(distil(self.pca_dims), max_length=None)
-        self.vectors_ = np.ascontiguousarray(self.model_.embedding, dtype=np.float32)
+        return self
+
+    def inverse_document_frequency(self, texts: list[str]) -> np.ndarray:
+        """log((n + 1) / (df + 1)) + 1 per token id, df = the texts holding the token (the
+        smoothed IDF of scikit-learn's TfidfVectorizer)."""
+        counts = np.zeros(len(self.model_.embedding), dtype=np.int64)
+        for ids in self.model_.tokenize(texts):
+            counts[np.unique(np.asarray(ids, dtype=np.int64))] += 1
+        return (np.log((len(texts) + 1) / (counts + 1)) + 1).astype(np.float32)
+
+    def _with_idf(self, idf: np.ndarray | None) -> StaticMiniLM:
+        """The token vectors, each scaled by its IDF where there is one."""
+        if not hasattr(self, "model_"):
+            self._load()
+        vectors = np.asarray(self.model_.embedding, dtype=np.float32)
+        if idf is not None:
+            vectors = vectors * idf[:, None]
+        self.idf_ = idf
+        self.vectors_ = np.ascontiguousarray(vectors, dtype=np.float32)
         self.dimension_ = int(self.vectors_.shape[1])
         self.report_ = {**dict.fromkeys(LONG_COUNTS, 0), "max_length": self.max_length}
         return self
 
     def transform(self, X: Sequence[str]) -> np.ndarray:
-        if not hasattr(self, "model_"):
+        if not hasattr(self, "vectors_"):
+            if self.weights == "idf":
+                self._check_fitted()
             self.fit()
         texts = check_texts(X)
         ids = self.model_.tokenize(texts)
@@ -200,6 +250,18 @@ class StaticMiniLM(Embedder):
             out[kept] = sums / lengths[kept, None]
         return np.ascontiguousarray(l2_normalize(out), dtype=np.float32)
 
+    def get_state(self) -> dict[str, np.ndarray]:
+        """The IDF learned from the texts (weights="idf"); nothing otherwise."""
+        idf = getattr(self, "idf_", None)
+        return {} if idf is None else {"idf": idf}
+
     def set_state(self, state: dict[str, np.ndarray]) -> StaticMiniLM:
-        """Nothing is learned from the data: restoring loads the cached model."""
-        return self.fit()
+        """Load the cached model and the IDF the fit learned, if any."""
+        self._validate_params()
+        idf = state.get("idf")
+        if (idf is None) != (self.weights != "idf"):
+            raise InvalidInputError(
+                f"The stored state of this static space {'lacks' if idf is None else 'has'} "
+                f"token IDF weights, but weights={self.weights!r}; embed the space again."
+            )
+        return self._with_idf(None if idf is None else np.asarray(idf, dtype=np.float32))
