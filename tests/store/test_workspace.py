@@ -43,7 +43,10 @@ def test_reingest_replaces_dataset_and_drops_its_spaces(ws: Workspace, topics_cs
     ingest(ws, "topics", topics_csv, text="body", label="topic", id="doc")
     embed(ws, "topics", "tfidf-svd", params={"n_components": 4, "min_df": 1})
     old_version = ws.dataset("topics").version
-    ingest(ws, "topics", topics_csv, text="body", label="topic", id="doc")
+    kept = ingest(ws, "topics", topics_csv, text="body", label="topic", id="doc")
+    assert kept.unchanged and ws.dataset("topics").version == old_version  # the same file
+    assert ws.space_names("topics") == ["tfidf-svd"]
+    ingest(ws, "topics", topics_csv, text="body", label="topic", id="doc", force=True)
     assert ws.dataset("topics").version != old_version
     assert ws.space_names("topics") == []
     with pytest.raises(NotFoundError, match="No space 'tfidf-svd'"):

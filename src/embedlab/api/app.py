@@ -8,6 +8,7 @@ functions the CLI calls.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -90,6 +91,14 @@ class AppState:
             self._cache.clear()
 
 
+def _warm_store(workspace: Workspace) -> None:
+    """Import LanceDB and read the catalog while the server starts (about a second on a cold
+    process), so the first page does not wait for it. An error here is left for the first
+    request to meet and report."""
+    with contextlib.suppress(Exception):
+        workspace.dataset_names()
+
+
 def create_app(
     workspace: Workspace | str | Path,
     *,
@@ -110,6 +119,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.embedlab = AppState(workspace)
+    threading.Thread(target=_warm_store, args=(workspace,), daemon=True).start()
     install_error_handlers(app)
     routers = (
         map_router,

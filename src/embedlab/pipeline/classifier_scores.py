@@ -13,7 +13,7 @@ import pyarrow as pa
 from embedlab import progress
 from embedlab.analysis.classifier_ood import SCORES, scores_from_features
 from embedlab.store.manifest import RunRecord
-from embedlab.store.workspace import Dataset, Space, Workspace
+from embedlab.store.workspace import Dataset, Space, Workspace, read_columns
 
 CNN_METHOD = "efficientnet-lite0"
 
@@ -39,7 +39,7 @@ def classifier_scores(workspace: Workspace, dataset: Dataset, cnn: Space) -> dic
     name = f"cnn-scores-{cnn.name}"
     entry = workspace.result("measures", dataset.name, name)
     if entry is not None:
-        table = workspace.open_table(entry).to_arrow()
+        table = read_columns(workspace.open_table(entry))
         if table.num_rows == len(dataset):
             return {score: table.column(score).to_numpy() for score in SCORES}
     with progress.task(f"Classifier scores from '{cnn.name}'", total=None):

@@ -18,7 +18,7 @@ from embedlab.pipeline.annotate import correct_labels, label_corrections
 from embedlab.pipeline.fields import corrected_labels
 from embedlab.store.catalog import Entry
 from embedlab.store.handles import Dataset
-from embedlab.store.workspace import Workspace
+from embedlab.store.workspace import Workspace, read_columns
 
 #: columns that may hold the corrected label, in the order they are looked for
 LABEL_COLUMNS = ("corrected", "label", "suggestion")
@@ -130,7 +130,7 @@ def recheck(
     items are no longer flagged (resolved), still flagged (remaining) and newly flagged."""
     if previous is None:
         return {}
-    table = workspace.open_table(previous).to_arrow()
+    table = read_columns(workspace.open_table(previous))
     before_ids = table.column("id").to_pylist()
     position = {item: row for row, item in enumerate(ids)}
     rows = np.asarray([position.get(item, -1) for item in before_ids])

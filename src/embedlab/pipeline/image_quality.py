@@ -142,7 +142,7 @@ def _stored_measures(workspace: Workspace, dataset: Dataset, side: int) -> _Meas
     entry = workspace.result("measures", dataset.name, MEASURES_NAME)
     if entry is None or entry.meta.get("thumbnail_side") != side:
         return None
-    table = workspace.open_table(entry).to_arrow()
+    table = read_columns(workspace.open_table(entry))
     if table.num_rows != len(dataset.ids()) or "thumbnail" not in table.column_names:
         return None
     stats = {name: table.column(name).to_numpy() for name in STATISTICS}
@@ -208,4 +208,4 @@ def stored_image_quality(workspace: Workspace, name: str) -> pa.Table | None:
     entry = workspace.result("columns", name, COLUMNS_NAME)
     if entry is None:
         return None
-    return workspace.open_table(entry).to_arrow()
+    return read_columns(workspace.open_table(entry))

@@ -12,7 +12,7 @@ import pyarrow as pa
 from embedlab.errors import NotFoundError
 from embedlab.pipeline.annotate import label_corrections
 from embedlab.pipeline.image_quality import COLUMNS_NAME as IMAGE_QUALITY
-from embedlab.store.workspace import Workspace
+from embedlab.store.workspace import Workspace, read_columns
 
 HISTOGRAM_BINS = 30
 VALUE_NAMES = {
@@ -40,7 +40,7 @@ def stored_quality(workspace: Workspace, name: str, space: str) -> tuple[pa.Tabl
             f"No quality results for space '{space}' of dataset '{name}'. Run "
             f"`embedlab quality {name} {space}` (or press 'Run quality checks' in the app)."
         )
-    return workspace.open_table(entry).to_arrow(), entry.meta
+    return read_columns(workspace.open_table(entry)), entry.meta
 
 
 def data_quality(
@@ -51,7 +51,7 @@ def data_quality(
     tables = [("quality", table, meta.get("checks", {}))]
     image_entry = workspace.result("columns", name, IMAGE_QUALITY)
     if image_entry is not None:
-        image_table = workspace.open_table(image_entry).to_arrow()
+        image_table = read_columns(workspace.open_table(image_entry))
         tables.append(("image-quality", image_table, image_entry.meta.get("checks", {})))
     ids = table.column("id").to_pylist()
     checks: list[dict[str, Any]] = []

@@ -39,10 +39,17 @@ def arrow_to_vectors(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
 
 
 def read_columns(table: Any, columns: list[str] | None = None) -> pa.Table:
-    """Some or all columns of a Lance table, in stored row order."""
-    if columns is None:
-        return table.to_arrow()
-    return table.search().select(columns).limit(None).to_arrow()
+    """Some or all columns of a Lance table, in stored row order. Read in batches of
+    READ_BATCH_ROWS: LanceDB's `to_arrow` hands over batches of ~1,000 rows, each through its
+    event-loop thread, which made reading 1M map coordinates take 0.3-1.5 s against 0.02-0.08 s
+    in large batches (the whole 1M-row dataset: 1.34 s against 0.41 s)."""
+    query = table.search()
+    if columns is not None:
+        query = query.select(columns)
+    return query.limit(None).to_batches(READ_BATCH_ROWS).read_all()
+
+
+READ_BATCH_ROWS = 1 << 16
 
 
 def take_rows(table: Any, rows: Any, columns: list[str]) -> list[dict[str, Any]]:

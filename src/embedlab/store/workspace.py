@@ -98,6 +98,7 @@ class Workspace:
         self._lock_depth = 0
         self._lock_file: IO[str] | None = None
         self._thread_lock = threading.RLock()  # one writer thread at a time (the app server)
+        self._connect_lock = threading.Lock()
         self._tables: dict[str, Any] = {}
 
     def __repr__(self) -> str:
@@ -126,9 +127,12 @@ class Workspace:
 
     def _connect(self) -> Any:
         if self._db is None:
-            self._db = import_lancedb().connect(str(self.lance_path))
-            self._catalog = Catalog(self._db)
-            self._manifest = Manifest(self._db)
+            with self._connect_lock:  # an app's warm-up thread and its first request
+                if self._db is None:
+                    db = import_lancedb().connect(str(self.lance_path))
+                    self._catalog = Catalog(db)
+                    self._manifest = Manifest(db)
+                    self._db = db
         return self._db
 
     @property
