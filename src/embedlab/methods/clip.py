@@ -19,7 +19,7 @@ import numpy as np
 from embedlab.errors import InvalidInputError
 from embedlab.methods.base import Embedder, check_texts, l2_normalize, register
 from embedlab.methods.image import check_images
-from embedlab.methods.transformer import onnx_session
+from embedlab.methods.onnx_session import onnx_session
 from embedlab.preprocess.image import resize_center_crop
 
 CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073], dtype=np.float32)

@@ -232,7 +232,7 @@ class EfficientNetLite0(Embedder):
         threads = self.threads or os.cpu_count() or 1
         self.backend_ = "torch" if self.backend == "torch" else "onnx"
         if self.backend_ == "onnx":
-            from embedlab.methods.transformer import onnx_session
+            from embedlab.methods.onnx_session import onnx_session
 
             self.session_ = onnx_session(str(export_onnx(resolution)), threads)
         else:

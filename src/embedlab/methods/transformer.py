@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,24 +21,9 @@ from embedlab.methods.long_text import (
     split_long,
 )
 from embedlab.methods.onnx_int8 import int8_graph
+from embedlab.methods.onnx_session import onnx_session
 
 VOCAB_PATH = Path(__file__).parent / "data" / "minilm-vocab.txt"
-
-
-@lru_cache(maxsize=4)
-def onnx_session(model_path: str, threads: int) -> Any:
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    # Idle intra-op threads spin by default. On cores shared with other work that spinning
-    # steals the time the busy thread needs: at load 6 on 2 cores, 1,000 reviews ran at
-    # 26-29 texts/s with spinning and 41-78 without (one thread: 50-92).
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
-    return ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])
 
 
 def _minilm_model_path() -> str:
@@ -151,14 +135,11 @@ class MiniLM(Embedder):
     def fit(self, X: Sequence[str] | None = None) -> MiniLM:
         """Load the model; pretrained, so nothing is learned from X."""
         self._validate_params()
-        threads = self.threads or os.cpu_count() or 1
-        graph = _minilm_model_path()
-        int8 = None if self.precision == "fp32" else self._int8_session(Path(graph), threads)
-        # session_ (batched; also what the contextual token vectors use) and int8_session_
-        self.session_ = int8 if self.precision == "int8" else onnx_session(graph, threads)
-        self.int8_session_ = int8
+        self.threads_ = self.threads or os.cpu_count() or 1
+        self.graph_ = _minilm_model_path()
+        self.int8_graph_ = None if self.precision == "fp32" else self._int8_graph(Path(self.graph_))
         self.int8_from_ = {"auto": INT8_FROM_TOKENS, "int8": 0}.get(self.precision)
-        if int8 is None:
+        if self.int8_graph_ is None:
             self.int8_from_ = None
         self.tokenizer_ = _wordpiece_tokenizer(self.max_length if self.long == "truncate" else None)
         self.dimension_ = 384
@@ -187,11 +168,24 @@ class MiniLM(Embedder):
             return vectors
         return pool_windows(vectors, owners, sizes, len(texts))
 
-    def _int8_session(self, graph: Path, threads: int) -> Any:
-        """The int8 graph's session. With precision="auto", a graph that cannot be built here
-        (a read-only cache, no `onnx` package) means fp32 for every text, with a warning."""
+    @property
+    def session_(self) -> Any:
+        """The batched session (also what the contextual token vectors use), made on first use:
+        a run of short texts never loads the int8 graph, nor one of long texts the fp32 one."""
+        graph = self.int8_graph_ if self.precision == "int8" else self.graph_
+        return onnx_session(str(graph), self.threads_)
+
+    @property
+    def int8_session_(self) -> Any:
+        """The int8 graph's session (None where there is none), made on first use."""
+        graph = self.int8_graph_
+        return None if graph is None else onnx_session(str(graph), self.threads_)
+
+    def _int8_graph(self, graph: Path) -> Path | None:
+        """The int8 graph. With precision="auto", a graph that cannot be built here (a
+        read-only cache, no `onnx` package) means fp32 for every text, with a warning."""
         try:
-            return onnx_session(str(int8_graph(graph)), threads)
+            return int8_graph(graph)
         except (OSError, MissingDependencyError) as error:
             if self.precision == "int8":
                 raise

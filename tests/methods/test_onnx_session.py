@@ -1,0 +1,64 @@
+"""ONNX sessions load the optimised graph cached by the first one: the same outputs to the bit,
+a damaged cache file replaced, and a cache that cannot be written is no error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embedlab.methods.onnx_session import onnx_session, optimised_graph_path
+from embedlab.methods.transformer import _minilm_model_path
+
+
+@pytest.fixture
+def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty models cache, and no session kept from another test."""
+    monkeypatch.setenv("EMBEDLAB_CACHE", str(tmp_path))
+    onnx_session.cache_clear()
+    yield tmp_path
+    onnx_session.cache_clear()
+
+
+def hidden(session: object) -> np.ndarray:
+    ids = np.array([[101, 7592, 2088, 2003, 1037, 3231, 102]], dtype=np.int64)
+    feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": 0 * ids}
+    return session.run(["last_hidden_state"], feeds)[0]  # type: ignore[attr-defined]
+
+
+def test_the_optimised_graph_is_cached_and_gives_the_same_outputs(fresh: Path) -> None:
+    source = Path(_minilm_model_path())
+    cached = optimised_graph_path(source)
+    assert cached.parent == fresh / "models" / "optimised" and not cached.exists()
+    first = hidden(onnx_session(str(source), 1))
+    assert cached.is_file() and cached.stat().st_size > 1_000_000
+    assert [p.name for p in cached.parent.iterdir()] == [cached.name]  # no part file left
+    onnx_session.cache_clear()
+    stamp = cached.stat().st_mtime_ns
+    again = hidden(onnx_session(str(source), 1))  # loaded from the cache, not optimised again
+    assert cached.stat().st_mtime_ns == stamp
+    np.testing.assert_array_equal(first, again)
+
+
+def test_a_damaged_cache_file_is_made_again(fresh: Path) -> None:
+    source = Path(_minilm_model_path())
+    cached = optimised_graph_path(source)
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"not an onnx graph")
+    out = hidden(onnx_session(str(source), 1))
+    assert out.shape == (1, 7, 384) and cached.stat().st_size > 1_000_000
+
+
+def test_a_cache_that_cannot_be_written_is_no_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("EMBEDLAB_CACHE", str(blocked))
+    onnx_session.cache_clear()
+    try:
+        assert hidden(onnx_session(_minilm_model_path(), 1)).shape == (1, 7, 384)
+    finally:
+        onnx_session.cache_clear()
