@@ -12,8 +12,14 @@ import pytest
 
 from embedlab.errors import InvalidInputError
 from embedlab.io.graphs import build_graph, read_edge_list
+from embedlab.io.interactions import InteractionColumns, read_interactions
 from embedlab.methods.graph import GraphInput, Node2Vec
+from embedlab.pipeline.append import append as append_rows
+from embedlab.pipeline.embed import embed
 from embedlab.pipeline.ingest import GraphOptions, ingest
+from embedlab.pipeline.interactions import InteractionOptions
+from embedlab.pipeline.recommend import evaluate_recommendations
+from embedlab.pipeline.subset import subset
 from embedlab.store.workspace import Workspace
 
 
@@ -62,3 +68,80 @@ def test_node2vec_bias_that_would_hang_the_walks_is_refused(name: str, value: fl
         Node2Vec(**{name: value}, walk_length=5, num_walks=1, dimensions=4).fit(leaf)
     vectors = Node2Vec(p=100.0, q=0.01, walk_length=5, num_walks=1, dimensions=4, workers=1)
     assert np.isfinite(vectors.fit_transform(leaf)).all()  # the bounds themselves still walk
+
+
+# -- ratings --------------------------------------------------------------------------------
+
+
+def ratings_options(spec: str = "user,item,stars", ts: str | None = None) -> InteractionOptions:
+    return InteractionOptions(InteractionColumns.parse(spec, ts))
+
+
+@pytest.mark.parametrize(
+    ("stamps", "fragment"),
+    [
+        # 'yesterday' was counted with the 2 numbers as "3 such row(s)"
+        (("yesterday", "2", "3"), "is neither a number nor a date: got 'yesterday' (1 such row"),
+        # a number beside dates was called "neither a number nor a date"
+        (("2024-01-01", "1700000000", "2024-01-03"), "mix numbers and dates: '1700000000' at"),
+    ],
+)
+def test_timestamps_name_what_is_wrong_with_them(
+    tmp_path: Path, stamps: tuple[str, ...], fragment: str
+) -> None:
+    rows = "".join(f"u{i},i{i},4,{s}\n" for i, s in enumerate(stamps))
+    path = write(tmp_path, "r.csv", "user,item,stars,ts\n" + rows)
+    with pytest.raises(InvalidInputError, match=re.escape(fragment)) as info:
+        read_interactions(path, InteractionColumns.parse("user,item,stars", "ts"))
+    assert "line 2 of" in str(info.value) or "line 3 of" in str(info.value)
+
+
+def test_an_empty_rating_is_called_empty(tmp_path: Path) -> None:
+    path = write(tmp_path, "r.csv", "user,item,stars\nu1,a,5\nu1,b,\n")
+    with pytest.raises(InvalidInputError, match="line 3 of .* got an empty cell"):  # was "nan"
+        read_interactions(path, InteractionColumns.parse("user,item,stars"))
+
+
+@pytest.fixture(scope="module")
+def ratings_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    root = tmp_path_factory.mktemp("ratings")
+    ws = Workspace(root / "ws")
+    rows = "u1,a,5\nu1,b,4\nu2,a,3\nu2,c,2\nu3,b,4\nu3,d,1\n"
+    ingest(
+        ws,
+        "films",
+        write(root, "r.csv", "user,item,stars\n" + rows),
+        interactions=ratings_options(),
+    )
+    one_each = "u1,a,5\nu2,b,4\nu3,a,3\nu4,c,2\n"
+    path = write(root, "one.csv", "user,item,stars\n" + one_each)
+    ingest(ws, "single", path, interactions=ratings_options())
+    for name in ("films", "single"):
+        embed(ws, name, "svd", params={"factors": 2})
+    return ws
+
+
+def test_evaluate_recommend_with_k_beyond_the_catalogue_is_refused(ratings_ws: Workspace) -> None:
+    # the lists were cut to the 4 items and the figures still printed as precision@10
+    with pytest.raises(InvalidInputError, match=r"-k 10 is not below the 4 items of 'films'"):
+        evaluate_recommendations(ratings_ws, "films", k=10)
+    assert evaluate_recommendations(ratings_ws, "films", k=2).results[0].k == 2
+
+
+def test_evaluate_recommend_says_why_nothing_is_held_out(ratings_ws: Workspace) -> None:
+    with pytest.raises(InvalidInputError, match=r"No user of 'single' has two or more inter"):
+        evaluate_recommendations(ratings_ws, "single", k=2)
+
+
+@pytest.mark.parametrize("dataset", ["films", "films-users"])
+def test_ratings_datasets_take_no_appended_rows_or_subsets(
+    ratings_ws: Workspace, tmp_path: Path, dataset: str
+) -> None:
+    # both went through: an appended item had no interactions and the stored ones went stale
+    more = write(tmp_path, "more.csv", "id,n_interactions,mean_rating\nz,1,4.0\n")
+    before = ratings_ws.catalog.version()
+    with pytest.raises(InvalidInputError, match=f"'{dataset}' holds the (items|users) of ratings"):
+        append_rows(ratings_ws, dataset, more)
+    with pytest.raises(InvalidInputError, match=f"'{dataset}' holds the (items|users) of ratings"):
+        subset(ratings_ws, dataset, "part", rows=[0])
+    assert ratings_ws.catalog.version() == before

@@ -120,9 +120,11 @@ def _numbers(values: pd.Series, rows: InteractionRows, column: str, what: str) -
     bad = ~np.isfinite(numbers)
     if bad.any():
         first = int(np.argmax(bad))
+        cell = values.iloc[first]
+        got = "an empty cell" if pd.isna(cell) or str(cell).strip() == "" else repr(cell)
         raise InvalidInputError(
             f"The {what} in column '{column}' at {rows.where(first)} is not a number: got "
-            f"{values.iloc[first]!r} ({int(bad.sum())} such row(s)). Expected a finite number."
+            f"{got} ({int(bad.sum())} such row(s)). Expected a finite number."
         )
     return numbers
 
@@ -173,12 +175,21 @@ def _timestamps(values: pd.Series, rows: InteractionRows, column: str) -> np.nda
     if numbers.notna().all():
         return _numbers(values, rows, column, "timestamp")
     parsed = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
-    bad = parsed.isna().to_numpy()
+    is_number, is_date = numbers.notna().to_numpy(), parsed.notna().to_numpy()
+    bad = ~is_number & ~is_date
     if bad.any():
         first = int(np.argmax(bad))
         raise InvalidInputError(
             f"The timestamp in column '{column}' at {rows.where(first)} is neither a number nor a "
             f"date: got {values.iloc[first]!r} ({int(bad.sum())} such row(s))."
+        )
+    if (is_number & ~is_date).any():  # epoch numbers beside dates: no one unit for both
+        number, date = int(np.argmax(is_number & ~is_date)), int(np.argmax(~is_number))
+        raise InvalidInputError(
+            f"The timestamps in column '{column}' mix numbers and dates: "
+            f"{values.iloc[number]!r} at {rows.where(number)}, {values.iloc[date]!r} at "
+            f"{rows.where(date)}. Expected one kind in the whole column: all numbers (epoch "
+            "seconds) or all dates."
         )
     return (parsed.astype("int64") / 1e9).to_numpy(dtype=np.float64)
 
