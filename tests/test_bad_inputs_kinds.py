@@ -16,6 +16,7 @@ from embedlab.io.interactions import InteractionColumns, read_interactions
 from embedlab.methods.graph import GraphInput, Node2Vec
 from embedlab.pipeline.append import append as append_rows
 from embedlab.pipeline.embed import embed
+from embedlab.pipeline.entity import evaluate_target
 from embedlab.pipeline.ingest import GraphOptions, ingest
 from embedlab.pipeline.interactions import InteractionOptions
 from embedlab.pipeline.recommend import evaluate_recommendations
@@ -145,3 +146,15 @@ def test_ratings_datasets_take_no_appended_rows_or_subsets(
     with pytest.raises(InvalidInputError, match=f"'{dataset}' holds the (items|users) of ratings"):
         subset(ratings_ws, dataset, "part", rows=[0])
     assert ratings_ws.catalog.version() == before
+
+
+# -- records --------------------------------------------------------------------------------
+
+
+def test_evaluate_target_of_ids_is_refused_not_scored_zero(tmp_path: Path) -> None:
+    # it printed accuracy 0.0000 for every encoding and model
+    rows = "".join(f"r{i},{'red' if i % 2 else 'blue'},u{i},{i % 3}\n" for i in range(30))
+    ws = Workspace(tmp_path / "ws")
+    ingest(ws, "rec", write(tmp_path, "rec.csv", "id,color,code,n\n" + rows))
+    with pytest.raises(InvalidInputError, match="Each of the 30 labelled rows has a class of its"):
+        evaluate_target(ws, "rec", "code", columns=["color", "n"])
