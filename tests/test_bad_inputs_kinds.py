@@ -10,10 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from embedlab import methods
 from embedlab.errors import InvalidInputError
 from embedlab.io.graphs import build_graph, read_edge_list
 from embedlab.io.interactions import InteractionColumns, read_interactions
 from embedlab.methods.graph import GraphInput, Node2Vec
+from embedlab.methods.neural import MLPAutoencoder
 from embedlab.pipeline.append import append as append_rows
 from embedlab.pipeline.embed import embed
 from embedlab.pipeline.entity import evaluate_target
@@ -158,3 +160,37 @@ def test_evaluate_target_of_ids_is_refused_not_scored_zero(tmp_path: Path) -> No
     ingest(ws, "rec", write(tmp_path, "rec.csv", "id,color,code,n\n" + rows))
     with pytest.raises(InvalidInputError, match="Each of the 30 labelled rows has a class of its"):
         evaluate_target(ws, "rec", "code", columns=["color", "n"])
+
+
+# -- neural methods and their parameters ----------------------------------------------------
+
+NUMBERS = np.random.default_rng(0).normal(size=(12, 3)).astype(np.float32)
+
+
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        ({"seed": -1}, "'seed' parameter of MLPAutoencoder must be an int in [0, 4294967295]"),
+        ({"dims": 4}, "'dims' parameter of MLPAutoencoder must be at most the 3 input column"),
+    ],
+)
+def test_mlp_autoencoder_parameters_out_of_range_are_refused(
+    params: dict[str, int], fragment: str
+) -> None:
+    # seed=-1 crashed in numpy (exit 1); dims=100 on 3 columns trained a 100-d "embedding"
+    with pytest.raises(InvalidInputError, match=re.escape(fragment)):
+        MLPAutoencoder(epochs=1, **params).fit(NUMBERS)
+    assert MLPAutoencoder(dims=3, epochs=1).fit(NUMBERS).transform(NUMBERS).shape == (12, 3)
+
+
+def test_valid_parameters_list_dims_once_and_only_where_it_applies() -> None:
+    # 'dims' was listed twice for mlp-autoencoder, and listed for pca, which refuses it
+    with pytest.raises(InvalidInputError) as own:
+        methods.get("mlp-autoencoder").from_params({"lr": "1"})
+    assert str(own.value).count("'dims'") == 1
+    with pytest.raises(InvalidInputError) as numeric:
+        methods.get("pca").from_params({"long": "chunk"})
+    assert "has no parameter 'long'" in str(numeric.value) and "'dims'" not in str(numeric.value)
+    with pytest.raises(InvalidInputError) as text:
+        methods.get("tfidf-svd").from_params({"lng": "chunk"})
+    assert "'dims'" in str(text.value)  # a text method takes it
