@@ -11,18 +11,22 @@ import numpy as np
 import pytest
 
 from embedlab import methods
-from embedlab.errors import InvalidInputError
+from embedlab.errors import InvalidInputError, NotFoundError
 from embedlab.io.graphs import build_graph, read_edge_list
 from embedlab.io.interactions import InteractionColumns, read_interactions
 from embedlab.methods.graph import GraphInput, Node2Vec
 from embedlab.methods.neural import MLPAutoencoder
 from embedlab.pipeline.append import append as append_rows
+from embedlab.pipeline.corrections import read_corrections
 from embedlab.pipeline.embed import embed
 from embedlab.pipeline.entity import evaluate_target
 from embedlab.pipeline.ingest import GraphOptions, ingest
 from embedlab.pipeline.interactions import InteractionOptions
+from embedlab.pipeline.project import project_space
+from embedlab.pipeline.project_update import update_projection
 from embedlab.pipeline.recommend import evaluate_recommendations
 from embedlab.pipeline.subset import subset
+from embedlab.pipeline.words import train_words
 from embedlab.store.workspace import Workspace
 
 
@@ -194,3 +198,53 @@ def test_valid_parameters_list_dims_once_and_only_where_it_applies() -> None:
     with pytest.raises(InvalidInputError) as text:
         methods.get("tfidf-svd").from_params({"lng": "chunk"})
     assert "'dims'" in str(text.value)  # a text method takes it
+
+
+# -- growing a dataset ------------------------------------------------------------------------
+
+
+def test_the_embed_command_suggested_for_new_items_keeps_the_fit_and_the_map(
+    tmp_path: Path,
+) -> None:
+    # the suggestion named only the method: run as printed, it refit the space with the
+    # default parameters (256-d instead of 6) and dropped the map it was meant to extend
+    rows = "".join(f"d{i},{w} word{i % 4} text{i % 3},x\n" for i, w in enumerate(["a b"] * 24))
+    ws = Workspace(tmp_path / "ws")
+    ingest(ws, "docs", write(tmp_path, "d.csv", "id,text,label\n" + rows))
+    embed(ws, "docs", "tfidf-svd", params={"min_df": 1, "n_components": 3})
+    project_space(ws, "docs", "tfidf-svd", method="pca")
+    append_rows(ws, "docs", write(tmp_path, "more.csv", "id,text,label\nn1,a word1 text2,x\n"))
+    with pytest.raises(InvalidInputError) as info:
+        update_projection(ws, "docs", "tfidf-svd", method="pca")
+    command = re.search(r"`(embedlab embed [^`]+)`", str(info.value))
+    assert command is not None
+    assert command.group(1) == (
+        "embedlab embed docs --method tfidf-svd --space tfidf-svd --param min_df=1 "
+        "--param n_components=3"
+    )
+    params = dict(p.split("=") for p in re.findall(r"--param (\S+)", command.group(1)))
+    embed(ws, "docs", "tfidf-svd", params=params)  # as the message says: grows, keeps the map
+    assert update_projection(ws, "docs", "tfidf-svd", method="pca").n_placed == 1
+
+
+# -- the previous probe's "found and left" ----------------------------------------------------
+
+
+def test_an_empty_corrections_column_is_refused_not_the_label_column(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.csv", "id,issue,given,suggestion\na,label_issue,x,y\n")
+    with pytest.raises(InvalidInputError, match="--column is empty; expected the name"):
+        read_corrections(path, "")  # picked 'suggestion' and recorded the correction
+    assert read_corrections(path).corrections == {"a": "y"}
+
+
+def test_an_unknown_pretrained_source_is_named_before_a_vocabulary_conflict(
+    tmp_path: Path,
+) -> None:
+    rows = "".join(f"d{i},the cat sat on the mat {i}\n" for i in range(6))
+    ws = Workspace(tmp_path / "ws")
+    ingest(ws, "c", write(tmp_path, "c.csv", "id,text\n" + rows))
+    train_words(ws, "c", "onehot", params={"min_count": 1})
+    # was: "holds the vocabulary of spaces onehot, made with other vocabulary options"
+    with pytest.raises(NotFoundError, match="Pretrained vectors 'nope': no such file"):
+        train_words(ws, "c", "pretrained", params={"source": "nope"})
+    assert ws.space_names("c-words") == ["onehot"]

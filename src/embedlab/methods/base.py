@@ -81,6 +81,11 @@ class Embedder:
     def _validate_params(self) -> None:
         """Check every hyperparameter; called at the start of `fit`."""
 
+    def check_params(self) -> None:
+        """Refuse a bad hyperparameter now, before any other work or check (what `fit` checks
+        first): a caller with slower or more confusing checks of its own calls this first."""
+        self._validate_params()
+
     # -- the contract --------------------------------------------------------------------------
     def fit(self, X: Any) -> Embedder:
         raise NotImplementedError
