@@ -26,6 +26,7 @@ from embedlab.pipeline.project import project_space
 from embedlab.pipeline.project_update import update_projection
 from embedlab.pipeline.recommend import evaluate_recommendations
 from embedlab.pipeline.subset import subset
+from embedlab.pipeline.tokens import token_dataset
 from embedlab.pipeline.words import train_words
 from embedlab.store.workspace import Workspace
 
@@ -248,3 +249,15 @@ def test_an_unknown_pretrained_source_is_named_before_a_vocabulary_conflict(
     with pytest.raises(NotFoundError, match="Pretrained vectors 'nope': no such file"):
         train_words(ws, "c", "pretrained", params={"source": "nope"})
     assert ws.space_names("c-words") == ["onehot"]
+
+
+def test_tokens_by_elmo_names_the_elmo_space_stored_under_another_name(tmp_path: Path) -> None:
+    # it said "No space 'elmo'... Did you mean 'lm'? Make one with `embedlab embed`"
+    rows = "".join(f"d{i},they play the game and we play music {i}\n" for i in range(12))
+    ws = Workspace(tmp_path / "ws")
+    ingest(ws, "c", write(tmp_path, "c.csv", "id,text\n" + rows))
+    params = {"dim": 8, "max_epochs": 1, "min_count": 1, "batch_size": 8}
+    embed(ws, "c", "elmo", space="lm", params=params)
+    with pytest.raises(NotFoundError, match=r"its ELMo space\(s\): 'lm'\. Pass one with --space"):
+        token_dataset(ws, "c", "play", "elmo")
+    assert token_dataset(ws, "c", "play", "elmo", space="lm").n_occurrences == 24
