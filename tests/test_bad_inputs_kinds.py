@@ -110,6 +110,29 @@ def test_an_empty_rating_is_called_empty(tmp_path: Path) -> None:
         read_interactions(path, InteractionColumns.parse("user,item,stars"))
 
 
+@pytest.mark.parametrize(
+    ("id", "fragment"),
+    [
+        (None, "items.csv' has no 'id' column: pass --id COLUMN"),
+        ("@row", "items.csv', but the interactions name items by id: pass --id COLUMN"),
+    ],
+)
+def test_an_items_file_without_its_id_column_says_so(
+    tmp_path: Path, id: str | None, fragment: str
+) -> None:
+    # every interaction was said to name an item "which is not in 'items.csv'" though it was
+    ratings = write(tmp_path, "r.csv", "user,item,stars\nu1,i1,5\nu2,i2,3\n")
+    write(tmp_path, "items.csv", "item,title\ni1,One\ni2,Two\n")
+    options = InteractionOptions(
+        InteractionColumns.parse("user,item,stars"), tmp_path / "items.csv"
+    )
+    ws = Workspace(tmp_path / "ws")
+    with pytest.raises(InvalidInputError, match=re.escape(fragment)):
+        ingest(ws, "films", ratings, interactions=options, id=id)
+    assert not ws.has_dataset("films")
+    assert ingest(ws, "films", ratings, interactions=options, id="item").n_items == 2
+
+
 @pytest.fixture(scope="module")
 def ratings_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     root = tmp_path_factory.mktemp("ratings")

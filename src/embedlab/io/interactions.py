@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
-from embedlab.io.items import PreparedItems, prepare_items
+from embedlab.io.items import ROW_NUMBER_IDS, PreparedItems, prepare_items
 from embedlab.io.readers import LINE_INDEX, read_source
 
 MAX_LISTED = 5
@@ -220,6 +220,7 @@ def build_interactions(
             )
         item_table = _first_appearance(rows.items, rows.described)
     else:
+        _check_item_ids(items, items_described, id)
         item_table = prepare_items(
             items, items_described, text=text, label=label, id=id, keep_empty_text=True
         )
@@ -255,6 +256,21 @@ def build_interactions(
         merged.timestamps,
         merged.stats,
     )
+
+
+def _check_item_ids(items: pd.DataFrame, described: str, id: str | None) -> None:
+    """An items file needs the ids the interactions name: every interaction was reported as
+    naming an item 'not in' the file when its ids were row numbers or no column was given."""
+    if id == ROW_NUMBER_IDS:
+        raise InvalidInputError(
+            f"--id {ROW_NUMBER_IDS} numbers the rows of {described}, but the interactions name "
+            "items by id: pass --id COLUMN, the column of the item ids they use."
+        )
+    if id is None and "id" not in items.columns:
+        raise InvalidInputError(
+            f"{described} has no 'id' column: pass --id COLUMN, the column of the item ids the "
+            f"interactions use. Its columns: {', '.join(map(str, items.columns))}."
+        )
 
 
 def _first_appearance(names: np.ndarray, described: str) -> PreparedItems:
