@@ -29,6 +29,7 @@ from embedlab.pipeline.subset import subset
 from embedlab.pipeline.tokens import token_dataset
 from embedlab.pipeline.words import train_words
 from embedlab.store.workspace import Workspace
+from tests.test_cli import assert_clear_error
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -181,13 +182,45 @@ def test_ratings_datasets_take_no_appended_rows_or_subsets(
 # -- records --------------------------------------------------------------------------------
 
 
-def test_evaluate_target_of_ids_is_refused_not_scored_zero(tmp_path: Path) -> None:
-    # it printed accuracy 0.0000 for every encoding and model
+@pytest.fixture(scope="module")
+def records_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    root = tmp_path_factory.mktemp("records")
     rows = "".join(f"r{i},{'red' if i % 2 else 'blue'},u{i},{i % 3}\n" for i in range(30))
-    ws = Workspace(tmp_path / "ws")
-    ingest(ws, "rec", write(tmp_path, "rec.csv", "id,color,code,n\n" + rows))
+    ws = Workspace(root / "ws")
+    ingest(ws, "rec", write(root, "rec.csv", "id,color,code,n\n" + rows))
+    return ws
+
+
+def test_evaluate_target_of_ids_is_refused_not_scored_zero(records_ws: Workspace) -> None:
+    # it printed accuracy 0.0000 for every encoding and model
     with pytest.raises(InvalidInputError, match="Each of the 30 labelled rows has a class of its"):
-        evaluate_target(ws, "rec", "code", columns=["color", "n"])
+        evaluate_target(records_ws, "rec", "code", columns=["color", "n"])
+
+
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        ({"target": "code"}, "--param target=code (given for the entity fit) conflicts with --ta"),
+        ({"seed": "3"}, "--param seed=3 (given for the entity fit) conflicts with --seed 0"),
+    ],
+)
+def test_evaluate_target_refuses_entity_params_its_options_override(
+    records_ws: Workspace, params: dict[str, str], fragment: str
+) -> None:
+    # both were silently replaced by --target and --seed
+    with pytest.raises(InvalidInputError, match=re.escape(fragment)):
+        evaluate_target(records_ws, "rec", "n", columns=["color"], entity_params=params)
+
+
+def test_empty_columns_name_no_column_instead_of_every_column(run, records_ws: Workspace) -> None:  # type: ignore[no-untyped-def]
+    # --columns '' (and columns=[]) embedded or evaluated every column
+    with pytest.raises(InvalidInputError, match="--columns names no column"):
+        embed(records_ws, "rec", "pca", columns=[], space="none")
+    code, _, err = run("embed", "rec", "--method", "pca", "--columns", "", ws=records_ws.path)
+    assert_clear_error(code, err, "Dataset 'rec' has no column ''")
+    code, _, err = run("evaluate", "rec", "--target", "n", "--columns", "", ws=records_ws.path)
+    assert_clear_error(code, err, "Dataset 'rec' has no input column ''")
+    assert records_ws.space_names("rec") == []
 
 
 # -- neural methods and their parameters ----------------------------------------------------
