@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from embedlab import methods
+from embedlab.analysis.clustering import cluster_vectors
 from embedlab.errors import InvalidInputError, NotFoundError
 from embedlab.io.graphs import build_graph, read_edge_list
 from embedlab.io.interactions import InteractionColumns, read_interactions
@@ -317,3 +318,16 @@ def test_tokens_by_elmo_names_the_elmo_space_stored_under_another_name(tmp_path:
     with pytest.raises(NotFoundError, match=r"its ELMo space\(s\): 'lm'\. Pass one with --space"):
         token_dataset(ws, "c", "play", "elmo")
     assert token_dataset(ws, "c", "play", "elmo", space="lm").n_occurrences == 24
+
+
+# -- clusters -------------------------------------------------------------------------------
+
+
+def test_clusters_come_out_as_many_as_asked_for() -> None:
+    # mini-batch k-means left clusters empty: -k 33 on 33 items gave 24, -k 4 on 4 gave 3
+    points = np.random.default_rng(0).normal(size=(33, 6)).astype(np.float32)
+    for k in (4, 33):
+        assert len(np.unique(cluster_vectors(points, n_clusters=k))) == k
+    twins = np.repeat(points[:3], 4, axis=0)  # 12 items, 3 distinct directions
+    with pytest.raises(InvalidInputError, match="12 items have only 3 distinct directions"):
+        cluster_vectors(twins, n_clusters=5)
