@@ -217,6 +217,8 @@ def test_empty_columns_name_no_column_instead_of_every_column(run, records_ws: W
     # --columns '' (and columns=[]) embedded or evaluated every column
     with pytest.raises(InvalidInputError, match="--columns names no column"):
         embed(records_ws, "rec", "pca", columns=[], space="none")
+    with pytest.raises(InvalidInputError, match="The list of input columns is empty"):
+        evaluate_target(records_ws, "rec", "n", columns=[])  # the API's "columns": []
     code, _, err = run("embed", "rec", "--method", "pca", "--columns", "", ws=records_ws.path)
     assert_clear_error(code, err, "Dataset 'rec' has no column ''")
     code, _, err = run("evaluate", "rec", "--target", "n", "--columns", "", ws=records_ws.path)
