@@ -92,3 +92,13 @@ def test_a_request_body_with_an_unknown_field_is_refused_and_changes_nothing(
     unknown = next(key for key in body if key not in ("tag", "rows", "corrections", "known"))
     assert_error(response, 422, unknown, "Extra inputs are not permitted")
     assert client.get("/api/datasets/t").json() == before
+
+
+def test_changes_between_a_space_and_itself_are_a_400_not_a_missing_graph(
+    client: TestClient,
+) -> None:
+    # was 404 "no stored graph yet... compare t tfidf-svd tfidf-svd first", a compare that refuses
+    response = client.get(
+        "/api/datasets/t/compare/changes", params={"a": "tfidf-svd", "b": "tfidf-svd"}
+    )
+    assert_error(response, 400, "compare needs two different spaces of dataset 't'")

@@ -139,6 +139,12 @@ def test_records_from_a_frame_keep_numbers_and_categories_apart() -> None:
         (lambda f: f, {"target": None}, "The 'target' parameter of EntityEmbedding"),
         (lambda f: f, {"task": "ranking"}, "The 'task' parameter of EntityEmbedding must be one"),
         (lambda f: f, {"min_count": 500}, "no category seen at least min_count=500 times"),
+        (  # trained 400 one-row classes (an id column) and reported a loss, as if it learned
+            lambda f: f.assign(code=[f"c{i}" for i in range(len(f))]),
+            {"target": "code"},
+            "Each of the 400 labelled rows has a class of its own in target column 'code'",
+        ),
+        (lambda f: f, {"categorical": "year,yaer"}, "--param categorical names 'yaer', which"),
     ],
 )
 def test_bad_inputs_are_refused_clearly(change, params, message: str) -> None:  # type: ignore[no-untyped-def]

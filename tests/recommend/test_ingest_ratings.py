@@ -170,7 +170,7 @@ def test_small_file_end_to_end_without_timestamps(ws: Workspace, tmp_path: Path)
     assert ws.space_names("films-users") == ["svd"]
     picks = recommend(ws, "films", "svd", "u3", k=5).picks
     assert {p.id for p in picks} == {"a", "c"}  # everything u3 has not seen (b)
-    report = evaluate_recommendations(ws, "films", seed=1)
+    report = evaluate_recommendations(ws, "films", seed=1, k=2)  # -k 10 > its 3 items: refused
     assert report.split.startswith("seeded 20% per user") and report.n_test == 2  # u1, u2
     ingest(ws, "films", ratings, interactions=options(ts=None))  # again: both spaces go
     assert ws.space_names("films") == [] and ws.space_names("films-users") == []

@@ -35,6 +35,18 @@ def cluster_vectors(
     )
     raw = model.fit_predict(unit)
     sizes = np.bincount(raw, minlength=n_clusters)
+    if (sizes == 0).any():  # mini-batches left clusters empty: fewer came out than asked for
+        from sklearn.cluster import KMeans  # relocates an emptied centre to a far point
+
+        distinct = len(np.unique(unit, axis=0))
+        if distinct < n_clusters:
+            raise InvalidInputError(
+                f"The 'n_clusters' parameter asks for {n_clusters} clusters, but the "
+                f"{n_items} items have only {distinct} distinct directions; expected at most "
+                f"{distinct}."
+            )
+        raw = KMeans(n_clusters=n_clusters, random_state=seed, n_init=3).fit_predict(unit)
+        sizes = np.bincount(raw, minlength=n_clusters)
     rename = np.empty(n_clusters, dtype=np.int32)
     rename[np.argsort(-sizes, kind="stable")] = np.arange(n_clusters, dtype=np.int32)
     return rename[raw]

@@ -203,7 +203,7 @@ def _evaluate_target(
         workspace(ctx),
         name,
         target,
-        columns=columns.split(",") if columns else None,
+        columns=None if columns is None else columns.split(","),  # "" names no column
         seed=seed,
         entity_params=parse_params(param),
     )

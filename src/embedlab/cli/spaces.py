@@ -60,7 +60,7 @@ def embed(
             method,
             space=space,
             params=parse_params(param),
-            columns=columns.split(",") if columns else None,
+            columns=None if columns is None else columns.split(","),  # "" names no column
             batch_rows=batch_rows,
             force=force,
             engine=row_engine,

@@ -24,6 +24,8 @@ from embedlab.io.readers import COMPRESSIONS, LINE_INDEX, decode_utf8, read_sour
 #: suffixes read as plain whitespace edge lists (two or three columns, no header)
 WHITESPACE_SUFFIXES = {".edg", ".edgelist", ".txt"}
 MAX_LISTED = 5
+#: weights are stored as float32: a larger one (or a larger sum of duplicates) would be infinite
+MAX_WEIGHT = float(np.finfo(np.float32).max)
 
 
 @dataclass
@@ -160,18 +162,24 @@ def _non_empty(edges: EdgeList) -> EdgeList:
 
 
 def _parse_weights(values: np.ndarray, edges: EdgeList, column: str) -> np.ndarray:
-    """Weights as float64; the first non-numeric, non-finite or non-positive one is refused."""
+    """Weights as float64; the first empty, non-numeric, non-finite, non-positive or too large
+    (over float32's range, where the stored weight would become infinite) one is refused."""
     numbers = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=np.float64)
+    cells = pd.Series(values)
+    empty = (cells.isna() | cells.astype(str).str.strip().eq("")).to_numpy()
     problems = (
-        (~np.isfinite(numbers), "is not a number"),
+        (empty, "is empty"),
+        (~np.isfinite(numbers), "is not a finite number"),
         (numbers <= 0, "is not positive"),
+        (numbers > MAX_WEIGHT, f"is over {MAX_WEIGHT:.3g}, the largest weight stored"),
     )
     for bad, what in problems:
         if bad.any():
             first = int(np.argmax(bad))
+            got = "an empty cell" if empty[first] else repr(values[first])
             raise InvalidInputError(
                 f"The weight at {edges.where(first)} (column {column}) {what}: got "
-                f"{values[first]!r}, expected a number > 0 ({int(bad.sum())} such edge(s)). "
+                f"{got}, expected a number > 0 ({int(bad.sum())} such edge(s)). "
                 "An edge of weight 0 is no edge: leave it out."
             )
     return numbers
@@ -210,6 +218,14 @@ def build_graph(
     target_rows = index.get_indexer(edges.targets).astype(np.int64)
     weights = edges.weights if edges.weights is not None else np.ones(len(edges))
     graph = merge_edges(source_rows, target_rows, weights, len(index), directed=directed)
+    if not np.isfinite(graph.weights).all():
+        first = int(np.argmax(~np.isfinite(graph.weights)))
+        ends = (index[int(graph.source_rows[first])], index[int(graph.target_rows[first])])
+        raise InvalidInputError(
+            f"The edges between nodes '{ends[0]}' and '{ends[1]}' in {edges.described} sum to "
+            f"a weight over {MAX_WEIGHT:.3g}, the largest weight stored (float32). Scale the "
+            "weights down."
+        )
     graph_stats = {
         **graph.stats,
         "n_edge_rows": len(edges),
@@ -287,4 +303,6 @@ def merge_edges(
         "directed": bool(directed),
         "weighted": bool((summed != 1).any()),
     }
-    return MergedEdges(src, tgt, summed.astype(np.float32), stats)
+    with np.errstate(over="ignore"):  # a sum over float32's range: build_graph refuses it
+        stored = summed.astype(np.float32)
+    return MergedEdges(src, tgt, stored, stats)

@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
-from embedlab.io.items import PreparedItems, prepare_items
+from embedlab.io.items import ROW_NUMBER_IDS, PreparedItems, prepare_items
 from embedlab.io.readers import LINE_INDEX, read_source
 
 MAX_LISTED = 5
@@ -120,9 +120,11 @@ def _numbers(values: pd.Series, rows: InteractionRows, column: str, what: str) -
     bad = ~np.isfinite(numbers)
     if bad.any():
         first = int(np.argmax(bad))
+        cell = values.iloc[first]
+        got = "an empty cell" if pd.isna(cell) or str(cell).strip() == "" else repr(cell)
         raise InvalidInputError(
             f"The {what} in column '{column}' at {rows.where(first)} is not a number: got "
-            f"{values.iloc[first]!r} ({int(bad.sum())} such row(s)). Expected a finite number."
+            f"{got} ({int(bad.sum())} such row(s)). Expected a finite number."
         )
     return numbers
 
@@ -173,12 +175,21 @@ def _timestamps(values: pd.Series, rows: InteractionRows, column: str) -> np.nda
     if numbers.notna().all():
         return _numbers(values, rows, column, "timestamp")
     parsed = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
-    bad = parsed.isna().to_numpy()
+    is_number, is_date = numbers.notna().to_numpy(), parsed.notna().to_numpy()
+    bad = ~is_number & ~is_date
     if bad.any():
         first = int(np.argmax(bad))
         raise InvalidInputError(
             f"The timestamp in column '{column}' at {rows.where(first)} is neither a number nor a "
             f"date: got {values.iloc[first]!r} ({int(bad.sum())} such row(s))."
+        )
+    if (is_number & ~is_date).any():  # epoch numbers beside dates: no one unit for both
+        number, date = int(np.argmax(is_number & ~is_date)), int(np.argmax(~is_number))
+        raise InvalidInputError(
+            f"The timestamps in column '{column}' mix numbers and dates: "
+            f"{values.iloc[number]!r} at {rows.where(number)}, {values.iloc[date]!r} at "
+            f"{rows.where(date)}. Expected one kind in the whole column: all numbers (epoch "
+            "seconds) or all dates."
         )
     return (parsed.astype("int64") / 1e9).to_numpy(dtype=np.float64)
 
@@ -209,6 +220,7 @@ def build_interactions(
             )
         item_table = _first_appearance(rows.items, rows.described)
     else:
+        _check_item_ids(items, items_described, id)
         item_table = prepare_items(
             items, items_described, text=text, label=label, id=id, keep_empty_text=True
         )
@@ -244,6 +256,21 @@ def build_interactions(
         merged.timestamps,
         merged.stats,
     )
+
+
+def _check_item_ids(items: pd.DataFrame, described: str, id: str | None) -> None:
+    """An items file needs the ids the interactions name: every interaction was reported as
+    naming an item 'not in' the file when its ids were row numbers or no column was given."""
+    if id == ROW_NUMBER_IDS:
+        raise InvalidInputError(
+            f"--id {ROW_NUMBER_IDS} numbers the rows of {described}, but the interactions name "
+            "items by id: pass --id COLUMN, the column of the item ids they use."
+        )
+    if id is None and "id" not in items.columns:
+        raise InvalidInputError(
+            f"{described} has no 'id' column: pass --id COLUMN, the column of the item ids the "
+            f"interactions use. Its columns: {', '.join(map(str, items.columns))}."
+        )
 
 
 def _first_appearance(names: np.ndarray, described: str) -> PreparedItems:

@@ -65,7 +65,7 @@ class Embedder:
             if key not in valid:
                 raise InvalidInputError(
                     f"{cls.__name__} ('{cls.name}') has no parameter '{key}'. "
-                    + did_you_mean(key, valid + list(_WRAPPERS))
+                    + did_you_mean(key, valid + _wrappers_for(cls, valid))
                 )
             params[key] = _convert(cls, key, value, hints.get(key, str))
         return cls(**params)
@@ -80,6 +80,11 @@ class Embedder:
 
     def _validate_params(self) -> None:
         """Check every hyperparameter; called at the start of `fit`."""
+
+    def check_params(self) -> None:
+        """Refuse a bad hyperparameter now, before any other work or check (what `fit` checks
+        first): a caller with slower or more confusing checks of its own calls this first."""
+        self._validate_params()
 
     # -- the contract --------------------------------------------------------------------------
     def fit(self, X: Any) -> Embedder:
@@ -146,12 +151,24 @@ _REGISTRY: dict[str, type[Embedder]] = {}
 E = TypeVar("E", bound=type[Embedder])
 #: parameters every method takes without declaring them: name -> wrap(built method, value)
 _WRAPPERS: dict[str, Callable[[Embedder, Any], Embedder]] = {}
+_WRAPPER_APPLIES: dict[str, Callable[[type[Embedder]], bool]] = {}
 
 
-def register_wrapper(param: str, wrap: Callable[[Embedder, Any], Embedder]) -> None:
+def register_wrapper(
+    param: str,
+    wrap: Callable[[Embedder, Any], Embedder],
+    applies: Callable[[type[Embedder]], bool] = lambda cls: True,
+) -> None:
     """Let `from_params` accept `param` on any method without a parameter of that name, by
-    wrapping the built method (`methods.projected` registers `dims` this way)."""
+    wrapping the built method (`methods.projected` registers `dims` this way); `applies` says
+    which methods the wrapper takes, so a list of valid parameters names it only there."""
     _WRAPPERS[param] = wrap
+    _WRAPPER_APPLIES[param] = applies
+
+
+def _wrappers_for(cls: type[Embedder], valid: list[str]) -> list[str]:
+    """The wrapper parameters `cls` takes beyond its own (listed once, e.g. `dims`)."""
+    return [k for k in _WRAPPERS if k not in valid and _WRAPPER_APPLIES[k](cls)]
 
 
 def register(cls: E) -> E:

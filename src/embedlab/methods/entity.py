@@ -127,6 +127,12 @@ class EntityEmbedding(Embedder):
         records = Records.coerce(X)
         target = self.prepare_target(records)
         features = [n for n in records.names if n != self.target]
+        unknown = [c for c in self.forced_categorical() if c not in features]
+        if unknown:  # a typo here left the column numeric without a word
+            raise InvalidInputError(
+                f"--param categorical names {', '.join(map(repr, unknown))}, which "
+                f"{'is' if len(unknown) == 1 else 'are'} not among the input columns {features}."
+            )
         cats, nums = split_columns(records, features, self.forced_categorical())
         if not cats:
             raise InvalidInputError(
@@ -181,6 +187,13 @@ class EntityEmbedding(Embedder):
             raise InvalidInputError(
                 f"The target column '{self.target}' is constant ({str(classes[0])!r} in all "
                 f"{len(labelled)} labelled rows): there is nothing to learn."
+            )
+        if len(classes) == len(labelled):  # ids or free text: nothing generalises
+            raise InvalidInputError(
+                f"Each of the {len(labelled):,} labelled rows has a class of its own in target "
+                f"column '{self.target}' (a column of ids or free text is no class target); "
+                "expected classes shared by several rows. If it holds numbers, use --param "
+                "task=regression."
             )
         if len(classes) > MAX_CLASSES:
             raise InvalidInputError(

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from embedlab import progress
+from embedlab.checks import MAX_SEED
 from embedlab.errors import InvalidInputError, MissingDependencyError
 from embedlab.methods.base import Embedder, as_float32, check_finite_matrix, register
 from embedlab.methods.image import check_images, pixel_format, pixel_matrix
@@ -127,7 +128,10 @@ class _Autoencoder(Embedder):
         )
         ok = isinstance(self.threads, int) and not isinstance(self.threads, bool)
         self._check_param("threads", ok and self.threads >= 0, "an int >= 0 (0 = all cores)")
-        self._check_param("seed", isinstance(self.seed, int), "an int")
+        # numpy's seed range: seed=-1 crashed in default_rng (exit 1)
+        seed_ok = isinstance(self.seed, int) and not isinstance(self.seed, bool)
+        seed_ok = seed_ok and 0 <= self.seed <= MAX_SEED
+        self._check_param("seed", seed_ok, f"an int in [0, {MAX_SEED}]")
 
     # -- subclass hooks -------------------------------------------------------------------------
     def _setup(self, X: Any) -> np.ndarray:
@@ -420,6 +424,12 @@ class MLPAutoencoder(_Autoencoder):
         return as_float32((data - self.mean_) / self.scale_)
 
     def _network(self, dims: int) -> tuple[Any, Any]:
+        if dims > self.features_:  # a bottleneck wider than the input only copies it
+            self._check_param(
+                "dims",
+                False,
+                f"at most the {self.features_} input column(s), to compress them (--param dims=N)",
+            )
         return _mlp_network(self.features_, self.hidden_, dims)
 
     def _extra_state(self) -> dict[str, np.ndarray]:

@@ -41,12 +41,18 @@ def check_dims(value: Any, owner: str) -> int:
     return dims
 
 
+def projectable(cls: type[Embedder]) -> bool:
+    """Whether `--param dims=N` applies to method `cls` (text and image methods without a size
+    of their own)."""
+    return bool(cls.dims_projection) and cls.modality in PROJECTABLE
+
+
 def with_dims(estimator: Embedder, dims: Any) -> Projected:
     """`estimator` wrapped so that its vectors come out `dims` wide; refuses the methods whose
     size is a parameter of their own or whose data is not text or images."""
     cls = type(estimator)
     owner = cls.__name__
-    if not cls.dims_projection or cls.modality not in PROJECTABLE:
+    if not projectable(cls):
         raise InvalidInputError(
             f"The 'dims' parameter (a PCA projection of the output) applies to text and image "
             f"methods; '{cls.name}' embeds {cls.modality} data and sets its size with a "
@@ -141,4 +147,4 @@ class Projected(Embedder):
         return self
 
 
-register_wrapper("dims", with_dims)
+register_wrapper("dims", with_dims, projectable)

@@ -31,6 +31,7 @@ from embedlab.pipeline.ingest import (
     IngestReport,
     stream_file,
 )
+from embedlab.pipeline.interactions import ratings_part
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Dataset, Workspace
 
@@ -109,7 +110,8 @@ def append(
 def _check_appendable(dataset: Dataset, source: str) -> None:
     """Rows can be appended to a dataset of table or text rows, from a table or text file."""
     meta = dataset.meta
-    kind = meta.get("kind") or ("images" if meta.get("image_column") else None)
+    kind = meta.get("kind") or ratings_part(dataset)
+    kind = kind or ("images" if meta.get("image_column") else None)
     if kind is not None:
         raise InvalidInputError(
             f"Dataset '{dataset.name}' holds {kind}: --append adds rows of a table or text file "

@@ -13,8 +13,9 @@ from embedlab.analysis.clustering import cluster_vectors, most_changed, neighbou
 from embedlab.checks import check_int, check_seed
 from embedlab.errors import InvalidInputError, NotFoundError
 from embedlab.pipeline.graph import neighbors
+from embedlab.store.handles import Space
 from embedlab.store.manifest import RunRecord
-from embedlab.store.workspace import Workspace
+from embedlab.store.workspace import Dataset, Workspace
 
 
 def cluster(
@@ -43,18 +44,26 @@ def cluster(
     return {"dataset": name, "space": space, **run.report}
 
 
+def _two_spaces(
+    workspace: Workspace, dataset: Dataset, first: str, second: str
+) -> tuple[Space, Space]:
+    """Spaces `first` and `second` of `dataset`, refused when they are one space."""
+    space_a, space_b = workspace.space(dataset, first), workspace.space(dataset, second)
+    if first == second:
+        raise InvalidInputError(
+            f"compare needs two different spaces of dataset '{dataset.name}'; got '{first}' "
+            "twice (a space agrees with itself on every item)."
+        )
+    return space_a, space_b
+
+
 def compare_spaces(
     workspace: Workspace, name: str, first: str, second: str, *, k: int = 10
 ) -> dict[str, Any]:
     """Neighbour agreement of two spaces of dataset `name`, per item, stored as columns."""
     k = check_int(k, "k", "compare", 1)
     dataset = workspace.dataset(name)
-    space_a, space_b = workspace.space(dataset, first), workspace.space(dataset, second)
-    if first == second:
-        raise InvalidInputError(
-            f"compare needs two different spaces of dataset '{name}'; got '{first}' twice (a "
-            "space agrees with itself on every item)."
-        )
+    space_a, space_b = _two_spaces(workspace, dataset, first, second)
     graph_a = neighbors(workspace, name, space_a, k=k)
     graph_b = neighbors(workspace, name, space_b, k=k)
     result = neighbour_agreement(graph_a, graph_b, k=k)
@@ -103,7 +112,8 @@ def neighbourhood_changes(
     k = check_int(k, "k", "compare", 1)
     limit = check_int(limit, "limit", "compare", 1)
     dataset = workspace.dataset(name)
-    space_a, space_b = workspace.space(dataset, first), workspace.space(dataset, second)
+    # the same space twice: was a 404 suggesting a `compare` that refuses it
+    space_a, space_b = _two_spaces(workspace, dataset, first, second)
     for space in (space_a, space_b):
         stored = workspace.result("neighbors", name, space.name)
         if not make_graphs and (stored is None or stored.meta["k"] < k):

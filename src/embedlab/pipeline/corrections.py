@@ -46,6 +46,11 @@ def read_corrections(path: str | Path, column: str | None = None) -> Corrections
     a label column (`column`, else the first of corrected, label, suggestion). Rows of a
     quality export that are not label issues, and rows with an empty label, are skipped and
     counted; a repeated id with two different labels is an error naming both lines."""
+    if column is not None and not column.strip():  # "" picked the default columns silently
+        raise InvalidInputError(
+            f"--column is empty; expected the name of the column of '{path}' that holds the "
+            f"corrected labels, or no --column for the first of {', '.join(LABEL_COLUMNS)}."
+        )
     frame = read_source(path).astype(object)
     if "id" not in frame.columns:
         raise InvalidInputError(

@@ -173,6 +173,11 @@ def method_input(
 ) -> tuple[Any, list[str]]:
     """The input a method takes from a dataset, and the columns it came from (a graph method
     takes the dataset's stored edges as a CSR adjacency: `workspace` is needed then)."""
+    if columns is not None and not columns:  # an empty list embedded every column
+        raise InvalidInputError(
+            "--columns names no column; expected comma-separated column names, or no "
+            "--columns for every column the method takes."
+        )
     repeated = sorted({c for c in columns or [] if columns and columns.count(c) > 1})
     if repeated:
         raise InvalidInputError(

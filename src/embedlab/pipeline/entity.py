@@ -171,6 +171,13 @@ def evaluate_target(
     """One-hot vs entity vs numeric PCA features of dataset `name` predicting `target` with the
     same downstream models on one seeded split (see `analysis.encodings`); recorded in the
     manifest. The entity tables are fitted on the training rows only."""
+    given = entity_params or {}
+    for key, option in (("target", f"--target {target}"), ("seed", f"--seed {seed}")):
+        if key in given:  # silently replaced by the option before
+            raise InvalidInputError(
+                f"--param {key}={given[key]} (given for the entity fit) conflicts with "
+                f"{option}, which sets it for every encoding; leave --param {key} out."
+            )
     dataset = workspace.dataset(name)
     chosen = feature_columns(dataset, target, columns)
     records = dataset_records(dataset, [*chosen, target])

@@ -69,6 +69,13 @@ def users_name(name: str) -> str:
     return f"{name}{USERS_SUFFIX}"
 
 
+def ratings_part(dataset: Dataset) -> str | None:
+    """'the items of ratings' or 'the users of ratings' for the two datasets a ratings ingest
+    writes (their rows are tied to the stored interactions), else None."""
+    role = (dataset.meta.get("interactions") or {}).get("role")
+    return f"the {role} of ratings" if role in ("items", "users") else None
+
+
 def has_interactions(dataset: Dataset) -> bool:
     return dataset.meta.get("interactions", {}).get("role") == "items"
 

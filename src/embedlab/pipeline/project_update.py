@@ -28,7 +28,7 @@ from embedlab.pipeline.project import AXES, projection_key
 from embedlab.store.catalog import Entry
 from embedlab.store.handles import Space
 from embedlab.store.manifest import RunRecord
-from embedlab.store.workspace import Workspace
+from embedlab.store.workspace import Workspace, embed_command
 
 
 @dataclass
@@ -126,8 +126,7 @@ def _grown_space(workspace: Workspace, name: str, space: str) -> Space:
     if entry is not None and entry.status == "complete" and workspace.grown_rows(entry):
         raise InvalidInputError(
             f"Dataset '{name}' has items that space '{space}' has not embedded yet: run "
-            f"`embedlab embed {name} --method {entry.meta.get('method')} --space {space}` first, "
-            "then update the map."
+            f"`{embed_command(name, entry)}` first, then update the map."
         )
     return workspace.space(name, space)
 

@@ -245,8 +245,20 @@ def evaluate_recommendations(
         raise InvalidInputError(f"k must be an int >= 1; got {k!r}.")
     dataset = workspace.dataset(name)
     stored = read_stored(workspace, dataset)
+    if k >= stored.n_items:  # the lists were cut to the catalogue, the figures still "@k"
+        raise InvalidInputError(
+            f"-k {k} is not below the {stored.n_items:,} items of '{name}': every list would "
+            f"hold the whole catalogue. Expected -k in [1, {stored.n_items - 1:,}]."
+        )
     chosen = _chosen_spaces(workspace, dataset, spaces)
     split = split_interactions(stored.user_rows, stored.timestamps, fraction=fraction, seed=seed)
+    if split.n_test == 0:
+        raise InvalidInputError(
+            f"No user of '{name}' has two or more interactions ({stored.n_users:,} users, "
+            f"{len(stored.user_rows):,} interactions): a user's only interaction stays in "
+            "training, so nothing is held out. evaluate --recommend needs users with at least "
+            "2 interactions."
+        )
     results = []
     with progress.task(f"Evaluating recommendations on '{name}'", total=len(chosen) + 1) as bar:
         for space in chosen:

@@ -15,6 +15,11 @@ def feature_columns(dataset: Dataset, target: str, columns: list[str] | None) ->
     """The input columns: the ones named (checked), or every column but the id, the text, the
     split, image information and the target. The label is a feature like any other."""
     check_column(dataset, target, "target")
+    if columns is not None and not columns:  # the API's "columns": [] meant every column
+        raise InvalidInputError(
+            "The list of input columns is empty; expected the columns to learn from, or none "
+            "given for every column but the id, the text and the target."
+        )
     if columns:
         for column in columns:
             check_column(dataset, column, "input")

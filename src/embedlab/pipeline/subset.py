@@ -18,6 +18,7 @@ import numpy as np
 from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
 from embedlab.pipeline.annotate import check_ids, tags
 from embedlab.pipeline.ingest import IngestReport
+from embedlab.pipeline.interactions import ratings_part
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Dataset, Workspace, validate_name
 
@@ -44,9 +45,10 @@ def subset(
         raise InvalidInputError(
             f"Dataset '{new}' exists already: choose another name for the subset of '{name}'."
         )
-    if dataset.meta.get("kind") in ("graph", "interactions"):
+    kind = "a graph" if dataset.meta.get("kind") == "graph" else ratings_part(dataset)
+    if kind is not None:  # ratings datasets carry no "kind": they were let through
         raise InvalidInputError(
-            f"Dataset '{name}' is a {dataset.meta['kind']}: its items need their edges or "
+            f"Dataset '{name}' holds {kind}: its items need their edges or "
             "ratings, which a subset of rows would not have. Subsets are made of table, text "
             "and image datasets."
         )

@@ -29,7 +29,7 @@ from embedlab.analysis.tokens import (
     minilm_token_vectors,
     sentence_around,
 )
-from embedlab.errors import InvalidInputError
+from embedlab.errors import InvalidInputError, NotFoundError
 from embedlab.methods.base import Embedder
 from embedlab.methods.elmo import ELMo
 from embedlab.methods.transformer import MiniLM
@@ -138,6 +138,15 @@ def _token_model(
                 "--space names a trained ELMo space; 'minilm' is pretrained and needs none."
             )
         return MiniLM().fit(), None
+    names = workspace.space_names(corpus.name)
+    if space is None and "elmo" not in names:  # it said "Make one" of an ELMo stored by name
+        entries = [workspace.catalog.get("space", corpus.name, n) for n in names]
+        elmo = [e.name for e in entries if e is not None and e.meta.get("method") == "elmo"]
+        if elmo:
+            raise NotFoundError(
+                f"No space 'elmo' in dataset '{corpus.name}'; its ELMo space(s): "
+                f"{', '.join(map(repr, elmo))}. Pass one with --space NAME."
+            )
     found = workspace.space(corpus, space or "elmo")
     if found.method != "elmo":
         raise InvalidInputError(

@@ -144,6 +144,7 @@ def train_words(
     texts = DatasetTexts(source)
     estimator = word_method(method).from_params(params or {})
     assert isinstance(estimator, WordEmbedder)
+    estimator.check_params()  # an unknown source was reported after a vocabulary conflict
     name = validate_name(
         corpus + WORDS_SUFFIX if words_dataset is None else words_dataset, "words dataset"
     )

@@ -79,6 +79,34 @@ def validate_name(name: str, what: str) -> str:
     return name
 
 
+#: modalities whose methods read chosen columns (`embed --columns`)
+COLUMN_MODALITIES = ("numeric", "categorical", "records")
+
+
+def embed_command(dataset: str, entry: Entry) -> str:
+    """The `embedlab embed` command that extends space `entry` with a grown dataset's new
+    items: the same method, the parameters that differ from the method's defaults and, for
+    column methods, the columns (other values refit the space and drop its maps)."""
+    from embedlab import methods  # the registry, only for a message
+
+    method = str(entry.meta.get("method"))
+    stored = dict(entry.meta.get("params") or {})
+    try:
+        defaults = methods.get(method)().get_params()
+    except (KeyError, TypeError, ValueError):
+        defaults = {}
+    given = [
+        f" --param {k}={v}" for k, v in stored.items() if k not in defaults or defaults[k] != v
+    ]
+    columns = entry.meta.get("columns") or []
+    chosen = (
+        f" --columns {','.join(columns)}" if entry.meta.get("modality") in COLUMN_MODALITIES else ""
+    )
+    return (
+        f"embedlab embed {dataset} --method {method} --space {entry.name}{''.join(given)}{chosen}"
+    )
+
+
 def default_workspace_path() -> Path:
     """`$EMBEDLAB_WORKSPACE` or `./embedlab-workspace`."""
     return Path(os.environ.get("EMBEDLAB_WORKSPACE", "embedlab-workspace"))
@@ -239,9 +267,8 @@ class Workspace:
         if not self.is_fresh(entry) and self.grown_rows(entry) is not None:
             raise NotFoundError(
                 f"Dataset '{ds.name}' has {len(ds) - int(entry.meta.get('n_items', 0)):,} new "
-                f"items that space '{name}' has not embedded yet: run `embedlab embed {ds.name} "
-                f"--method {entry.meta.get('method')} --space {name}` (only the new items are "
-                "embedded)."
+                f"items that space '{name}' has not embedded yet: run "
+                f"`{embed_command(ds.name, entry)}` (only the new items are embedded)."
             )
         if not self.is_fresh(entry):
             raise NotFoundError(

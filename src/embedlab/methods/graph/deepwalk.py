@@ -234,6 +234,10 @@ class DeepWalk(WalkEmbedder):
     summary = "DeepWalk node vectors: weighted random walks + skip-gram"
 
 
+#: the allowed range of node2vec's p and q: beyond it a walk may take millions of tries a step
+BIAS_RANGE = (0.01, 100.0)
+
+
 @register
 class Node2Vec(WalkEmbedder):
     """node2vec: second-order walks biased by the return parameter p (low p: come back) and
@@ -277,5 +281,11 @@ class Node2Vec(WalkEmbedder):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        self._check_float("p", 0.0, None, "a float > 0")
-        self._check_float("q", 0.0, None, "a float > 0")
+        # rejection sampling tries up to max(1/p, 1, 1/q) / min(1/p, 1, 1/q) steps per accepted
+        # one: with p or q unbounded (inf, 1e300) a walk at a leaf never leaves it
+        low, high = BIAS_RANGE
+        expected = f"a float in the range [{low:g}, {high:g}]"
+        for name in ("p", "q"):
+            value = getattr(self, name)
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            self._check_param(name, ok and low <= value <= high, expected)

@@ -10,7 +10,7 @@ from embedlab import progress
 from embedlab.methods.base import register
 from embedlab.methods.word.base import WordEmbedder
 from embedlab.words.corpus import PreparedCorpus, Vocabulary
-from embedlab.words.vectors import load_word_vectors
+from embedlab.words.vectors import GLOVE_6B, check_vectors_source, load_word_vectors
 
 
 # -- pretrained ------------------------------------------------------------------------------
@@ -52,6 +52,8 @@ class PretrainedWords(WordEmbedder):
             isinstance(self.source, str) and bool(self.source),
             "'glove-6b-50d' or the path of a word2vec/GloVe file",
         )
+        if self.source != GLOVE_6B:
+            check_vectors_source(self.source)
 
     def _train(
         self, corpus: PreparedCorpus, vocabulary: Vocabulary
