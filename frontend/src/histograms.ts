@@ -94,6 +94,18 @@ export class LinkedCharts {
     this.filter(true);
   }
 
+  /** Clear every filter at once, the map's own selection and every chart's brush (Escape, a
+   * click into the void): the map, the grid and the charts show every item again. */
+  clearAll(): void {
+    for (const chart of this.charts) {
+      chart.brush.fill(0);
+      chart.brushed = 0;
+    }
+    this.lasso = null;
+    this.inLasso = null;
+    this.filter(false);
+  }
+
   /** The map's own selection (a lasso, ...), or null. */
   lassoRows(): Uint32Array | null {
     return this.lasso;
