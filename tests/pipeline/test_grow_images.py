@@ -114,6 +114,24 @@ def test_update_places_the_new_images_without_moving_the_old(
     assert gap.max() < 0.01 * extent, gap  # a copy lands on its original
 
 
+@pytest.mark.slow
+def test_the_app_serves_the_appended_images_and_the_grown_map(grown: dict[str, Any]) -> None:
+    from fastapi.testclient import TestClient
+
+    from embedlab.api import create_app
+
+    ws = grown["ws"]
+    client = TestClient(create_app(ws))
+    new_id = ws.dataset("photos").ids()[N_OLD]
+    for kind in ("thumbnail", "image"):
+        response = client.get(f"/api/datasets/photos/media/{kind}", params={"id": new_id})
+        assert response.status_code == 200 and response.content[:4] == b"\x89PNG", kind
+    coords = client.get(
+        "/api/datasets/photos/spaces/pixels-pca/projection", params={"method": "pca", "dims": 2}
+    )
+    assert coords.status_code == 200 and len(coords.content) == (N_OLD + N_NEW) * 2 * 4
+
+
 def test_append_refuses_images_whose_ids_are_taken_and_keeps_the_dataset(
     ws: Workspace, tmp_path: Path
 ) -> None:
