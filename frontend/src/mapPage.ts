@@ -132,6 +132,7 @@ export async function renderMap(root: HTMLElement): Promise<void> {
       if (mapModel.listSelection) void showSelection(side);
     },
     brushes: (encoded) => noteView({ brush: encoded }),
+    clear: () => clearSelection(),
   });
   mapModel.charts = charts;
   root.append(el('div', { class: 'map-page' }, el('section', { class: 'map-column' }, toolbar, mapBox, legend, charts.node, tooltip), side));

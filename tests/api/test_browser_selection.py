@@ -1,8 +1,8 @@
 """One selection state on the map page, in the browser: whatever makes a selection (a lasso,
 search hits, an item and its neighbours) the map, the grid and the linked charts show the same
-items, within the charts' brushes; Escape, or a click on an empty spot of the map, clears the
-selection and every brush, on the page and in the URL. Expected chart counts are the crossfilter
-rule computed in numpy over the selected rows (as in test_browser_charts)."""
+items, within the charts' brushes; Escape, a click on an empty spot of the map or `clear all`
+clears the selection and every brush, on the page and in the URL. Expected chart counts are the
+crossfilter rule computed in numpy over the selected rows (as in test_browser_charts)."""
 
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ def filter_everything(tab, score: str) -> None:  # type: ignore[no-untyped-def]
     )
     tab.wait_for_function("window.__embedlab.charts.lassoRows() !== null")
     assert tab.locator(".chart .bar.brushed").count() == 3 + 13
+    assert tab.locator("#clear-filters").is_visible()
     assert tab.evaluate("window.__embedlab.scatter.greyed") is True
     assert "brush=" in tab.evaluate("location.search")
 
@@ -105,6 +106,9 @@ def test_escape_clears_the_lasso_every_brush_and_the_url(
     page.fill("#search", "id:1")  # Escape in a text box is the box's own
     page.press("#search", "Escape")
     assert page.locator(".chart .bar.brushed").count() == 5
+    page.click("#clear-filters")  # and a button does what Escape does
+    assert_unfiltered(page, bins)
+    assert page.locator("#clear-filters").is_hidden()
 
 
 def test_a_click_on_an_empty_spot_clears_but_a_click_on_a_point_selects_it(
