@@ -49,8 +49,8 @@ def measure_brushes(
     page: Any, label: str, numeric: str, shot: Path | None = None
 ) -> list[dict[str, Any]]:
     """Clear the lasso, brush the label's first 5 bars, chart `numeric` and brush its lower
-    half (screenshot to `shot`, after the map has drawn), then clear both brushes; each step
-    timed."""
+    half (screenshot to `shot`, after the map has drawn), then clear both brushes; brush both
+    again and clear both at once with Escape; each step timed."""
     page.evaluate("document.querySelector('#charts').scrollIntoView()")
     steps = [
         _step(
@@ -70,6 +70,9 @@ def measure_brushes(
     for name in (numeric, label):
         reset = page.locator(f'.chart[data-field="{name}"] .reset')
         steps.append(_step(page, f"clear {name}", reset.click))
+    steps.append(_step(page, f"brush {label} bars 0-4", lambda: _drag(page, label, 0, 4)))
+    steps.append(_step(page, f"+ brush {numeric} bins 0-9", lambda: _drag(page, numeric, 0, 9)))
+    steps.append(_step(page, "Escape clears both", lambda: page.keyboard.press("Escape")))
     return steps
 
 

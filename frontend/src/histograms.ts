@@ -40,6 +40,8 @@ export interface ChartHooks {
   show: (rows: Uint32Array | null, drawn: boolean) => void;
   /** The brushes changed: their encoding for the view's URL (null: none). */
   brushes?: (encoded: string | null) => void;
+  /** `clear all` was pressed: clear the selection and every brush (default: `clearAll`). */
+  clear?: () => void;
 }
 
 export class LinkedCharts {
@@ -49,6 +51,9 @@ export class LinkedCharts {
   private inLasso: Uint8Array | null = null; // per item, 1 inside it
   private fails = new Uint8Array(0); // per item, how many active filters it fails
   private readonly strip = el('div', { class: 'chart-strip' });
+  private readonly clearButton = el('button', {
+    id: 'clear-filters', text: 'clear all', title: 'Clear the selection and every brush (Escape)', hidden: true,
+  });
 
   constructor(private hooks: ChartHooks) {
     const picker = el('select', { id: 'chart-field', title: 'Chart a field beside the map' },
@@ -58,7 +63,8 @@ export class LinkedCharts {
       if (picker.value) await this.add(picker.value);
       picker.value = '';
     }));
-    this.node.append(picker, this.strip);
+    this.clearButton.addEventListener('click', () => (this.hooks.clear ?? (() => this.clearAll()))());
+    this.node.append(el('div', { class: 'chart-tools' }, picker, this.clearButton), this.strip);
     window.__embedlab.charts = this;
   }
 
@@ -92,6 +98,18 @@ export class LinkedCharts {
     this.lasso = rows.length ? rows : null;
     this.inLasso = null;
     this.filter(true);
+  }
+
+  /** Clear every filter at once, the map's own selection and every chart's brush (Escape, a
+   * click into the void): the map, the grid and the charts show every item again. */
+  clearAll(): void {
+    for (const chart of this.charts) {
+      chart.brush.fill(0);
+      chart.brushed = 0;
+    }
+    this.lasso = null;
+    this.inLasso = null;
+    this.filter(false);
   }
 
   /** The map's own selection (a lasso, ...), or null. */
@@ -190,6 +208,7 @@ export class LinkedCharts {
     const brushed = this.charts.some((c) => c.brushed);
     if (counted === undefined) this.count(this.charts);
     this.charts.forEach((c) => this.draw(c));
+    this.clearButton.hidden = !this.lasso && !brushed;
     this.hooks.brushes?.(this.encodeBrushes());
     this.hooks.show(this.filteredRows(), fromLasso && !brushed);
     window.__embedlab.filterMs = performance.now() - started; // counts, bars and the map's colours

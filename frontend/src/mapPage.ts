@@ -36,13 +36,49 @@ const PAGE = 60;
 
 interface MapModel {
   view: ScatterView | null;
-  selection: Uint32Array;
+  selection: Uint32Array; // the items passing every filter: what the map, the grid and the charts show
   offset: number;
   projectionKey: string;
   edges?: EdgeLayer;
+  charts?: LinkedCharts;
+  listSelection: boolean; // a new selection is listed in the grid (false: its source lists it)
+  beforeItem: Uint32Array | null; // the selection before an item's details replaced it
+  detach?: () => void; // the map page's listeners outside the map (Escape)
 }
 
-export const mapModel: MapModel = { view: null, selection: new Uint32Array(0), offset: 0, projectionKey: '' };
+export const mapModel: MapModel = {
+  view: null, selection: new Uint32Array(0), offset: 0, projectionKey: '', listSelection: true, beforeItem: null,
+};
+
+interface Chosen {
+  drawn?: boolean; // the map shows it already (its own lasso, box or click)
+  grid?: boolean; // list it in the grid (false: the caller lists it its own way)
+}
+
+/** Every selection, whatever made it (a lasso, a box, a click, search hits, an item and its
+ * neighbours, a graph node's links, a user's picks and history), becomes the one selection state
+ * the charts filter: the map, the grid and the charts then show the same items. */
+export function selectRows(rows: ArrayLike<number>, { drawn = false, grid = true }: Chosen = {}): void {
+  // the map's own selection comes unique and typed already (no copy of a 1M-point lasso)
+  const chosen = drawn ? (rows instanceof Uint32Array ? rows : Uint32Array.from(rows))
+    : Uint32Array.from(new Set(Array.from(rows)));
+  noteSelection(chosen);
+  if (!drawn) mapModel.view?.select(chosen, true);
+  mapModel.listSelection = grid;
+  try {
+    mapModel.charts?.setLasso(chosen);
+  } finally {
+    mapModel.listSelection = true;
+  }
+}
+
+/** Clear the selection and every chart's brush (Escape, a click into the void), and both
+ * from the URL: every item shows again, in its colour. */
+export function clearSelection(): void {
+  mapModel.beforeItem = null;
+  noteSelection([]);
+  mapModel.charts?.clearAll();
+}
 
 declare global {
   interface Window {
@@ -93,13 +129,15 @@ export async function renderMap(root: HTMLElement): Promise<void> {
       mapModel.offset = nextOffset;
       nextOffset = 0;
       window.__embedlab.selection = mapModel.selection;
-      void showSelection(side);
+      if (mapModel.listSelection) void showSelection(side);
     },
     brushes: (encoded) => noteView({ brush: encoded }),
+    clear: () => clearSelection(),
   });
+  mapModel.charts = charts;
   root.append(el('div', { class: 'map-page' }, el('section', { class: 'map-column' }, toolbar, mapBox, legend, charts.node, tooltip), side));
   const recommend = recommendForm(side, {  // ratings: a user's picks and history on the map
-    select: (rows) => { mapModel.view?.select(rows, true); mapModel.view?.zoomTo(rows); },
+    select: (rows) => { selectRows(rows, { grid: false }); mapModel.view?.zoomTo(rows); },
     open: (id) => void showItem(side, id),
   });
   if (recommend) toolbar.append(recommend);
@@ -142,10 +180,8 @@ export async function renderMap(root: HTMLElement): Promise<void> {
   window.__embedlab.scatter = view;
   status(`${n.toLocaleString()} items · ${state.space} · ${preferred}`);
 
-  view.onSelect((rows) => {  // a lasso, a box, a click: filtered by the brushes, if any
-    noteSelection(rows);
-    charts.setLasso(rows);
-  });
+  view.onSelect((rows) => selectRows(rows, { drawn: true }));  // a lasso, a box, a click
+  listenForClearing(view, mapBox);
   view.onHover((row) => {  // none while the camera moves (the scatter still hovers under a drag)
     hovered = row;
     if (!view.lod.stats.moving) void showTooltip(tooltip, row);
@@ -206,6 +242,24 @@ export async function renderMap(root: HTMLElement): Promise<void> {
   void postJson(datasetUrl(state.dataset, '/warm')).catch(() => undefined);
 }
 
+/** Escape (outside a text box) and a click on an empty spot of the map clear the selection and
+ * every brush. The scatter's own Escape (it would clear only its selection) is off. */
+function listenForClearing(view: ScatterView, mapBox: HTMLElement): void {
+  mapModel.detach?.();
+  view.plot.set({ deselectOnEscape: false } as never);
+  const key = (e: KeyboardEvent) => {
+    const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement
+      || e.target instanceof HTMLSelectElement;
+    if (e.key === 'Escape' && !typing && mapBox.isConnected && mapModel.view === view) clearSelection();
+  };
+  document.addEventListener('keydown', key);
+  const unclick = view.onEmptyClick(() => clearSelection());
+  mapModel.detach = () => {
+    document.removeEventListener('keydown', key);
+    unclick();
+  };
+}
+
 function setMode(mode: Mode): void {
   mapModel.view?.setMode(mode);
   document.querySelectorAll('.modes button').forEach((b) =>
@@ -247,7 +301,7 @@ async function showTooltip(node: HTMLElement, row: number): Promise<void> {
 function renderSelection(side: HTMLElement, page: SelectionPage | null): void {
   clear(side);
   if (!page || page.total === 0) {
-    side.append(el('p', { class: 'hint', text: 'Draw a lasso or a box on the map to see the items inside. Shift+drag lassoes in Pan mode too.' }));
+    side.append(el('p', { class: 'hint', text: 'Draw a lasso or a box on the map to see the items inside. Shift+drag lassoes in Pan mode too. Escape, or a click on an empty spot of the map, clears the selection and every brush.' }));
     return;
   }
   const counts = el('ul', { class: 'counts' });
@@ -310,6 +364,8 @@ export async function showSelection(side: HTMLElement): Promise<void> {
 
 async function showItem(side: HTMLElement, id: string): Promise<void> {
   mapModel.edges?.hide();
+  // back goes to the selection the first item was opened from, not to the last item's neighbours
+  if (!side.querySelector('#item-title')) mapModel.beforeItem = mapModel.charts?.lassoRows() ?? null;
   const item = await getJson<ItemDetails>(datasetUrl(state.dataset, `/item?id=${encodeURIComponent(id)}`));
   const neighbours = await getJson<Neighbour[]>(
     datasetUrl(state.dataset, `/item/neighbors?id=${encodeURIComponent(id)}&space=${encodeURIComponent(state.space)}&k=12`));
@@ -326,7 +382,11 @@ async function showItem(side: HTMLElement, id: string): Promise<void> {
   const grid = el('div', { class: 'grid neighbours' });
   for (const n of neighbours) grid.append(itemCard(n, (it) => void showItem(side, it.id)));
   const back = el('button', { id: 'back-to-selection', text: '‹ back to selection' });
-  back.addEventListener('click', () => void showSelection(side));
+  back.addEventListener('click', () => {
+    const before = mapModel.beforeItem ?? new Uint32Array(0);
+    mapModel.beforeItem = null;
+    selectRows(before);
+  });
   const shown = (column: string | null) => {
     const value = column ? item.values[column] : null;
     return value === null || value === undefined ? null : String(value);
@@ -339,7 +399,7 @@ async function showItem(side: HTMLElement, id: string): Promise<void> {
     el('h3', { text: `Nearest in ${state.space}` }), grid);
   const highlighted = [item.row, ...neighbours.map((n) => n.row)];
   if (state.info?.meta.kind === 'graph') side.append(...await graphNeighbours(side, item));
-  mapModel.view?.select(highlighted, true);
+  selectRows(highlighted, { grid: false }); // the charts count the item and its neighbours
   mapModel.view?.zoomTo(highlighted);
 }
 
@@ -353,7 +413,7 @@ async function graphNeighbours(side: HTMLElement, item: ItemDetails): Promise<HT
   const show = el('button', { id: 'show-graph-neighbours', text: 'select these on the map' });
   show.addEventListener('click', () => {
     const rows = [item.row, ...linked.neighbours.map((n) => n.row)];
-    mapModel.view?.select(rows, false); // as a lasso would: the grid lists them with label counts
+    selectRows(rows); // as a lasso would: the grid lists them with label counts
     mapModel.view?.zoomTo(rows);
   });
   const draw = el('button', { id: 'draw-graph-edges', text: 'draw its edges' });
@@ -386,8 +446,8 @@ async function runSearch(side: HTMLElement, query: string): Promise<void> {
       result.space !== state.space ? el('p', { class: 'hint', text: `searched through space '${result.space}'` }) : '',
       grid);
     const rows = result.hits.map((h) => h.row);
-    mapModel.view?.select(rows, true);
     window.__embedlab.searchRows = rows;
+    selectRows(rows, { grid: false }); // the charts count the hits (within any brush)
   } catch (error) {
     status((error as Error).message, true);
   }

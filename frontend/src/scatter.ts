@@ -18,6 +18,8 @@ const UNIT: Three = [[0, 0], [1, 0], [0, 1]];
 export const GREY = '#707070';
 const GREY_OPACITY = 0.4; // on big maps 0.1: a million faint points still add up to solid grey
 const NO_FIELD = '#7aa6d8';
+const CLICK_SLOP_PX = 4; // a pointer that moves less than this while pressed clicks, not drags
+const CLICK_RADIUS_PX = 6; // a click this close to a point is on the point, not on an empty spot
 
 export class ScatterView {
   readonly canvas: HTMLCanvasElement;
@@ -214,6 +216,53 @@ export class ScatterView {
   onSelect(handler: (rows: Uint32Array) => void) {
     this.plot.subscribe('select', ({ points }: { points: number[] }) => handler(Uint32Array.from(points)));
     this.plot.subscribe('deselect', () => handler(new Uint32Array(0)));
+  }
+
+  /** Call `handler` on a click on an empty spot of the map (no point within CLICK_RADIUS_PX, no
+   * drag between press and release), in every mode; returns the unsubscribe. */
+  onEmptyClick(handler: () => void): () => void {
+    const container = this.canvas.parentElement!;
+    let pressed: [number, number] | null = null; // where the button went down (null: not down)
+    let moved = false; // the pointer went further than a click's slop since (a lasso, a pan)
+    const down = (e: PointerEvent) => {
+      pressed = e.button === 0 ? [e.clientX, e.clientY] : null;
+      moved = false;
+    };
+    const move = (e: PointerEvent) => {
+      if (pressed && Math.hypot(e.clientX - pressed[0], e.clientY - pressed[1]) >= CLICK_SLOP_PX) moved = true;
+    };
+    const click = (e: MouseEvent) => {
+      const still = pressed !== null && !moved;
+      pressed = null;
+      if (!still || !(e.target instanceof HTMLCanvasElement)) return;
+      const rect = this.canvas.getBoundingClientRect();
+      if (!this.pointNear(e.clientX - rect.left, e.clientY - rect.top, CLICK_RADIUS_PX)) handler();
+    };
+    // capture: the lasso overlay stops mouse events from reaching the scatter in lasso and box
+    // modes; the pointer is followed on the window (a lasso may leave the map and come back)
+    container.addEventListener('pointerdown', down, true);
+    window.addEventListener('pointermove', move, true);
+    container.addEventListener('click', click, true);
+    return () => {
+      container.removeEventListener('pointerdown', down, true);
+      window.removeEventListener('pointermove', move, true);
+      container.removeEventListener('click', click, true);
+    };
+  }
+
+  /** Whether a point lies within `radius` pixels of canvas pixel (px, py): one pass over the
+   * points, made once per click (not per frame). */
+  pointNear(px: number, py: number, radius: number): boolean {
+    const at = this.screenToPoint(px, py);
+    const aside = this.screenToPoint(px + radius, py);
+    if (!at || !aside) return false;
+    const r2 = (aside[0] - at[0]) ** 2 + (aside[1] - at[1]) ** 2;
+    const { x, y } = this;
+    for (let i = 0; i < this.count; i++) {
+      const dx = x[i] - at[0];
+      if (dx * dx <= r2 && dx * dx + (y[i] - at[1]) ** 2 <= r2) return true;
+    }
+    return false;
   }
 
   onHover(over: (row: number) => void, out: () => void) {

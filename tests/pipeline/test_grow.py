@@ -48,10 +48,64 @@ def more_rows() -> tuple[list[int], list[str]]:
     return rows, ids
 
 
-def map_bytes(ws: Workspace, method: str) -> dict[str, bytes]:
-    entry = ws.catalog.get("projection", "digits", f"pca/{method}-2d")
+def map_bytes(
+    ws: Workspace, method: str, dataset: str = "digits", space: str = "pca"
+) -> dict[str, bytes]:
+    entry = ws.catalog.get("projection", dataset, f"{space}/{method}-2d")
     table = ws.open_table(entry).to_arrow()
     return {axis: table.column(axis).to_numpy().tobytes() for axis in ("x", "y")}
+
+
+def grow(
+    ws: Workspace,
+    dataset: str,
+    space: str,
+    params: dict[str, Any],
+    maps: tuple[str, ...],
+    more: Path,
+) -> dict[str, Any]:
+    """Embed the ingested `dataset` as `space` and make `maps`, then append `more`, embed again
+    and update every map: what was there before and what each step reported."""
+    embed(ws, dataset, space, params=params)
+    old_vectors = ws.space(dataset, space).vectors().copy()
+    for method in maps:
+        project_space(ws, dataset, space, method=method)  # type: ignore[arg-type]
+    old_maps = {m: map_bytes(ws, m, dataset, space) for m in maps}
+    old_version = ws.dataset(dataset).version
+    appended = append(ws, dataset, more)
+    embedded = embed(ws, dataset, space, params=params)
+    updates = {m: update_projection(ws, dataset, space, method=m) for m in maps}
+    return {
+        "ws": ws,
+        "old_vectors": old_vectors,
+        "old_maps": old_maps,
+        "old_version": old_version,
+        "appended": appended,
+        "embedded": embedded,
+        "updates": updates,
+    }
+
+
+def updated_map(
+    grown: dict[str, Any],
+    method: str,
+    placement: str,
+    counts: tuple[int, int],
+    dataset: str,
+    space: str,
+) -> np.ndarray:
+    """The updated `method` map's coordinates, once checked: `counts` (old, new) items, placed
+    by `placement`, the old coordinates byte-identical and the new ones after them."""
+    ws, update = grown["ws"], grown["updates"][method]
+    n_old, n_new = counts
+    assert (update.n_old, update.n_placed, update.placement) == (n_old, n_new, placement)
+    assert map_bytes(ws, method, dataset, space) == {
+        axis: data + update.coords[n_old:, i].astype(np.float32).tobytes()
+        for i, (axis, data) in enumerate(grown["old_maps"][method].items())
+    }, "old coordinates byte-identical, new ones appended"
+    stored = stored_projection(ws, dataset, space, method, 2)
+    assert stored is not None and stored.coords.shape == (n_old + n_new, 2), "current again"
+    return stored.coords
 
 
 @pytest.fixture(scope="module")
@@ -60,26 +114,8 @@ def grown(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("grow")
     ws = Workspace(folder / "ws")
     ingest(ws, "digits", write_digits(folder / "first.csv", list(range(N_OLD))))
-    embed(ws, "digits", "pca", params=PCA)
-    old_vectors = ws.space("digits", "pca").vectors().copy()
-    for method in MAPS:
-        project_space(ws, "digits", "pca", method=method)  # type: ignore[arg-type]
-    old_maps = {m: map_bytes(ws, m) for m in MAPS}
-    old_version = ws.dataset("digits").version
     rows, ids = more_rows()
-    appended = append(ws, "digits", write_digits(folder / "more.csv", rows, ids))
-    embedded = embed(ws, "digits", "pca", params=PCA)
-    updates = {m: update_projection(ws, "digits", "pca", method=m) for m in MAPS}
-    return {
-        "ws": ws,
-        "folder": folder,
-        "old_vectors": old_vectors,
-        "old_maps": old_maps,
-        "old_version": old_version,
-        "appended": appended,
-        "embedded": embedded,
-        "updates": updates,
-    }
+    return grow(ws, "digits", "pca", PCA, MAPS, write_digits(folder / "more.csv", rows, ids))
 
 
 @pytest.mark.slow
@@ -118,15 +154,8 @@ def test_embed_embeds_only_the_new_items(grown: dict[str, Any]) -> None:
 def test_update_keeps_old_points_and_places_new_ones(
     grown: dict[str, Any], method: str, placement: str
 ) -> None:
-    ws, update = grown["ws"], grown["updates"][method]
-    assert (update.n_old, update.n_placed, update.placement) == (N_OLD, N_NEW, placement)
-    assert map_bytes(ws, method) == {
-        axis: data + update.coords[N_OLD:, i].astype(np.float32).tobytes()
-        for i, (axis, data) in enumerate(grown["old_maps"][method].items())
-    }, "old coordinates byte-identical, new ones appended"
-    stored = stored_projection(ws, "digits", "pca", method, 2)
-    assert stored is not None and stored.coords.shape == (N_OLD + N_NEW, 2), "current again"
-    coords = stored.coords
+    ws = grown["ws"]
+    coords = updated_map(grown, method, placement, (N_OLD, N_NEW), "digits", "pca")
     extent = float(np.ptp(coords[:N_OLD], axis=0).max())
     # copies land on (or, for UMAP's optimised layout, near) their originals
     gap = np.linalg.norm(coords[N_OLD + N_NEW - N_COPIES :] - coords[:N_COPIES], axis=1)
@@ -298,5 +327,5 @@ def test_append_to_a_graph_is_refused(ws: Workspace, tmp_path: Path) -> None:
     ingest(ws, "club", "sandbox:karate-club")
     more = tmp_path / "more.csv"
     more.write_text("id,club\n99,Mr. Hi\n")
-    with pytest.raises(InvalidInputError, match="holds graph"):
+    with pytest.raises(InvalidInputError, match="--append is not supported for a graph dataset"):
         append(ws, "club", more)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 
 from embedlab.io.sandbox import get_sandbox
 from embedlab.pipeline.embed import embed
+from embedlab.pipeline.fields import field_values
 from embedlab.pipeline.ingest import ingest
 from embedlab.pipeline.project import project_space
 from embedlab.pipeline.recommend import recommend
@@ -55,6 +57,21 @@ def test_choosing_a_user_highlights_picks_and_history(
     assert page.locator("#history .card").count() == 39
     selected = page.evaluate("Array.from(window.__embedlab.scatter.plot.get('selectedPoints'))")
     assert sorted(selected) == sorted(shown["picks"] + shown["history"])
+    # the picks and the history are the selection the linked charts count, as a lasso's
+    chosen = sorted(shown["picks"] + shown["history"])
+    page.wait_for_function(f"window.__embedlab.selection.length === {len(chosen)}")
+    assert sorted(page.evaluate("Array.from(window.__embedlab.selection)")) == chosen
+    genre = field_values(ratings_workspace, "ml", "genre")
+    order = sorted(range(len(genre.categories)), key=lambda code: (-genre.counts[code], code))
+    bar_of = np.full(len(order), -1)
+    bar_of[order[:40]] = np.arange(min(40, len(order)))  # a bar chart shows the 40 most common
+    bars = bar_of[np.asarray(genre.values)[chosen]]
+    expected_counts = np.bincount(bars[bars >= 0], minlength=min(40, len(order))).tolist()
+    counted = page.evaluate(
+        """Array.from(document.querySelectorAll('.chart[data-field="genre"] .bar'),"""
+        " (bar) => Number(bar.dataset.selected))"
+    )
+    assert counted == expected_counts and sum(counted) > 0
     shot(page, "recommend-user-196")
     page.fill("#recommend-user", "nobody")
     page.click("#recommend-form button")

@@ -106,7 +106,8 @@ def ingest(
     append: Annotated[
         bool,
         typer.Option(
-            "--append", help="Add SOURCE's rows to the existing dataset NAME (same columns)"
+            "--append",
+            help="Add SOURCE's rows (same columns), or a folder of images, to dataset NAME",
         ),
     ] = False,
     tag: Annotated[

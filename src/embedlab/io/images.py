@@ -168,13 +168,25 @@ def images_from_array(
     return ImageItems(frame, "image")
 
 
+def _is_idx(name: str) -> bool:
+    return "idx" in name and ("ubyte" in name or name.endswith((".idx", ".idx.gz")))
+
+
+def is_image_source(source: str | Path) -> bool:
+    """Whether `read_image_source` reads `source` as images (a folder, an IDX or .npy file),
+    told from its name without reading it."""
+    path = Path(source).expanduser()
+    name = path.name.lower()
+    return path.is_dir() or _is_idx(name) or name.endswith(".npy")
+
+
 def read_image_source(source: str | Path) -> ImageItems | None:
     """Images from a folder, an IDX file or a .npy array; None when `source` is not images."""
     path = Path(source).expanduser()
     name = path.name.lower()
     if path.is_dir():
         return read_image_folder(path)
-    if "idx" in name and ("ubyte" in name or name.endswith((".idx", ".idx.gz"))):
+    if _is_idx(name):
         if not path.exists():
             raise NotFoundError(f"The source file '{path}' does not exist.")
         return images_from_array(read_idx(path))

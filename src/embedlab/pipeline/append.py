@@ -1,5 +1,9 @@
 """`ingest NAME MORE.csv --append`: new rows added after the rows of a stored dataset.
 
+A dataset of table or text rows takes a table or text file; a dataset of images takes more
+images (a folder, or an IDX or .npy file like the first). A graph or a ratings dataset is refused:
+its vectors come from every edge or rating together, so it is ingested again whole.
+
 The new file is read with the rules of the first ingest (its text, label and id columns) and
 must have the dataset's columns. Everything is checked before anything is written: a missing or
 extra column, a column whose values do not fit its stored type, or an id the dataset already
@@ -12,8 +16,10 @@ places them); the other results computed from it are dropped.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,8 +28,8 @@ import pyarrow.compute as pc
 
 from embedlab.errors import InvalidInputError, WorkspaceError
 from embedlab.io.batches import DEFAULT_BATCH_ROWS, iter_frames
-from embedlab.io.images import read_image_source
-from embedlab.io.items import StreamedItems
+from embedlab.io.images import is_image_source, read_image_source
+from embedlab.io.items import StreamedItems, prepare_items
 from embedlab.io.readers import LINE_INDEX
 from embedlab.pipeline.ingest import (
     EDGE_LIST_SUFFIXES,
@@ -37,6 +43,26 @@ from embedlab.store.workspace import Dataset, Workspace
 
 MAX_LISTED = 5
 READ_ROWS = 65_536
+#: kinds of dataset whose items cannot be appended to, and why (what to do instead)
+NOT_APPENDABLE = {
+    "graph": "a graph's node vectors come from all its edges together; ingest the whole graph "
+    "again (its edge list, and --nodes) instead",
+    "ratings": "its item and user vectors come from all the ratings together; ingest the whole "
+    "ratings table again instead",
+}
+
+
+@dataclass
+class NewRows:
+    """The rows to add, checked, as batches of the stored schema (ids already final)."""
+
+    n_items: int
+    batches: Callable[[], Iterator[pa.RecordBatch]]
+    record: dict[str, Any]  # what the dataset's meta keeps of this append
+    skipped_empty_text: int = 0
+    skipped_rows: list[int] = field(default_factory=list)
+    skipped_lines: list[int] | None = None
+    skipped_files: list[tuple[str, str]] = field(default_factory=list)
 
 
 def append(
@@ -57,12 +83,87 @@ def append(
     _check_appendable(dataset, source_text)
     text, label, first_id = _first_ingest_options(workspace, dataset)
     id = first_id if id is None else id
-    new = stream_file(source_text, text=text, label=label, id=id, limit=None, batch_rows=batch_rows)
-    schema = dataset.table.schema
-    _check_columns(dataset, new, source_text)
+    options = {"text": text, "label": label, "id": id}
+    if dataset.meta.get("image_column"):
+        new = _new_images(dataset, source_text, options)
+    else:
+        new = _new_table_rows(dataset, source_text, options, batch_rows)
+    params = {"source": source_text, **options, "append": True}
+    return _store(workspace, dataset, new, params, started)
+
+
+def _new_table_rows(
+    dataset: Dataset, source: str, options: dict[str, str | None], batch_rows: int
+) -> NewRows:
+    """The rows of a table or text file, checked in batches (read again when written)."""
+    new = stream_file(source, **options, limit=None, batch_rows=batch_rows)
+    assert new.schema is not None and new.batches is not None
+    _check_columns(dataset, new.schema, source)
     offset = _number_offset(dataset) if new.id_column is None else 0
     if new.id_column is not None:
-        _check_new_ids(dataset, new, source_text, batch_rows)
+        _check_new_ids(dataset, new, source, batch_rows)
+    schema, batches = dataset.table.schema, new.batches
+
+    def cast() -> Iterator[pa.RecordBatch]:
+        for batch in batches():
+            yield from _in_stored_form(pa.Table.from_batches([batch]), schema, offset)
+
+    return NewRows(
+        n_items=new.n_items,
+        batches=cast,
+        record=_record(source, new.n_items, offset, new.skipped_empty_text, new.skipped_lines),
+        skipped_empty_text=new.skipped_empty_text,
+        skipped_rows=new.skipped_rows,
+        skipped_lines=new.skipped_lines,
+    )
+
+
+def _new_images(dataset: Dataset, source: str, options: dict[str, str | None]) -> NewRows:
+    """More images for a dataset of images: a folder's files keep their paths inside the folder
+    as ids (one already in the dataset is refused); an array's images are numbered on after the
+    dataset's largest number."""
+    images = read_image_source(source)
+    if images is None:
+        raise InvalidInputError(
+            f"Dataset '{dataset.name}' holds images: --append adds images to it from a folder "
+            f"(or an IDX or .npy file, like the first); got '{source}'."
+        )
+    prepared = prepare_items(images.frame, f"'{source}'", **options)
+    table = prepared.table
+    _check_columns(dataset, table.schema, source)
+    numbered = images.image_column != "path"  # an array's images: ids are row numbers
+    offset = _number_offset(dataset) if numbered else 0
+    if not numbered:
+        _check_new_image_ids(dataset, table, source)
+    schema = dataset.table.schema
+    return NewRows(
+        n_items=table.num_rows,
+        batches=lambda: _in_stored_form(table, schema, offset),
+        record={
+            **_record(source, table.num_rows, offset, 0, None),
+            "skipped_files": len(images.skipped),
+        },
+        skipped_files=images.skipped,
+    )
+
+
+def _record(
+    source: str, n: int, offset: int, skipped_empty: int, skipped_lines: list[int] | None
+) -> dict[str, Any]:
+    return {
+        "source": source,
+        "n_items": n,
+        "skipped_empty_text": skipped_empty,
+        "skipped_lines": skipped_lines,
+        "id_offset": offset,
+    }
+
+
+def _store(
+    workspace: Workspace, dataset: Dataset, new: NewRows, params: dict[str, Any], started: float
+) -> IngestReport:
+    """Store the dataset again as its old rows then `new`, as a growth of the old version."""
+    name = dataset.name
     with workspace.writing():
         current = workspace.catalog.get("dataset", name, name)
         if current is None or current.run_id != dataset.version:
@@ -70,29 +171,23 @@ def append(
                 f"Dataset '{name}' changed while its new rows were read. Run the command again."
             )
         n_before, n_added = len(dataset), new.n_items
-        appended = {
-            "source": source_text,
-            "n_items": n_added,
-            "skipped_empty_text": new.skipped_empty_text,
-            "skipped_lines": new.skipped_lines,
-            "id_offset": offset,
-        }
-        run = RunRecord(
-            kind="ingest",
-            dataset=name,
-            method="ingest-append",
-            params={"source": source_text, "text": text, "label": label, "id": id, "append": True},
-        )
-        run.report = {"n_before": n_before, "n_added": n_added, "n_items": n_before + n_added}
+        counts = {"n_before": n_before, "n_added": n_added, "n_items": n_before + n_added}
+        run = RunRecord(kind="ingest", dataset=name, method="ingest-append", params=params)
+        run.report = dict(counts)
         kept = {k: v for k, v in dataset.meta.items() if k not in ("inputs", "lineage")}
         meta = {
             **kept,
             "n_items": n_before + n_added,
-            "appended": [*dataset.meta.get("appended", []), appended],
+            "appended": [*dataset.meta.get("appended", []), new.record],
         }
-        rows = pa.RecordBatchReader.from_batches(
-            schema, _old_then_new(dataset, new, schema, offset)
-        )
+        if new.skipped_files:
+            skipped = [*dataset.meta.get("skipped_files", []), *map(list, new.skipped_files)]
+            meta["skipped_files"] = skipped[:1000]
+            meta["n_skipped_files"] = dataset.meta.get("n_skipped_files", 0) + len(
+                new.skipped_files
+            )
+        schema = dataset.table.schema
+        rows = pa.RecordBatchReader.from_batches(schema, _old_then_new(dataset, new))
         workspace.save_result(
             "dataset", name, name, rows, run=run, inputs=[], meta=meta, grows=dataset.entry
         )
@@ -103,26 +198,32 @@ def append(
         skipped_rows=new.skipped_rows,
         duration_s=time.time() - started,
         skipped_lines=new.skipped_lines,
-        appended={"n_before": n_before, "n_added": n_added, "n_items": n_before + n_added},
+        appended=counts,
     )
 
 
 def _check_appendable(dataset: Dataset, source: str) -> None:
-    """Rows can be appended to a dataset of table or text rows, from a table or text file."""
+    """Rows can be appended to a dataset of table or text rows, from a table or text file, and
+    images to a dataset of images; a graph, ratings or words dataset is refused."""
     meta = dataset.meta
-    kind = meta.get("kind") or ratings_part(dataset)
-    kind = kind or ("images" if meta.get("image_column") else None)
+    part = ratings_part(dataset)  # the items or the users of ratings
+    kind = meta.get("kind") or ("ratings" if part else None)
     if kind is not None:
+        why = NOT_APPENDABLE.get(kind, "it was not ingested from a table, a text file or images")
         raise InvalidInputError(
-            f"Dataset '{dataset.name}' holds {kind}: --append adds rows of a table or text file "
-            "to a dataset ingested from one. Ingest the whole set again instead."
+            f"--append is not supported for a {kind} dataset: '{dataset.name}' holds "
+            f"{part or 'a ' + kind}, and {why}."
         )
     if source.startswith(SANDBOX_PREFIX) or source.lower().endswith(EDGE_LIST_SUFFIXES):
         raise InvalidInputError(
-            f"--append takes a table or text file (CSV, TSV, JSONL, Parquet, TXT); got '{source}'."
+            "--append takes a table or text file (CSV, TSV, JSONL, Parquet, TXT), or images for "
+            f"a dataset of images; got '{source}'."
         )
-    if read_image_source(source) is not None:
-        raise InvalidInputError(f"--append adds table rows, not images; got '{source}'.")
+    if not meta.get("image_column") and is_image_source(source):
+        raise InvalidInputError(
+            f"Dataset '{dataset.name}' holds table rows: --append adds table rows to it, not "
+            f"images; got '{source}'."
+        )
 
 
 def _first_ingest_options(
@@ -141,10 +242,9 @@ def _first_ingest_options(
     return params.get("text") or text, params.get("label") or label, params.get("id")
 
 
-def _check_columns(dataset: Dataset, new: StreamedItems, source: str) -> None:
+def _check_columns(dataset: Dataset, schema: pa.Schema, source: str) -> None:
     """The new rows have the dataset's columns, each of a type that fits the stored one."""
-    assert new.schema is not None
-    old_names, new_names = dataset.table.schema.names, new.schema.names
+    old_names, new_names = dataset.table.schema.names, schema.names
     missing = [c for c in old_names if c not in new_names]
     extra = [c for c in new_names if c not in old_names]
     if missing or extra:
@@ -155,7 +255,7 @@ def _check_columns(dataset: Dataset, new: StreamedItems, source: str) -> None:
             f"({', '.join(old_names)}), but {' and '.join(parts)}."
         )
     for stored in dataset.table.schema:
-        given = new.schema.field(stored.name).type
+        given = schema.field(stored.name).type
         if not _fits(given, stored.type):
             raise InvalidInputError(
                 f"Column '{stored.name}' of '{source}' holds {given} values, but dataset "
@@ -184,14 +284,7 @@ def _number_offset(dataset: Dataset) -> int:
 def _check_new_ids(dataset: Dataset, new: StreamedItems, source: str, batch_rows: int) -> None:
     """No new id is already in the dataset (ids are unique within the new file already)."""
     assert new.batches is not None
-    existing = dataset.to_arrow(["id"]).column("id").combine_chunks().cast(pa.string())
-    repeated: list[str] = []
-    n_repeated = 0
-    for batch in new.batches():
-        ids = batch.column(batch.schema.get_field_index("id")).cast(pa.string())
-        found = pc.filter(ids, pc.is_in(ids, value_set=existing)).to_pylist()
-        n_repeated += len(found)
-        repeated += found[: MAX_LISTED - len(repeated)]
+    n_repeated, repeated = _repeated_ids(dataset, new.batches())
     if not n_repeated:
         return
     assert new.id_column is not None
@@ -201,6 +294,33 @@ def _check_new_ids(dataset: Dataset, new: StreamedItems, source: str, batch_rows
     raise InvalidInputError(
         f"{source}: {n_repeated} id(s) are already in dataset '{dataset.name}': {named}{more}. "
         "Ids must be unique across the dataset: remove those rows or give them new ids."
+    )
+
+
+def _repeated_ids(dataset: Dataset, batches: Iterator[pa.RecordBatch]) -> tuple[int, list[str]]:
+    """How many new ids the dataset has already, and the first MAX_LISTED of them."""
+    existing = dataset.to_arrow(["id"]).column("id").combine_chunks().cast(pa.string())
+    repeated: list[str] = []
+    n_repeated = 0
+    for batch in batches:
+        ids = batch.column(batch.schema.get_field_index("id")).cast(pa.string())
+        found = pc.filter(ids, pc.is_in(ids, value_set=existing)).to_pylist()
+        n_repeated += len(found)
+        repeated += found[: MAX_LISTED - len(repeated)]
+    return n_repeated, repeated
+
+
+def _check_new_image_ids(dataset: Dataset, table: pa.Table, source: str) -> None:
+    """No image of the new folder has the id (its path inside its folder) of a stored one."""
+    n_repeated, repeated = _repeated_ids(dataset, iter(table.to_batches()))
+    if not n_repeated:
+        return
+    named = ", ".join(f"'{i}'" for i in repeated)
+    more = f" and {n_repeated - len(repeated)} more" if n_repeated > len(repeated) else ""
+    raise InvalidInputError(
+        f"{source}: {n_repeated} image(s) have the id of an image already in dataset "
+        f"'{dataset.name}': {named}{more}. An image's id is its path inside its folder: rename "
+        "those files (or leave them out) and append again."
     )
 
 
@@ -224,17 +344,17 @@ def _lines_of(source: str, column: str, ids: list[str], batch_rows: int) -> dict
     return found
 
 
-def _old_then_new(
-    dataset: Dataset, new: StreamedItems, schema: pa.Schema, offset: int
-) -> Iterator[pa.RecordBatch]:
-    """The stored rows as they are, then the new ones in the stored column order and types
-    (numbered ids shifted by `offset`)."""
+def _old_then_new(dataset: Dataset, new: NewRows) -> Iterator[pa.RecordBatch]:
+    """The stored rows as they are, then the new ones."""
     yield from dataset.table.search().limit(None).to_batches(READ_ROWS)
-    assert new.batches is not None
-    for batch in new.batches():
-        table = pa.Table.from_batches([batch]).select(schema.names)
-        if offset:
-            ids = pd.Series(table.column("id").to_pylist()).astype(int) + offset
-            position = table.schema.get_field_index("id")
-            table = table.set_column(position, "id", pa.array(ids.astype(str), pa.string()))
-        yield from table.cast(schema).to_batches()
+    yield from new.batches()
+
+
+def _in_stored_form(table: pa.Table, schema: pa.Schema, offset: int) -> Iterator[pa.RecordBatch]:
+    """New rows in the stored column order and types (numbered ids shifted by `offset`)."""
+    table = table.select(schema.names)
+    if offset:
+        ids = pd.Series(table.column("id").to_pylist()).astype(int) + offset
+        position = table.schema.get_field_index("id")
+        table = table.set_column(position, "id", pa.array(ids.astype(str), pa.string()))
+    yield from table.cast(schema).to_batches()
