@@ -48,6 +48,7 @@ NOT_APPENDABLE = {
     "again (its edge list, and --nodes) instead",
     "ratings": "its item and user vectors come from all the ratings together; ingest the whole "
     "ratings table again instead",
+    "words": "its vectors are a vocabulary's; make the word dataset again instead",
 }
 
 
@@ -209,8 +210,7 @@ def _check_appendable(dataset: Dataset, source: str) -> None:
     if kind is not None:
         why = NOT_APPENDABLE.get(kind, "it was not ingested from a table, a text file or images")
         raise InvalidInputError(
-            f"--append is not supported for a {kind} dataset: '{dataset.name}' holds a {kind}, "
-            f"and {why}."
+            f"--append is not supported for a {kind} dataset ('{dataset.name}'): {why}."
         )
     if source.startswith(SANDBOX_PREFIX) or source.lower().endswith(EDGE_LIST_SUFFIXES):
         raise InvalidInputError(
