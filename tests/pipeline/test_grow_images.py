@@ -205,6 +205,9 @@ def test_cli_appends_a_folder_of_images(run, tmp_path: Path) -> None:  # type: i
     assert code == 0, err
     info = json.loads(out)
     assert (info["n_old"], info["n_placed"], info["placement"]) == (30, 6, "pca-transform")
+    assert run("ingest", "club", "sandbox:karate-club")[0] == 0
+    code, _, err = run("ingest", "club", str(more), "--append")
+    assert_clear_error(code, err, "--append is not supported for a graph dataset ('club')")
 
 
 @pytest.mark.slow

@@ -49,6 +49,7 @@ NOT_APPENDABLE = {
     "again (its edge list, and --nodes) instead",
     "ratings": "its item and user vectors come from all the ratings together; ingest the whole "
     "ratings table again instead",
+    "words": "its vectors are a vocabulary's; make the word dataset again instead",
 }
 
 
@@ -211,8 +212,8 @@ def _check_appendable(dataset: Dataset, source: str) -> None:
     if kind is not None:
         why = NOT_APPENDABLE.get(kind, "it was not ingested from a table, a text file or images")
         raise InvalidInputError(
-            f"--append is not supported for a {kind} dataset: '{dataset.name}' holds "
-            f"{part or 'a ' + kind}, and {why}."
+            f"--append is not supported for a {kind} dataset ('{dataset.name}'"
+            f"{' holds ' + part if part else ''}): {why}."
         )
     if source.startswith(SANDBOX_PREFIX) or source.lower().endswith(EDGE_LIST_SUFFIXES):
         raise InvalidInputError(
