@@ -333,3 +333,14 @@ def test_clusters_come_out_as_many_as_asked_for() -> None:
     twins = np.repeat(points[:3], 4, axis=0)  # 12 items, 3 distinct directions
     with pytest.raises(InvalidInputError, match="12 items have only 3 distinct directions"):
         cluster_vectors(twins, n_clusters=5)
+
+
+def test_recommend_to_a_user_who_has_seen_everything_says_so(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # it printed an empty table
+    path = write(tmp_path, "r.csv", "user,item,stars\nu1,a,5\nu1,b,4\nu2,a,3\nu3,b,2\n")
+    ws = Workspace(tmp_path / "ws")
+    ingest(ws, "all", path, interactions=ratings_options())
+    embed(ws, "all", "svd", params={"factors": 1})
+    code, out, err = run("recommend", "all", "svd", "--user", "u1", ws=ws.path)
+    assert code == 0, err
+    assert "User 'u1' has seen every one of the 2 items of 'all': nothing is left" in out
