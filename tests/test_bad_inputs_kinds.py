@@ -17,6 +17,7 @@ from embedlab.io.graphs import build_graph, read_edge_list
 from embedlab.io.interactions import InteractionColumns, read_interactions
 from embedlab.methods.graph import GraphInput, Node2Vec
 from embedlab.methods.neural import MLPAutoencoder
+from embedlab.methods.transformer import MiniLM
 from embedlab.pipeline.append import append as append_rows
 from embedlab.pipeline.corrections import read_corrections
 from embedlab.pipeline.embed import embed
@@ -344,3 +345,12 @@ def test_recommend_to_a_user_who_has_seen_everything_says_so(run, tmp_path: Path
     code, out, err = run("recommend", "all", "svd", "--user", "u1", ws=ws.path)
     assert code == 0, err
     assert "User 'u1' has seen every one of the 2 items of 'all': nothing is left" in out
+
+
+def test_a_negative_chunk_overlap_is_refused_even_when_truncating() -> None:
+    # long=truncate accepted chunk_overlap=-1 and said nothing
+    with pytest.raises(
+        InvalidInputError, match=r"'chunk_overlap' parameter of MiniLM must be an int >= 0"
+    ):
+        MiniLM(chunk_overlap=-1).fit()
+    MiniLM(max_length=16, chunk_overlap=8).fit()  # over half the window: ignored when truncating
