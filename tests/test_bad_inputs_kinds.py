@@ -21,7 +21,7 @@ from embedlab.methods.transformer import MiniLM
 from embedlab.pipeline.append import append as append_rows
 from embedlab.pipeline.corrections import read_corrections
 from embedlab.pipeline.embed import embed
-from embedlab.pipeline.entity import evaluate_target
+from embedlab.pipeline.entity import categories, evaluate_target
 from embedlab.pipeline.ingest import GraphOptions, ingest
 from embedlab.pipeline.interactions import InteractionOptions
 from embedlab.pipeline.project import project_space
@@ -224,7 +224,9 @@ def test_empty_columns_name_no_column_instead_of_every_column(run, records_ws: W
     assert_clear_error(code, err, "Dataset 'rec' has no column ''")
     code, _, err = run("evaluate", "rec", "--target", "n", "--columns", "", ws=records_ws.path)
     assert_clear_error(code, err, "Dataset 'rec' has no input column ''")
-    assert records_ws.space_names("rec") == []
+    assert "none" not in records_ws.space_names("rec") and "pca" not in records_ws.space_names(
+        "rec"
+    )
 
 
 # -- neural methods and their parameters ----------------------------------------------------
@@ -354,3 +356,20 @@ def test_a_negative_chunk_overlap_is_refused_even_when_truncating() -> None:
     ):
         MiniLM(chunk_overlap=-1).fit()
     MiniLM(max_length=16, chunk_overlap=8).fit()  # over half the window: ignored when truncating
+
+
+def test_a_categories_dataset_takes_no_appended_rows(records_ws: Workspace, tmp_path: Path) -> None:
+    # the row went in; its space then asked for an entity embed of the categories dataset
+    embed(
+        records_ws,
+        "rec",
+        "entity",
+        space="ent",
+        columns=["color"],
+        params={"target": "n", "epochs": 2},
+    )
+    made = categories(records_ws, "rec", "ent", "color")
+    more = write(tmp_path, "more.csv", "id,value,count,mean_n\nzz,zz,1,2.0\n")
+    with pytest.raises(InvalidInputError, match="holds the values of column 'color' \\(made by"):
+        append_rows(records_ws, made.dataset, more)
+    assert len(records_ws.dataset(made.dataset)) == made.n_items

@@ -109,8 +109,12 @@ def append(
 
 def _check_appendable(dataset: Dataset, source: str) -> None:
     """Rows can be appended to a dataset of table or text rows, from a table or text file."""
+    from embedlab.pipeline.entity import CATEGORIES_KEY  # only here: it loads the entity code
+
     meta = dataset.meta
     kind = meta.get("kind") or ratings_part(dataset)
+    if CATEGORIES_KEY in meta:  # its rows are an entity space's values: appended ones had none
+        kind = f"the values of column '{meta[CATEGORIES_KEY]['column']}' (made by `categories`)"
     kind = kind or ("images" if meta.get("image_column") else None)
     if kind is not None:
         raise InvalidInputError(
