@@ -71,6 +71,13 @@ def test_duplicate_edges_summing_past_float32_are_refused(tmp_path: Path) -> Non
     assert not ws.has_dataset("g")
 
 
+def test_a_graph_option_alone_names_the_default_edge_columns(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # `ingest g table.csv --directed` said Column 'source' was "given with --edges"
+    path = write(tmp_path, "t.csv", "a,b\nx,y\n")
+    code, _, err = run("ingest", "g", str(path), "--directed")
+    assert_clear_error(code, err, "Column 'source' (given with --edges, by default source,target)")
+
+
 @pytest.mark.parametrize(("name", "value"), [("p", float("inf")), ("p", 1e9), ("q", 0.0001)])
 def test_node2vec_bias_that_would_hang_the_walks_is_refused(name: str, value: float) -> None:
     # p=inf: a walk at a leaf can only step back, which p=inf never accepts (an endless loop)
