@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from embedlab import methods
 from embedlab.analysis.clustering import cluster_vectors
@@ -16,7 +17,7 @@ from embedlab.errors import InvalidInputError, NotFoundError
 from embedlab.io.graphs import build_graph, read_edge_list
 from embedlab.io.interactions import InteractionColumns, read_interactions
 from embedlab.methods.graph import GraphInput, Node2Vec
-from embedlab.methods.neural import MLPAutoencoder
+from embedlab.methods.neural import ConvAutoencoder, MLPAutoencoder
 from embedlab.methods.transformer import MiniLM
 from embedlab.pipeline.append import append as append_rows
 from embedlab.pipeline.corrections import read_corrections
@@ -255,6 +256,12 @@ def test_mlp_autoencoder_parameters_out_of_range_are_refused(
     with pytest.raises(InvalidInputError, match=re.escape(fragment)):
         MLPAutoencoder(epochs=1, **params).fit(NUMBERS)
     assert MLPAutoencoder(dims=3, epochs=1).fit(NUMBERS).transform(NUMBERS).shape == (12, 3)
+
+
+def test_an_image_autoencoder_wider_than_its_pixels_is_refused() -> None:
+    images = [Image.fromarray(np.full((8, 8), 40 * i, dtype=np.uint8)) for i in range(6)]
+    with pytest.raises(InvalidInputError, match="at most the 64 pixel values of a 8x8 grey image"):
+        ConvAutoencoder(dims=65, epochs=1).fit(images)  # was a 65-d copy of 64 pixels
 
 
 def test_valid_parameters_list_dims_once_and_only_where_it_applies() -> None:
