@@ -115,10 +115,12 @@ def test_timestamps_name_what_is_wrong_with_them(
     assert "line 2 of" in str(info.value) or "line 3 of" in str(info.value)
 
 
-def test_an_empty_rating_is_called_empty(tmp_path: Path) -> None:
-    path = write(tmp_path, "r.csv", "user,item,stars\nu1,a,5\nu1,b,\n")
+def test_an_empty_rating_or_timestamp_is_called_empty(tmp_path: Path) -> None:
+    path = write(tmp_path, "r.csv", "user,item,stars,ts\nu1,a,5,1\nu1,b,,\n")
     with pytest.raises(InvalidInputError, match="line 3 of .* got an empty cell"):  # was "nan"
         read_interactions(path, InteractionColumns.parse("user,item,stars"))
+    with pytest.raises(InvalidInputError, match="nor a date: got an empty cell"):  # was "nan"
+        read_interactions(path, InteractionColumns.parse("user,item", "ts"))
 
 
 @pytest.mark.parametrize(
