@@ -27,7 +27,7 @@ from embedlab.pipeline.ingest import GraphOptions, ingest
 from embedlab.pipeline.interactions import InteractionOptions
 from embedlab.pipeline.project import project_space
 from embedlab.pipeline.project_update import update_projection
-from embedlab.pipeline.recommend import evaluate_recommendations
+from embedlab.pipeline.recommend import evaluate_recommendations, recommend
 from embedlab.pipeline.subset import subset
 from embedlab.pipeline.tokens import token_dataset
 from embedlab.pipeline.words import train_words
@@ -389,3 +389,12 @@ def test_a_categories_dataset_takes_no_appended_rows(records_ws: Workspace, tmp_
     with pytest.raises(InvalidInputError, match="holds the values of column 'color' \\(made by"):
         append_rows(records_ws, made.dataset, more)
     assert len(records_ws.dataset(made.dataset)) == made.n_items
+
+
+@pytest.mark.parametrize("user", ["U1", " u1"])
+def test_an_unknown_user_differing_in_case_or_spaces_is_pointed_to(
+    ratings_ws: Workspace, user: str
+) -> None:
+    # no hint came for 'U1': difflib's ratio of 'U1' to 'u1' is 0.5
+    with pytest.raises(NotFoundError, match=r"No user .* Did you mean 'u1'\?"):
+        recommend(ratings_ws, "films", "svd", user)
