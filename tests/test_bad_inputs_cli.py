@@ -111,6 +111,9 @@ def test_two_kinds_of_evaluation_at_once_are_refused(run, ws: Workspace) -> None
         (("--columns", "score"), "--columns only applies with --target"),
         (("--param", "epochs=3"), "--param only applies with --target"),
         (("--links", "--label", "topic"), "--label only applies with the label probes"),
+        (("--links", "-k", "3"), "-k only applies with the label probes, --recommend or"),
+        (("--target", "score", "-k", "3"), "-k only applies with the label probes"),
+        (("--benchmark", "analogy", "--seed", "2"), "--seed only applies with the evaluations"),
     ],
 )
 def test_an_evaluate_option_its_evaluation_ignores_is_refused(

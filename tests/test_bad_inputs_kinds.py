@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from embedlab import methods
 from embedlab.analysis.clustering import cluster_vectors
@@ -16,16 +17,17 @@ from embedlab.errors import InvalidInputError, NotFoundError
 from embedlab.io.graphs import build_graph, read_edge_list
 from embedlab.io.interactions import InteractionColumns, read_interactions
 from embedlab.methods.graph import GraphInput, Node2Vec
-from embedlab.methods.neural import MLPAutoencoder
+from embedlab.methods.neural import ConvAutoencoder, MLPAutoencoder
+from embedlab.methods.transformer import MiniLM
 from embedlab.pipeline.append import append as append_rows
 from embedlab.pipeline.corrections import read_corrections
 from embedlab.pipeline.embed import embed
-from embedlab.pipeline.entity import evaluate_target
+from embedlab.pipeline.entity import categories, evaluate_target
 from embedlab.pipeline.ingest import GraphOptions, ingest
 from embedlab.pipeline.interactions import InteractionOptions
 from embedlab.pipeline.project import project_space
 from embedlab.pipeline.project_update import update_projection
-from embedlab.pipeline.recommend import evaluate_recommendations
+from embedlab.pipeline.recommend import evaluate_recommendations, recommend
 from embedlab.pipeline.subset import subset
 from embedlab.pipeline.tokens import token_dataset
 from embedlab.pipeline.words import train_words
@@ -70,6 +72,13 @@ def test_duplicate_edges_summing_past_float32_are_refused(tmp_path: Path) -> Non
     assert not ws.has_dataset("g")
 
 
+def test_a_graph_option_alone_names_the_default_edge_columns(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # `ingest g table.csv --directed` said Column 'source' was "given with --edges"
+    path = write(tmp_path, "t.csv", "a,b\nx,y\n")
+    code, _, err = run("ingest", "g", str(path), "--directed")
+    assert_clear_error(code, err, "Column 'source' (given with --edges, by default source,target)")
+
+
 @pytest.mark.parametrize(("name", "value"), [("p", float("inf")), ("p", 1e9), ("q", 0.0001)])
 def test_node2vec_bias_that_would_hang_the_walks_is_refused(name: str, value: float) -> None:
     # p=inf: a walk at a leaf can only step back, which p=inf never accepts (an endless loop)
@@ -106,10 +115,12 @@ def test_timestamps_name_what_is_wrong_with_them(
     assert "line 2 of" in str(info.value) or "line 3 of" in str(info.value)
 
 
-def test_an_empty_rating_is_called_empty(tmp_path: Path) -> None:
-    path = write(tmp_path, "r.csv", "user,item,stars\nu1,a,5\nu1,b,\n")
+def test_an_empty_rating_or_timestamp_is_called_empty(tmp_path: Path) -> None:
+    path = write(tmp_path, "r.csv", "user,item,stars,ts\nu1,a,5,1\nu1,b,,\n")
     with pytest.raises(InvalidInputError, match="line 3 of .* got an empty cell"):  # was "nan"
         read_interactions(path, InteractionColumns.parse("user,item,stars"))
+    with pytest.raises(InvalidInputError, match="nor a date: got an empty cell"):  # was "nan"
+        read_interactions(path, InteractionColumns.parse("user,item", "ts"))
 
 
 @pytest.mark.parametrize(
@@ -223,7 +234,9 @@ def test_empty_columns_name_no_column_instead_of_every_column(run, records_ws: W
     assert_clear_error(code, err, "Dataset 'rec' has no column ''")
     code, _, err = run("evaluate", "rec", "--target", "n", "--columns", "", ws=records_ws.path)
     assert_clear_error(code, err, "Dataset 'rec' has no input column ''")
-    assert records_ws.space_names("rec") == []
+    assert "none" not in records_ws.space_names("rec") and "pca" not in records_ws.space_names(
+        "rec"
+    )
 
 
 # -- neural methods and their parameters ----------------------------------------------------
@@ -245,6 +258,12 @@ def test_mlp_autoencoder_parameters_out_of_range_are_refused(
     with pytest.raises(InvalidInputError, match=re.escape(fragment)):
         MLPAutoencoder(epochs=1, **params).fit(NUMBERS)
     assert MLPAutoencoder(dims=3, epochs=1).fit(NUMBERS).transform(NUMBERS).shape == (12, 3)
+
+
+def test_an_image_autoencoder_wider_than_its_pixels_is_refused() -> None:
+    images = [Image.fromarray(np.full((8, 8), 40 * i, dtype=np.uint8)) for i in range(6)]
+    with pytest.raises(InvalidInputError, match="at most the 64 pixel values of a 8x8 grey image"):
+        ConvAutoencoder(dims=65, epochs=1).fit(images)  # was a 65-d copy of 64 pixels
 
 
 def test_valid_parameters_list_dims_once_and_only_where_it_applies() -> None:
@@ -333,3 +352,49 @@ def test_clusters_come_out_as_many_as_asked_for() -> None:
     twins = np.repeat(points[:3], 4, axis=0)  # 12 items, 3 distinct directions
     with pytest.raises(InvalidInputError, match="12 items have only 3 distinct directions"):
         cluster_vectors(twins, n_clusters=5)
+
+
+def test_recommend_to_a_user_who_has_seen_everything_says_so(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # it printed an empty table
+    path = write(tmp_path, "r.csv", "user,item,stars\nu1,a,5\nu1,b,4\nu2,a,3\nu3,b,2\n")
+    ws = Workspace(tmp_path / "ws")
+    ingest(ws, "all", path, interactions=ratings_options())
+    embed(ws, "all", "svd", params={"factors": 1})
+    code, out, err = run("recommend", "all", "svd", "--user", "u1", ws=ws.path)
+    assert code == 0, err
+    assert "User 'u1' has seen every one of the 2 items of 'all': nothing is left" in out
+
+
+def test_a_negative_chunk_overlap_is_refused_even_when_truncating() -> None:
+    # long=truncate accepted chunk_overlap=-1 and said nothing
+    with pytest.raises(
+        InvalidInputError, match=r"'chunk_overlap' parameter of MiniLM must be an int >= 0"
+    ):
+        MiniLM(chunk_overlap=-1).fit()
+    MiniLM(max_length=16, chunk_overlap=8).fit()  # over half the window: ignored when truncating
+
+
+def test_a_categories_dataset_takes_no_appended_rows(records_ws: Workspace, tmp_path: Path) -> None:
+    # the row went in; its space then asked for an entity embed of the categories dataset
+    embed(
+        records_ws,
+        "rec",
+        "entity",
+        space="ent",
+        columns=["color"],
+        params={"target": "n", "epochs": 2},
+    )
+    made = categories(records_ws, "rec", "ent", "color")
+    more = write(tmp_path, "more.csv", "id,value,count,mean_n\nzz,zz,1,2.0\n")
+    with pytest.raises(InvalidInputError, match="holds the values of column 'color' \\(made by"):
+        append_rows(records_ws, made.dataset, more)
+    assert len(records_ws.dataset(made.dataset)) == made.n_items
+
+
+@pytest.mark.parametrize("user", ["U1", " u1"])
+def test_an_unknown_user_differing_in_case_or_spaces_is_pointed_to(
+    ratings_ws: Workspace, user: str
+) -> None:
+    # no hint came for 'U1': difflib's ratio of 'U1' to 'u1' is 0.5
+    with pytest.raises(NotFoundError, match=r"No user .* Did you mean 'u1'\?"):
+        recommend(ratings_ws, "films", "svd", user)

@@ -95,6 +95,8 @@ def evaluate(
             "columns": target is not None,
             "param": target is not None,
             "label": not (recommend or links or target is not None or benchmark is not None),
+            "k": not (links or target is not None or benchmark is not None),
+            "seed": benchmark is None,
         },
     )
     if recommend:
@@ -165,6 +167,8 @@ MODE_OF_OPTION = {
     "columns": "--target",
     "param": "--target",
     "label": "the label probes or --dims/--against",
+    "k": "the label probes, --recommend or --dims/--against",
+    "seed": "the evaluations that split or fit (every one but --benchmark)",
 }
 
 
@@ -174,7 +178,7 @@ def _no_options_outside_their_mode(ctx: typer.Context, used: dict[str, bool]) ->
     for option, read in used.items():
         source = ctx.get_parameter_source(option)
         if not read and source is not None and source.name == "COMMANDLINE":
-            flag = "--" + option.replace("_", "-")
+            flag = ("-" if len(option) == 1 else "--") + option.replace("_", "-")
             raise InvalidInputError(
                 f"{flag} only applies with {MODE_OF_OPTION[option]}; this evaluation would "
                 "ignore it."

@@ -62,6 +62,12 @@ def recommend(
     if as_json:
         print_json(result.to_dict())
         return
+    if not result.picks:  # an empty table said nothing
+        out.print(
+            f"User {result.user!r} has seen every one of the {len(result.history):,} items of "
+            f"'{name}': nothing is left to recommend."
+        )
+        return
     title = f"For user {result.user!r} in {space} ({len(result.history)} seen)"
     table = Table("#", "score", "id", "item", "label", "because you liked", title=title)
     for pick in result.picks:

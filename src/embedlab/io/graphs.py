@@ -24,6 +24,7 @@ from embedlab.io.readers import COMPRESSIONS, LINE_INDEX, decode_utf8, read_sour
 #: suffixes read as plain whitespace edge lists (two or three columns, no header)
 WHITESPACE_SUFFIXES = {".edg", ".edgelist", ".txt"}
 MAX_LISTED = 5
+DEFAULT_EDGES = ("source", "target")
 #: weights are stored as float32: a larger one (or a larger sum of duplicates) would be infinite
 MAX_WEIGHT = float(np.finfo(np.float32).max)
 
@@ -84,7 +85,7 @@ def node_name(value: Any) -> str:
 
 
 def read_edge_list(
-    path: str | Path, columns: tuple[str, str] = ("source", "target"), weight: str | None = None
+    path: str | Path, columns: tuple[str, str] = DEFAULT_EDGES, weight: str | None = None
 ) -> EdgeList:
     """The edges of a file: named columns of a table, or the columns of a whitespace list."""
     path = Path(path).expanduser()
@@ -92,7 +93,13 @@ def read_edge_list(
         return _read_whitespace(path)
     frame = read_source(path)
     described = f"'{path}'"
-    for column, option in ((columns[0], "--edges"), (columns[1], "--edges"), (weight, "--weight")):
+    # a graph option alone (--directed) reads the default columns: say so, not "given with"
+    edges_option = "--edges, by default source,target" if columns == DEFAULT_EDGES else "--edges"
+    for column, option in (
+        (columns[0], edges_option),
+        (columns[1], edges_option),
+        (weight, "--weight"),
+    ):
         if column is not None and column not in frame.columns:
             names = [str(c) for c in frame.columns]
             raise NotFoundError(

@@ -114,17 +114,21 @@ def _name(value: Any) -> str:
     return str(value)
 
 
+def _shown(cell: Any) -> str:
+    """A cell as a message shows it: 'an empty cell' rather than nan."""
+    return "an empty cell" if pd.isna(cell) or str(cell).strip() == "" else repr(cell)
+
+
 def _numbers(values: pd.Series, rows: InteractionRows, column: str, what: str) -> np.ndarray:
     """A column as float64; the first empty or non-numeric cell is refused with its line."""
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
     bad = ~np.isfinite(numbers)
     if bad.any():
         first = int(np.argmax(bad))
-        cell = values.iloc[first]
-        got = "an empty cell" if pd.isna(cell) or str(cell).strip() == "" else repr(cell)
         raise InvalidInputError(
             f"The {what} in column '{column}' at {rows.where(first)} is not a number: got "
-            f"{got} ({int(bad.sum())} such row(s)). Expected a finite number."
+            f"{_shown(values.iloc[first])} ({int(bad.sum())} such row(s)). Expected a finite "
+            "number."
         )
     return numbers
 
@@ -181,7 +185,7 @@ def _timestamps(values: pd.Series, rows: InteractionRows, column: str) -> np.nda
         first = int(np.argmax(bad))
         raise InvalidInputError(
             f"The timestamp in column '{column}' at {rows.where(first)} is neither a number nor a "
-            f"date: got {values.iloc[first]!r} ({int(bad.sum())} such row(s))."
+            f"date: got {_shown(values.iloc[first])} ({int(bad.sum())} such row(s))."
         )
     if (is_number & ~is_date).any():  # epoch numbers beside dates: no one unit for both
         number, date = int(np.argmax(is_number & ~is_date)), int(np.argmax(~is_number))

@@ -24,14 +24,20 @@ LONG_COUNTS: tuple[str, ...] = ("truncated", "chunked", "chunks")
 
 def check_long_params(estimator: Embedder, window: int | None = None) -> None:
     """Validate `long`, and `chunk_overlap` when the method chunks windows of `window` tokens
-    (the overlap must leave each window at least half new; truncating ignores it)."""
+    (the overlap must leave each window at least half new; truncating ignores that bound, not
+    a negative or non-integer overlap)."""
     long = estimator.long  # type: ignore[attr-defined]
     estimator._check_param(
         "long", isinstance(long, str) and long in LONG_MODES, "one of 'truncate', 'chunk'"
     )
-    if window is None or long != "chunk":
+    if window is None:
         return
     overlap = estimator.chunk_overlap  # type: ignore[attr-defined]
+    is_int = isinstance(overlap, int) and not isinstance(overlap, bool)
+    # the window-relative bound binds only when chunking; a negative overlap never makes sense
+    estimator._check_param("chunk_overlap", is_int and overlap >= 0, "an int >= 0")
+    if long != "chunk":
+        return
     estimator._check_param(
         "chunk_overlap",
         isinstance(overlap, int) and not isinstance(overlap, bool) and 0 <= overlap <= window // 2,

@@ -133,6 +133,12 @@ class _Autoencoder(Embedder):
         seed_ok = seed_ok and 0 <= self.seed <= MAX_SEED
         self._check_param("seed", seed_ok, f"an int in [0, {MAX_SEED}]")
 
+    def _check_bottleneck(self, dims: int, inputs: int, what: str) -> None:
+        """Refuse a bottleneck wider than the input: it only copies it (dims=100 on 3 columns
+        trained a 100-d "embedding")."""
+        if dims > inputs:
+            self._check_param("dims", False, f"at most the {inputs:,} {what}, to compress them")
+
     # -- subclass hooks -------------------------------------------------------------------------
     def _setup(self, X: Any) -> np.ndarray:
         """Learn the input format from the fit data and return it as the network's input."""
@@ -362,6 +368,11 @@ class ConvAutoencoder(_Autoencoder):
         return np.ascontiguousarray(shaped.transpose(0, 3, 1, 2))
 
     def _network(self, dims: int) -> tuple[Any, Any]:
+        kind = "grey" if self.channels_ == 1 else "RGB"
+        inputs = self.channels_ * self.size_ * self.size_
+        self._check_bottleneck(
+            dims, inputs, f"pixel values of a {self.size_}x{self.size_} {kind} image"
+        )
         return _conv_network(self.channels_, self.size_, dims)
 
 
@@ -424,12 +435,7 @@ class MLPAutoencoder(_Autoencoder):
         return as_float32((data - self.mean_) / self.scale_)
 
     def _network(self, dims: int) -> tuple[Any, Any]:
-        if dims > self.features_:  # a bottleneck wider than the input only copies it
-            self._check_param(
-                "dims",
-                False,
-                f"at most the {self.features_} input column(s), to compress them (--param dims=N)",
-            )
+        self._check_bottleneck(dims, self.features_, "input column(s)")
         return _mlp_network(self.features_, self.hidden_, dims)
 
     def _extra_state(self) -> dict[str, np.ndarray]:

@@ -50,6 +50,8 @@ NOT_APPENDABLE = {
     "ratings": "its item and user vectors come from all the ratings together; ingest the whole "
     "ratings table again instead",
     "words": "its vectors are a vocabulary's; make the word dataset again instead",
+    "categories": "its rows are the values of an entity space's column; run `categories` again "
+    "instead",
 }
 
 
@@ -205,10 +207,15 @@ def _store(
 
 def _check_appendable(dataset: Dataset, source: str) -> None:
     """Rows can be appended to a dataset of table or text rows, from a table or text file, and
-    images to a dataset of images; a graph, ratings or words dataset is refused."""
+    images to a dataset of images; a graph, ratings, words or categories dataset is refused."""
+    from embedlab.pipeline.entity import CATEGORIES_KEY  # only here: it loads the entity code
+
     meta = dataset.meta
     part = ratings_part(dataset)  # the items or the users of ratings
     kind = meta.get("kind") or ("ratings" if part else None)
+    if CATEGORIES_KEY in meta:  # its rows are an entity space's values: appended ones had none
+        kind = "categories"
+        part = f"the values of column '{meta[CATEGORIES_KEY]['column']}' (made by `categories`)"
     if kind is not None:
         why = NOT_APPENDABLE.get(kind, "it was not ingested from a table, a text file or images")
         raise InvalidInputError(

@@ -73,7 +73,9 @@ def _user_row(users: Dataset, user: str) -> int:
     try:
         return ids.index(str(user))
     except ValueError:
-        close = difflib.get_close_matches(str(user), ids, n=3)
+        wanted = str(user).strip().lower()  # 'U1' or ' u1' found no hint for 'u1'
+        close = [i for i in ids if i.strip().lower() == wanted][:3]
+        close = close or difflib.get_close_matches(str(user), ids, n=3)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise NotFoundError(
             f"No user {str(user)!r} in dataset '{users.name}' ({len(ids):,} users, e.g. "
