@@ -396,3 +396,32 @@ def test_openapi_docs(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert "/api/datasets/{name}/spaces/{space}/label-quality" in paths
+
+
+def test_api_search_hits_keep_label_values_of_any_type(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Integer labels (JSON Lines) and a missing label come back as the pipeline reads them
+    from the table: the item index keeps the stored column, not colour codes ('1.0')."""
+    import json
+
+    from embedlab.pipeline.embed import embed
+    from embedlab.pipeline.ingest import ingest
+    from embedlab.pipeline.search import search
+
+    rows = [
+        {"id": f"r{i}", "text": f"{word} fish and {word} chips", "tags": i % 3}
+        for i, word in enumerate(["red", "blue", "green", "gold", "grey", "pink"])
+    ]
+    rows[2]["tags"] = None
+    source = tmp_path / "rows.jsonl"
+    source.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    workspace = Workspace(tmp_path / "ws")
+    ingest(workspace, "rows", source, text="text", label="tags")
+    embed(workspace, "rows", "tfidf-svd", params={"n_components": 3, "min_df": 1})
+    client = TestClient(create_app(workspace))
+    api = client.get(
+        "/api/datasets/rows/spaces/tfidf-svd/search", params={"q": "r0", "by": "id", "k": 5}
+    ).json()["hits"]
+    expected = search(workspace, "rows", "tfidf-svd", "r0", by="id", k=5)
+    assert [(h["id"], h["label"]) for h in api] == [(h.id, h.label) for h in expected]
+    assert {h["id"]: h["label"] for h in api}["r2"] is None
+    assert not any(isinstance(h["label"], str) for h in api)  # numbers, not category names

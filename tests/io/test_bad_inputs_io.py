@@ -5,6 +5,7 @@ what was expected, and a failed ingest leaves the stored dataset as it was."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -182,3 +183,10 @@ def test_an_image_folder_listing_is_its_fingerprint(tmp_path: Path) -> None:
     (folder / "b.png").write_bytes(b"y")
     assert source_fingerprint(str(tmp_path / "images")) != first
     assert source_fingerprint(str(tmp_path / "missing")) is None
+    second = source_fingerprint(str(tmp_path / "images"))
+    stamp = (folder / "a.png").stat()
+    (folder / "a.png").write_bytes(b"z" * 10)  # rewritten in place, its mtime put back
+    os.utime(folder / "a.png", ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert source_fingerprint(str(tmp_path / "images")) != second
+    (folder / "broken.png").symlink_to(tmp_path / "nowhere")  # the image reader skips it
+    assert source_fingerprint(str(tmp_path / "images")) is not None

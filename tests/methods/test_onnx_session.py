@@ -62,3 +62,33 @@ def test_a_cache_that_cannot_be_written_is_no_error(
         assert hidden(onnx_session(_minilm_model_path(), 1)).shape == (1, 7, 384)
     finally:
         onnx_session.cache_clear()
+
+
+def test_a_graph_that_cannot_be_written_leaves_a_working_session_and_no_part_file(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from embedlab.methods import onnx_session as module
+
+    folder = fresh / "models" / "optimised"
+    folder.mkdir(parents=True)
+    part = folder / "made.onnx.part"
+    part.write_bytes(b"")
+    # onnxruntime cannot write into a folder path: the session must still be made
+    monkeypatch.setattr(module, "_part_file", lambda optimised: str(folder))
+    assert hidden(onnx_session(_minilm_model_path(), 1)).shape == (1, 7, 384)
+    monkeypatch.setattr(module, "_part_file", lambda optimised: str(part))
+    onnx_session.cache_clear()
+    onnx_session(_minilm_model_path(), 1)
+    assert not part.exists()  # moved into place as the cached graph
+    assert optimised_graph_path(Path(_minilm_model_path())).is_file()
+
+
+def test_minilm_makes_only_the_session_its_texts_need(fresh: Path) -> None:
+    from embedlab.methods.transformer import MiniLM
+
+    long_only = MiniLM().fit()
+    long_only.transform(["word " * 100])  # >= 40 tokens: int8 alone
+    assert list(long_only.__dict__["_sessions"]) == [str(long_only.int8_graph_)]
+    short_only = MiniLM().fit()
+    short_only.transform(["a short text"])
+    assert list(short_only.__dict__["_sessions"]) == [str(short_only.graph_)]

@@ -154,3 +154,17 @@ def test_search_by_id_reads_the_stored_graph(topics: Workspace, monkeypatch) -> 
     # k beyond the graph: the space's stored index answers, still without reading the vectors
     beyond = search(topics, "topics", "tfidf-svd", "space-0", by="id", k=6)
     assert [h.id for h in beyond][:4] == [h.id for h in scanned] and len(beyond) == 6
+
+
+def test_a_parameter_added_after_a_space_was_made_counts_as_its_default() -> None:
+    """A static space stored before `weights` existed is the weights="sif" space (reused and
+    grown as such), never the weights="idf" one."""
+    from embedlab.pipeline.embed_grow import signature_matches
+
+    before = {"pca_dims": 256, "max_length": 512, "long": "truncate"}
+    stored = {"method": "static", "params": before, "columns": ["text"]}
+    now = {"method": "static", "params": {**before, "weights": "sif"}, "columns": ["text"]}
+    assert signature_matches(stored, now)
+    assert not signature_matches(stored, {**now, "params": {**before, "weights": "idf"}})
+    assert not signature_matches(stored, {**now, "columns": ["title"]})
+    assert not signature_matches({**stored, "params": {**before, "pca_dims": 128}}, now)

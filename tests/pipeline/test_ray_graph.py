@@ -89,6 +89,11 @@ def test_cli_graph_on_ray_and_its_refusals(run, topics_csv: Path) -> None:  # ty
     )
     assert code == 0, err
     assert '"engine": "ray"' in out and '"workers": 1' in out
+    # the stored graph is reused: Ray is not started, so the address is never tried
+    bad = ("--engine", "ray", "--address", "127.0.0.1:9")
+    assert run("neighbors", "t", "tfidf-svd", "-k", "5", *bad)[0] == 0
+    code, _, err = run("neighbors", "t", "tfidf-svd", "-k", "5", "--force", *bad)
+    assert_clear_error(code, err, "Cannot reach a Ray cluster at '127.0.0.1:9'")
     code, _, err = run("neighbors", "t", "tfidf-svd", "--workers", "2")
     assert_clear_error(code, err, "--address and --workers need --engine ray")
     code, _, err = run("neighbors", "t", "tfidf-svd", "--id", "d1", "--engine", "ray")

@@ -66,7 +66,7 @@ class AppState:
 
         def build() -> None:
             index = self.items(name)
-            _ = (index.row_of, index.texts, index.labels)
+            _ = (index.row_of, index.texts, index.labels, index.label_column)
 
         threading.Thread(target=build, daemon=True).start()
 

@@ -158,8 +158,8 @@ def ingest(
         kept = workspace(ctx).space_names(name)
         err.print(
             f"Dataset '{name}' already holds this source unchanged (same content, same "
-            f"options): kept{' with its spaces ' + ', '.join(kept) if kept else ''}. Use "
-            "--force to read it again.",
+            f"options): kept{' with its spaces ' + ', '.join(kept) if kept else ''}, label "
+            "corrections and tags. Use --force to read it again (and start those afresh).",
             style="yellow",
             markup=False,
             highlight=False,

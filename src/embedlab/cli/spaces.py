@@ -144,16 +144,17 @@ def neighbors(
         print_similar_words(f"Nearest to '{word}' in {space}", hits, as_json)
         return
 
-    with _engine(engine, address, workers) as graph_engine:
-        graph = run_neighbors(
-            workspace(ctx),
-            name,
-            space,
-            k=k,
-            method=method,  # type: ignore[arg-type]
-            force=force,
-            engine=graph_engine,
-        )
+    # not entered here: the graph starts (or joins) Ray only if it has a graph to build
+    graph_engine = _engine(engine, address, workers)
+    graph = run_neighbors(
+        workspace(ctx),
+        name,
+        space,
+        k=k,
+        method=method,  # type: ignore[arg-type]
+        force=force,
+        engine=graph_engine if engine == "ray" else None,
+    )
     info = {
         "dataset": name,
         "space": space,

@@ -50,6 +50,17 @@ class Embedder:
         return {name: getattr(self, name) for name in self.param_names()}
 
     @classmethod
+    def default_params(cls) -> dict[str, Any]:
+        """The keyword parameters that have a default, with it: what a space stored before a
+        parameter was added was computed with."""
+        signature = inspect.signature(cls.__init__)
+        return {
+            p.name: p.default
+            for p in signature.parameters.values()
+            if p.kind is p.KEYWORD_ONLY and p.default is not p.empty
+        }
+
+    @classmethod
     def from_params(cls, raw: dict[str, Any]) -> Embedder:
         """Build from KEY=VALUE strings (the CLI) or typed values, converting by annotation.
         A wrapper parameter (`register_wrapper`, e.g. `dims`) on a method without a parameter

@@ -23,7 +23,7 @@ from typing import Any
 from embedlab.config import models_cache_dir
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=16)
 def onnx_session(model_path: str, threads: int) -> Any:
     """A CPU session of `model_path` with `threads` intra-op threads, loaded from its cached
     optimised graph (made now if there is none; where the cache cannot be written, the
@@ -37,20 +37,39 @@ def onnx_session(model_path: str, threads: int) -> Any:
             return ort.InferenceSession(
                 str(optimised), _options(threads, level), providers=["CPUExecutionProvider"]
             )
-    options = _options(threads, ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
-    written = None
-    with contextlib.suppress(OSError):
+    written = _part_file(optimised)
+    try:
+        options = _options(threads, ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
+        if written is not None:
+            options.optimized_model_filepath = written
+        try:
+            session = ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])
+        except Exception:
+            if written is None:
+                raise
+            written = None  # the optimised graph could not be written (a full disk): no cache
+            options = _options(threads, ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
+            session = ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])
+        if written is not None:
+            with contextlib.suppress(OSError):  # another process finished first: either does
+                os.replace(written, optimised)
+        return session
+    finally:
+        if written is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(written)
+
+
+def _part_file(optimised: Path) -> str | None:
+    """A fresh file beside the cached graph for onnxruntime to write it into; None where the
+    cache cannot be written (a read-only or missing home)."""
+    try:
         optimised.parent.mkdir(parents=True, exist_ok=True)
         handle, written = tempfile.mkstemp(dir=optimised.parent, suffix=".onnx.part")
-        os.close(handle)
-        options.optimized_model_filepath = written
-    session = ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])
-    if written is not None:
-        with contextlib.suppress(OSError):  # another process finished first: either copy does
-            os.replace(written, optimised)
-        with contextlib.suppress(OSError):
-            os.unlink(written)
-    return session
+    except OSError:
+        return None
+    os.close(handle)
+    return written
 
 
 def _options(threads: int, level: Any) -> Any:

@@ -135,6 +135,7 @@ class MiniLM(Embedder):
     def fit(self, X: Sequence[str] | None = None) -> MiniLM:
         """Load the model; pretrained, so nothing is learned from X."""
         self._validate_params()
+        self.__dict__.pop("_sessions", None)  # made again on first use, for these settings
         self.threads_ = self.threads or os.cpu_count() or 1
         self.graph_ = _minilm_model_path()
         self.int8_graph_ = None if self.precision == "fp32" else self._int8_graph(Path(self.graph_))
@@ -151,7 +152,7 @@ class MiniLM(Embedder):
         return self
 
     def transform(self, X: Sequence[str]) -> np.ndarray:
-        if not hasattr(self, "session_"):
+        if not hasattr(self, "graph_"):  # not `session_`: that would load the fp32 graph
             self.fit()
         texts = check_texts(X)
         encodings = self.tokenizer_.encode_batch(texts)
@@ -170,16 +171,23 @@ class MiniLM(Embedder):
 
     @property
     def session_(self) -> Any:
-        """The batched session (also what the contextual token vectors use), made on first use:
-        a run of short texts never loads the int8 graph, nor one of long texts the fp32 one."""
+        """The batched session (also what the contextual token vectors use), made on first use
+        and then held: a run of short texts never loads the int8 graph, nor one of long texts
+        the fp32 one."""
         graph = self.int8_graph_ if self.precision == "int8" else self.graph_
-        return onnx_session(str(graph), self.threads_)
+        return self._held_session(str(graph))
 
     @property
     def int8_session_(self) -> Any:
         """The int8 graph's session (None where there is none), made on first use."""
         graph = self.int8_graph_
-        return None if graph is None else onnx_session(str(graph), self.threads_)
+        return None if graph is None else self._held_session(str(graph))
+
+    def _held_session(self, graph: str) -> Any:
+        held = self.__dict__.setdefault("_sessions", {})
+        if graph not in held:
+            held[graph] = onnx_session(graph, self.threads_)
+        return held[graph]
 
     def _int8_graph(self, graph: Path) -> Path | None:
         """The int8 graph. With precision="auto", a graph that cannot be built here (a

@@ -27,7 +27,7 @@ from PIL import Image
 from embedlab import methods, progress
 from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
 from embedlab.methods.base import Embedder
-from embedlab.pipeline.embed_grow import growable, start_growth
+from embedlab.pipeline.embed_grow import growable, signature_matches, start_growth
 from embedlab.pipeline.embed_state import PARTIAL_SUFFIX, Progress, space_schema
 from embedlab.pipeline.graphs import edges_entry, graph_input
 from embedlab.pipeline.interactions import interaction_input, interactions_entry, store_user_space
@@ -277,9 +277,7 @@ def _signature(
 def _matches(workspace: Workspace, entry: Entry | None, signature: dict[str, Any]) -> bool:
     """Same method, parameters and columns, computed from the current dataset."""
     return (
-        entry is not None
-        and all(entry.meta.get(k) == v for k, v in signature.items())
-        and workspace.is_fresh(entry)
+        entry is not None and signature_matches(entry.meta, signature) and workspace.is_fresh(entry)
     )
 
 

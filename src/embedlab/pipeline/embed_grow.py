@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from embedlab.methods.base import Embedder
+from embedlab.errors import EmbedlabError
+from embedlab.methods.base import Embedder, get
 from embedlab.pipeline.embed_state import PARTIAL_SUFFIX, Progress, space_schema
 from embedlab.store.catalog import Entry
 from embedlab.store.manifest import RunRecord
@@ -26,12 +27,33 @@ WHOLE_SET_MODALITIES = ("graph", "interactions")
 COPY_ROWS = 65_536
 
 
+def signature_matches(meta: dict[str, Any], signature: dict[str, Any]) -> bool:
+    """Whether a stored space's method, parameters and columns are `signature`'s. A parameter
+    the stored space lacks counts as its default: it was added to the method after the space
+    was made, and the space was computed as that default does."""
+    for key, wanted in signature.items():
+        stored = meta.get(key)
+        if key == "params" and isinstance(stored, dict) and isinstance(wanted, dict):
+            defaults = _defaults(str(signature.get("method", "")))
+            stored = {**{k: v for k, v in defaults.items() if k in wanted}, **stored}
+        if stored != wanted:
+            return False
+    return True
+
+
+def _defaults(method: str) -> dict[str, Any]:
+    try:
+        return get(method).default_params()
+    except EmbedlabError:  # a method no longer registered: no defaults to fill in
+        return {}
+
+
 def growable(workspace: Workspace, complete: Entry | None, signature: dict[str, Any]) -> bool:
     """Whether `complete` (the stored space) can be grown instead of recomputed: same method,
     parameters and columns, stale only because its dataset grew since, state still saved."""
     if complete is None or complete.status != "complete":
         return False
-    if any(complete.meta.get(k) != v for k, v in signature.items()):
+    if not signature_matches(complete.meta, signature):
         return False
     if complete.meta.get("modality") in WHOLE_SET_MODALITIES:
         return False

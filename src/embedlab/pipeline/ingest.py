@@ -15,7 +15,7 @@ import pyarrow as pa
 from embedlab import progress
 from embedlab.errors import InvalidInputError
 from embedlab.io.batches import DEFAULT_BATCH_ROWS, iter_frames
-from embedlab.io.fingerprint import source_fingerprint
+from embedlab.io.fingerprint import sandbox_fingerprint, source_fingerprint
 from embedlab.io.graphs import (
     EdgeList,
     GraphData,
@@ -165,7 +165,9 @@ def ingest(
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise InvalidInputError(f"The limit must be an int >= 1. Got {limit!r} instead.")
     options = {"source": source_text, "text": text, "label": label, "id": id, "limit": limit}
-    fingerprint = source_text if sandbox is not None else source_fingerprint(source_text)
+    fingerprint = (
+        sandbox_fingerprint(source_text) if sandbox is not None else source_fingerprint(source_text)
+    )
     kept = None if force else _unchanged(workspace, name, fingerprint, options)
     if kept is not None:
         return kept

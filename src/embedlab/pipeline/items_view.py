@@ -16,7 +16,7 @@ from embedlab.pipeline.annotate import label_corrections
 from embedlab.pipeline.fields import MISSING, FieldValues, field_values
 from embedlab.pipeline.graphs import graph_neighbours
 from embedlab.pipeline.search import SearchRows
-from embedlab.store.workspace import Dataset, Workspace
+from embedlab.store.workspace import Dataset, Workspace, read_columns
 
 SNIPPET_CHARS = 280
 MAX_PAGE = 500
@@ -59,35 +59,26 @@ class ItemIndex:
         return field_values(self.workspace, self.name, column) if column else None
 
     @cached_property
-    def raw_labels(self) -> np.ndarray | None:
-        """The label column as stored, where its values are not strings (the codes of `labels`
-        would turn 3 into '3'); None for a string label column or none."""
+    def label_column(self) -> pa.Array | None:
+        """The label column as stored (strings, numbers or lists alike), kept as Arrow."""
         column = self.dataset.label_column
-        if not column or pa.types.is_string(self.dataset.table.schema.field(column).type):
+        if not column:
             return None
-        return np.asarray(self.dataset.column(column), dtype=object)
+        return read_columns(self.dataset.table, [column]).column(column).combine_chunks()
 
     def search_hits(self, found: SearchRows) -> list[dict[str, Any]]:
-        """A search's hits with id, text and label from memory (as `pipeline.search.search`
-        reads them from the table), and each hit's row."""
-        labels, raw = self.labels, self.raw_labels
+        """A search's hits with id, text and label from memory (the values
+        `pipeline.search.search` reads from the table), and each hit's row."""
+        labels = self.label_column
         hits = []
         for rank, (row, score) in enumerate(zip(found.rows.tolist(), found.scores, strict=True)):
-            if raw is not None:
-                label = raw[row]
-            elif labels is not None:
-                label = labels.categories[labels.values[row]]
-                label = None if label == MISSING else label
-            else:
-                label = None
-            text = self.texts[row] if self.texts is not None else None
             hits.append(
                 {
                     "rank": rank + 1,
                     "id": self.ids[row],
                     "score": round(float(score), 6),
-                    "text": text,
-                    "label": label,
+                    "text": self.texts[row] if self.texts is not None else None,
+                    "label": labels[row].as_py() if labels is not None else None,
                     "space": found.space,
                     "row": row,
                 }

@@ -320,6 +320,8 @@ class RayEngine:
     def session(self) -> Iterator[RayEngine]:
         """This engine with Ray running: entered here when nothing started Ray yet (and shut
         down on leaving), else the running Ray with the pool sized to its CPUs."""
+        if self.address is not None:
+            check_reachable(self.address)  # also where this process already runs a Ray
         with contextlib.ExitStack() as stack:
             if not import_ray().is_initialized():
                 stack.enter_context(self)

@@ -25,6 +25,7 @@ from embedlab.analysis.neighbors import (
     measure_recall,
     tune_ef,
 )
+from embedlab.errors import EmbedlabError
 from embedlab.pipeline.index import HNSW_FILE, UNIT_FILE, graph_index, space_index
 from embedlab.pipeline.ray_engine import RayEngine
 from embedlab.store.handles import Space
@@ -79,27 +80,41 @@ MIN_BLOCK_ROWS = 1_000
 def ray_graph(
     engine: RayEngine, workspace: Workspace, space: Space, k: int, backend: str
 ) -> NeighborGraph:
-    """The k-NN graph of `space` by `backend` ('exact' or 'hnsw'), its blocks queried on Ray."""
-    shared = space_index(workspace, space, backend)
-    folder = workspace.index_folder(shared.entry_table)
-    unit, ef, params = shared.unit, 0, {"k": k}
-    if backend == "hnsw":
-        private = graph_index(workspace, space)
-        ef, tuned = tune_ef(private, unit, k, TARGET_RECALL, 500, 0)
-        params.update({**private.params, "ef": ef, "tuning_recall": tuned})
-    n = unit.shape[0]
-    labels = np.empty((n, k + 1), dtype=np.int64)
-    sims = np.empty((n, k + 1), dtype=np.float32)
-    job = _GraphJob(str(folder.resolve()), backend, ef, k, threads=1)
+    """The k-NN graph of `space` by `backend` ('exact' or 'hnsw'), its blocks queried on Ray
+    (started or joined here: nothing starts Ray where a stored graph is reused)."""
     with engine.session():
-        size = block_rows(n, engine.workers or 1)
-        blocks = [{"start": s, "stop": min(s + size, n)} for s in range(0, n, size)]
+        shared = space_index(workspace, space, backend)
+        unit, ef, params = shared.unit, 0, {"k": k}
+        if backend == "hnsw":
+            private = graph_index(workspace, space)
+            ef, tuned = tune_ef(private, unit, k, TARGET_RECALL, 500, 0)
+            params.update({**private.params, "ef": ef, "tuning_recall": tuned})
+        folder = workspace.index_folder(shared.entry_table).resolve()
+        job = _GraphJob(str(folder), backend, ef, k, threads=1)
+        labels, sims = _query_blocks(engine, job, unit.shape[0])
         params.update(engine="ray", workers=engine.workers)
-        title = f"{backend} neighbour queries on Ray ({engine.workers} workers)"
-        with progress.task(title, total=n) as bar:
-            for out in engine.map_items(blocks, GraphActor, job, num_cpus=job.threads):
-                labels[out["row"]], sims[out["row"]] = out["labels"], out["sims"]
-                bar.advance(len(out["row"]))
     idx, similarities = drop_self(labels, sims, k)
     recall = 1.0 if backend == "exact" else round(measure_recall(unit, idx), 4)
     return NeighborGraph(idx, similarities, backend, params, recall=recall)
+
+
+def _query_blocks(engine: RayEngine, job: _GraphJob, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every row's k + 1 nearest rows (itself among them), from blocks answered on Ray; a
+    block lost on the way is an error, not rows of garbage."""
+    labels = np.empty((n, job.k + 1), dtype=np.int64)
+    sims = np.empty((n, job.k + 1), dtype=np.float32)
+    answered = np.zeros(n, dtype=bool)
+    size = block_rows(n, engine.workers or 1)
+    blocks = [{"start": s, "stop": min(s + size, n)} for s in range(0, n, size)]
+    title = f"{job.backend} neighbour queries on Ray ({engine.workers} workers)"
+    with progress.task(title, total=n) as bar:
+        for out in engine.map_items(blocks, GraphActor, job, num_cpus=job.threads):
+            labels[out["row"]], sims[out["row"]] = out["labels"], out["sims"]
+            answered[out["row"]] = True
+            bar.advance(len(out["row"]))
+    if not answered.all():
+        raise EmbedlabError(
+            f"Ray answered {int(answered.sum()):,} of {n:,} rows of the neighbour graph; "
+            "nothing was stored. Run the command again."
+        )
+    return labels, sims
