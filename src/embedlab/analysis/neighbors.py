@@ -8,6 +8,7 @@ reported with the graph.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -189,14 +190,16 @@ def graph_from_index(
     tune_sample: int = 500,
     recall_sample: int = 1000,
     seed: int = 0,
+    query_all: Callable[[HnswIndex, int], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> NeighborGraph:
     """The k-NN graph of a built HNSW index's own rows, queried in blocks (the rows may be
     memory-mapped: nothing copies them), its query breadth tuned for k and its recall measured
-    against exact search on a sample, as `build_neighbor_graph` does."""
+    against exact search on a sample, as `build_neighbor_graph` does. `query_all(index, k)`,
+    when given, answers every row's k neighbours with the tuned index elsewhere (on Ray)."""
     unit = index.unit
     ef, tuned = tune_ef(index, unit, k, target_recall, tune_sample, seed)
     index.set_ef(ef)
-    idx, sims = index.neighbors_of_all(k)
+    idx, sims = (query_all or HnswIndex.neighbors_of_all)(index, k)
     recall = measure_recall(unit, idx, sample=recall_sample, seed=seed)
     params = {"k": k, **index.params, "tuning_recall": tuned}
     return NeighborGraph(idx, sims, "hnsw", params, recall=round(recall, 4))

@@ -10,9 +10,6 @@ from pathlib import Path
 
 from embedlab import __version__
 
-READ_BYTES = 1 << 20
-
-
 #: bumped when a reader starts to read the same bytes into other rows: a dataset read by the
 #: older reader is then read again, not kept
 READER_FORMAT = 1

@@ -19,12 +19,7 @@ import numpy as np
 from embedlab import progress
 from embedlab.analysis.exact_search import drop_self
 from embedlab.analysis.index import CHUNK_ROWS, ExactIndex, HnswIndex, NeighborIndex
-from embedlab.analysis.neighbors import (
-    TARGET_RECALL,
-    NeighborGraph,
-    measure_recall,
-    tune_ef,
-)
+from embedlab.analysis.neighbors import NeighborGraph, graph_from_index
 from embedlab.errors import EmbedlabError
 from embedlab.pipeline.index import HNSW_FILE, UNIT_FILE, graph_index, space_index
 from embedlab.pipeline.ray_engine import RayEngine
@@ -81,21 +76,22 @@ def ray_graph(
     engine: RayEngine, workspace: Workspace, space: Space, k: int, backend: str
 ) -> NeighborGraph:
     """The k-NN graph of `space` by `backend` ('exact' or 'hnsw'), its blocks queried on Ray
-    (started or joined here: nothing starts Ray where a stored graph is reused)."""
+    (started or joined here: nothing starts Ray where a stored graph is reused). HNSW's breadth
+    is tuned and its recall measured by `graph_from_index`, as for the local graph."""
     with engine.session():
         shared = space_index(workspace, space, backend)
-        unit, ef, params = shared.unit, 0, {"k": k}
+        folder = str(workspace.index_folder(shared.entry_table).resolve())
+
+        def on_ray(index: HnswIndex | None, k: int) -> tuple[np.ndarray, np.ndarray]:
+            job = _GraphJob(folder, backend, index.ef if index else 0, k, threads=1)
+            return drop_self(*_query_blocks(engine, job, shared.unit.shape[0]), k)
+
         if backend == "hnsw":
-            private = graph_index(workspace, space)
-            ef, tuned = tune_ef(private, unit, k, TARGET_RECALL, 500, 0)
-            params.update({**private.params, "ef": ef, "tuning_recall": tuned})
-        folder = workspace.index_folder(shared.entry_table).resolve()
-        job = _GraphJob(str(folder), backend, ef, k, threads=1)
-        labels, sims = _query_blocks(engine, job, unit.shape[0])
-        params.update(engine="ray", workers=engine.workers)
-    idx, similarities = drop_self(labels, sims, k)
-    recall = 1.0 if backend == "exact" else round(measure_recall(unit, idx), 4)
-    return NeighborGraph(idx, similarities, backend, params, recall=recall)
+            graph = graph_from_index(graph_index(workspace, space), k, query_all=on_ray)
+        else:
+            graph = NeighborGraph(*on_ray(None, k), "exact", {"k": k}, recall=1.0)
+        graph.params.update(engine="ray", workers=engine.workers)
+    return graph
 
 
 def _query_blocks(engine: RayEngine, job: _GraphJob, n: int) -> tuple[np.ndarray, np.ndarray]:
