@@ -79,3 +79,26 @@ def test_no_page_can_be_framed(explorer_workspace: Workspace) -> None:
         policy = response.headers["content-security-policy"]
         assert "frame-ancestors 'none'" in policy and "default-src 'self'" in policy, name
         assert response.headers["x-content-type-options"] == "nosniff", name
+
+
+def test_a_body_sent_to_a_query_only_write_is_refused_naming_the_query_parameters(
+    client: TestClient,
+) -> None:
+    """FastAPI would ignore it and cluster with the default count."""
+    before = client.get("/api/datasets/topics").json()
+    response = client.post("/api/datasets/topics/spaces/minilm/clusters", json={"n_clusters": 3})
+    assert_error(response, 422, "query string", "n_clusters", "seed", "not read")
+    assert client.get("/api/datasets/topics").json() == before
+
+
+@pytest.mark.parametrize("body", [b"", b"{}", b" null "])
+def test_an_empty_body_on_a_query_only_write_is_accepted(client: TestClient, body: bytes) -> None:
+    path = "/api/datasets/topics/spaces/minilm/clusters?n_clusters=2"
+    response = client.post(path, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 200, response.text
+    assert response.json()["n_clusters"] == 2
+
+
+def test_routes_that_read_their_body_are_not_refused_for_having_one(client: TestClient) -> None:
+    response = client.post("/api/datasets/digits/selection", json={"rows": [0, 1]})
+    assert response.status_code == 200, response.text

@@ -4,7 +4,7 @@ names the field the map can then be coloured by."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 
 from embedlab.api.models import (
@@ -18,11 +18,12 @@ from embedlab.api.models import (
     ScoredId,
 )
 from embedlab.api.routes_map import state
+from embedlab.api.routing import api_router
 from embedlab.pipeline.autolabel import autolabel
 from embedlab.pipeline.image_quality import image_quality
 from embedlab.pipeline.impute import impute
 
-router = APIRouter(tags=["analysis"])
+router = api_router(tags=["analysis"])
 
 
 @router.post("/datasets/{name}/spaces/{space}/autolabel")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 
@@ -23,6 +23,7 @@ from embedlab.api.models import (
     TagSaved,
 )
 from embedlab.api.routes_map import state
+from embedlab.api.routing import api_router
 from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
 from embedlab.pipeline.annotate import (
     correct_labels,
@@ -33,7 +34,7 @@ from embedlab.pipeline.annotate import (
     tags,
 )
 
-router = APIRouter(tags=["items"])
+router = api_router(tags=["items"])
 SELECTION_BODY = {
     "requestBody": {
         "description": 'Rows as little-endian uint32, or JSON {"rows": [int, ...]}.',

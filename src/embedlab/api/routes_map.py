@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 
 from embedlab.api.media import ARRAY_RESPONSES, binary
@@ -24,6 +24,7 @@ from embedlab.api.models import (
     Seed,
     Warming,
 )
+from embedlab.api.routing import api_router
 from embedlab.errors import NotFoundError
 from embedlab.pipeline.cluster import cluster, compare_spaces, neighbourhood_changes
 from embedlab.pipeline.fields import (
@@ -37,7 +38,7 @@ from embedlab.pipeline.inventory import describe_dataset, describe_workspace
 from embedlab.pipeline.project import project_space, stored_projection, to_unit_box
 from embedlab.pipeline.search import search_rows
 
-router = APIRouter(tags=["map"])
+router = api_router(tags=["map"])
 Method = Literal["umap", "tsne", "pca"]
 
 

@@ -6,17 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 
 from embedlab.api.models import MapRegionNames, NeighbourCount, Seed, TrustSummary
 from embedlab.api.routes_map import Method, state
+from embedlab.api.routing import api_router
 from embedlab.errors import NotFoundError
 from embedlab.pipeline.graph import DEFAULT_K
 from embedlab.pipeline.map_labels import name_map_regions, stored_map_labels
 from embedlab.pipeline.project import stored_projection, to_unit_box
 from embedlab.pipeline.trust import compute_trust, stored_trust
 
-router = APIRouter(tags=["map"])
+router = api_router(tags=["map"])
 
 
 @router.get("/datasets/{name}/spaces/{space}/trust")

@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.encoders import jsonable_encoder
 
 from embedlab.api.models import DataQualityPage, LabelQualityPage, QualityRun
 from embedlab.api.routes_map import state
+from embedlab.api.routing import api_router
 from embedlab.pipeline.items_view import ItemIndex
 from embedlab.pipeline.quality import quality
 from embedlab.pipeline.quality_view import data_quality, label_quality
 
-router = APIRouter(tags=["quality"])
+router = api_router(tags=["quality"])
 
 
 def with_items(index: ItemIndex, records: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 
 from embedlab.api.models_records import Recommendations
 from embedlab.api.routes_map import state
+from embedlab.api.routing import api_router
 from embedlab.pipeline.recommend import recommend
 
-router = APIRouter(tags=["recommend"])
+router = api_router(tags=["recommend"])
 
 
 @router.get("/datasets/{name}/spaces/{space}/recommend")

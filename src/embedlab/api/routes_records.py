@@ -4,7 +4,7 @@ and one-hot against entity embeddings predicting a column: the same pipeline fun
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from embedlab.api.models_records import (
     CategoriesRequest,
@@ -13,9 +13,10 @@ from embedlab.api.models_records import (
     EncodingsResult,
 )
 from embedlab.api.routes_map import state
+from embedlab.api.routing import api_router
 from embedlab.pipeline.entity import categories, evaluate_target
 
-router = APIRouter(tags=["records"])
+router = api_router(tags=["records"])
 
 
 @router.post("/datasets/{name}/spaces/{space}/categories")

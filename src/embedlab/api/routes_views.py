@@ -4,15 +4,16 @@ made into a new dataset."""
 from __future__ import annotations
 
 import numpy as np
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from embedlab.api.models_views import SubsetMade, SubsetRequest, TagRows
 from embedlab.api.routes_map import state
+from embedlab.api.routing import api_router
 from embedlab.errors import NotFoundError, did_you_mean
 from embedlab.pipeline.annotate import tags
 from embedlab.pipeline.subset import subset
 
-router = APIRouter(tags=["views"])
+router = api_router(tags=["views"])
 
 
 @router.get("/datasets/{name}/tags/{tag}/rows")
