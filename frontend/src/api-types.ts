@@ -1620,7 +1620,7 @@ export interface components {
             score: number;
             /** Text */
             text: string | null;
-            label: components["schemas"]["Scalar"];
+            label: components["schemas"]["JsonValue"];
             /** Space */
             space: string;
             /** Row */

@@ -102,3 +102,27 @@ def test_an_empty_body_on_a_query_only_write_is_accepted(client: TestClient, bod
 def test_routes_that_read_their_body_are_not_refused_for_having_one(client: TestClient) -> None:
     response = client.post("/api/datasets/digits/selection", json={"rows": [0, 1]})
     assert response.status_code == 200, response.text
+
+
+def test_search_hits_carry_list_labels(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A multi-label JSONL keeps lists in its label column: search answered 500 on them."""
+    import json
+
+    from embedlab.pipeline.embed import embed
+    from embedlab.pipeline.ingest import ingest
+
+    source = tmp_path / "multi.jsonl"
+    rows = [
+        {"id": f"d{i}", "text": f"words {i} on {'cats' if i % 2 else 'dogs'}", "label": ["a", "b"]}
+        if i % 3
+        else {"id": f"d{i}", "text": f"words {i} on cats", "label": ["c"]}
+        for i in range(30)
+    ]
+    source.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    workspace = Workspace(tmp_path / "ws")
+    ingest(workspace, "multi", source)
+    embed(workspace, "multi", "tfidf-svd", params={"n_components": 4, "min_df": 1})
+    client = TestClient(create_app(workspace), raise_server_exceptions=False)
+    response = client.get("/api/datasets/multi/spaces/tfidf-svd/search?q=cats&k=5")
+    assert response.status_code == 200, response.text
+    assert all(isinstance(hit["label"], list) for hit in response.json()["hits"])

@@ -68,3 +68,12 @@ def test_compare_json_and_human(run, topics_csv: Path) -> None:
     assert_clear_error(code, err, "'-k'", "expected an int in [1, 100]; got 0")
     code, _, err = run("compare", "t", "svd4", "svd9")
     assert_clear_error(code, err, "svd9")
+
+
+def test_compare_refuses_k_that_makes_every_item_a_neighbour(run, topics_csv: Path) -> None:
+    """With k = n - 1 any two spaces agree on every item: a Jaccard of 1.0 that means nothing."""
+    two_spaces(run, topics_csv)
+    n = len(Workspace(run.workspace).dataset("t"))
+    code, _, err = run("compare", "t", "svd4", "svd8", "-k", str(n - 1))
+    assert_clear_error(code, err, f"{n} items", "every other item", f"at most {n - 2}")
+    assert run("compare", "t", "svd4", "svd8", "-k", str(n - 2))[0] == 0

@@ -36,6 +36,17 @@ def test_numeric_ids_become_clean_strings() -> None:
     assert prepare_items(frame, "src", id="key").table.column("id").to_pylist() == ["10", "11"]
 
 
+def test_spaces_around_ids_go_and_then_a_repeat_is_named() -> None:
+    """'doc1 ' from a hand-edited file is 'doc1': found by `--id doc1`, and beside a 'doc1'
+    a repeat, not a second item that no one can tell apart from the first."""
+    frame = pd.DataFrame({"key": ["doc1 ", " doc2", "doc3"], "text": list("xyz")})
+    ids = prepare_items(frame, "src", id="key").table.column("id").to_pylist()
+    assert ids == ["doc1", "doc2", "doc3"]
+    frame = pd.DataFrame({"key": ["a", "b", "a\t"], "text": list("xyz")})
+    with pytest.raises(InvalidInputError, match=r"1 id\(s\) repeat: 'a' \(rows 0, 2\)"):
+        prepare_items(frame, "src", id="key")
+
+
 def test_unknown_column_lists_the_columns() -> None:
     frame = pd.DataFrame({"body": ["a"], "topic": ["x"]})
     with pytest.raises(

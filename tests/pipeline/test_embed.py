@@ -48,6 +48,8 @@ def test_search_by_text_id_and_vector(topics: Workspace) -> None:
     assert hits[0].score >= hits[-1].score
     by_id = search(topics, "topics", "minilm", "space-0", by="id", k=3)
     assert "space-0" not in [h.id for h in by_id] and by_id[0].label == "space"
+    padded = search(topics, "topics", "minilm", " space-0 ", by="id", k=3)  # ids are stripped
+    assert [h.id for h in padded] == [h.id for h in by_id]
     vector = topics.space("topics", "minilm").vectors()[0]
     assert search(topics, "topics", "minilm", vector, by="vector", k=1)[0].id == "food-0"
 

@@ -20,6 +20,8 @@ import numpy as np
 
 from embedlab.errors import InvalidInputError
 
+#: Below this many held-out edges an ROC AUC is noise: refused, not reported.
+MIN_HELD_OUT = 5
 TRAIN_PAIRS_PER_TEST = 4  # training pairs of the Hadamard classifier per held-out edge
 MAX_TRAIN_PAIRS = 200_000
 
@@ -132,6 +134,8 @@ def split_edges(
             f"No edge can be held out without cutting the graph apart: its {len(source):,} "
             "edges form a forest. Link prediction needs a graph with cycles."
         )
+    if min(requested, len(candidates)) < MIN_HELD_OUT:
+        raise InvalidInputError(_too_few_held_out(len(source), fraction, requested, candidates))
     held = np.sort(rng.choice(candidates, size=min(requested, len(candidates)), replace=False))
     train = np.ones(len(source), dtype=bool)
     train[held] = False
@@ -149,6 +153,23 @@ def split_edges(
         ),
         train_truth=np.repeat([1, 0], n_train),
         requested=requested,
+    )
+
+
+def _too_few_held_out(n_edges: int, fraction: float, requested: int, candidates: np.ndarray) -> str:
+    """Why a split would score too few held-out edges to mean anything."""
+    if requested < MIN_HELD_OUT and MIN_HELD_OUT / n_edges < 0.5:
+        why = f"a fraction of {fraction:g} of its {n_edges:,} edges holds out {requested}"
+        fix = f"raise --fraction to at least {MIN_HELD_OUT / n_edges:.2g}"
+    elif requested < MIN_HELD_OUT:
+        why = f"the graph has {n_edges:,} edges"
+        fix = "use a larger graph"
+    else:
+        why = f"only {len(candidates)} of its {n_edges:,} edges can go without cutting it apart"
+        fix = "use a graph with more cycles"
+    return (
+        f"Link prediction needs at least {MIN_HELD_OUT} held-out edges (an AUC from fewer "
+        f"pairs is 0, 0.5 or 1 by chance), but {why}; {fix}."
     )
 
 

@@ -183,7 +183,7 @@ class SearchHit(BaseModel):
     id: str
     score: float
     text: str | None
-    label: Scalar
+    label: JsonValue  # a list when the label column holds lists (multi-label JSONL)
     space: str
     row: int
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
-from embedlab.io.items import PreparedItems, prepare_items
+from embedlab.io.items import PreparedItems, id_text, prepare_items
 from embedlab.io.readers import COMPRESSIONS, LINE_INDEX, decode_utf8, read_source
 
 #: suffixes read as plain whitespace edge lists (two or three columns, no header)
@@ -77,13 +77,6 @@ def is_whitespace_edge_list(path: str | Path) -> bool:
     return bool(suffixes) and suffixes[-1] in WHITESPACE_SUFFIXES
 
 
-def node_name(value: Any) -> str:
-    """A node's id as items store it: 3.0 from a numeric column is '3', like item ids."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def read_edge_list(
     path: str | Path, columns: tuple[str, str] = DEFAULT_EDGES, weight: str | None = None
 ) -> EdgeList:
@@ -117,7 +110,7 @@ def read_edge_list(
                 f"The node in column '{column}' is empty at {edges.where(int(np.argmax(missing)))}"
                 f" ({int(missing.sum())} edge(s) in all). Every edge needs two node names."
             )
-        ends.append(np.asarray([node_name(v) for v in values], dtype=object))
+        ends.append(np.asarray([id_text(v) for v in values], dtype=object))
     edges = EdgeList(ends[0], ends[1], None, lines, described)
     if weight is not None:
         edges.weights = _parse_weights(frame[weight].to_numpy(dtype=object), edges, f"'{weight}'")

@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
-from embedlab.io.items import ROW_NUMBER_IDS, PreparedItems, prepare_items
+from embedlab.io.items import ROW_NUMBER_IDS, PreparedItems, id_text, prepare_items
 from embedlab.io.readers import LINE_INDEX, read_source
 
 MAX_LISTED = 5
@@ -107,13 +107,6 @@ class InteractionData:
         return pa.table(columns)
 
 
-def _name(value: Any) -> str:
-    """An id as items store it: 3.0 from a numeric column is '3'."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _shown(cell: Any) -> str:
     """A cell as a message shows it: 'an empty cell' rather than nan."""
     return "an empty cell" if pd.isna(cell) or str(cell).strip() == "" else repr(cell)
@@ -164,7 +157,7 @@ def interaction_rows(
                 f"empty at {rows.where(int(np.argmax(missing)))} ({int(missing.sum())} row(s) "
                 "in all). Every interaction needs a user and an item."
             )
-        ends.append(np.asarray([_name(v) for v in values], dtype=object))
+        ends.append(np.asarray([id_text(v) for v in values], dtype=object))
     rows.users, rows.items = ends
     if columns.rating is not None:
         rows.ratings = _numbers(frame[columns.rating], rows, columns.rating, "rating")

@@ -110,8 +110,17 @@ def _where(rows: list[tuple[int, int | None]], has_lines: bool, total: int | Non
     return f"lines {_listed([line for _, line in rows], total)}"
 
 
+def id_text(value: Any) -> str:
+    """An id as it is stored: 3.0 from a numeric column is '3', and the spaces around it go
+    ('doc1 ' from a hand-edited CSV is 'doc1', so `--id doc1` finds it and a second 'doc1' is
+    a repeat). Items, graph nodes, users and rated items all go through here."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
 def _id_strings(raw: pd.Series) -> pd.Series:
-    return raw.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+    return raw.map(id_text)
 
 
 def _safe_column_names(columns: list[str]) -> dict[str, str]:

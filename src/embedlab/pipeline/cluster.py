@@ -45,14 +45,22 @@ def cluster(
 
 
 def _two_spaces(
-    workspace: Workspace, dataset: Dataset, first: str, second: str
+    workspace: Workspace, dataset: Dataset, first: str, second: str, k: int
 ) -> tuple[Space, Space]:
-    """Spaces `first` and `second` of `dataset`, refused when they are one space."""
+    """Spaces `first` and `second` of `dataset`, refused when they are one space or when k
+    neighbours are every other item (then any two spaces agree on every item)."""
     space_a, space_b = workspace.space(dataset, first), workspace.space(dataset, second)
     if first == second:
         raise InvalidInputError(
             f"compare needs two different spaces of dataset '{dataset.name}'; got '{first}' "
             "twice (a space agrees with itself on every item)."
+        )
+    n = len(dataset)
+    if k >= n - 1:
+        raise InvalidInputError(
+            f"compare -k {k} on dataset '{dataset.name}' of {n} items: {n - 1} neighbours are "
+            f"every other item, so the two spaces would agree everywhere by construction. "
+            f"Expected k of at most {max(n - 2, 1)}."
         )
     return space_a, space_b
 
@@ -63,7 +71,7 @@ def compare_spaces(
     """Neighbour agreement of two spaces of dataset `name`, per item, stored as columns."""
     k = check_int(k, "k", "compare", 1)
     dataset = workspace.dataset(name)
-    space_a, space_b = _two_spaces(workspace, dataset, first, second)
+    space_a, space_b = _two_spaces(workspace, dataset, first, second, k)
     graph_a = neighbors(workspace, name, space_a, k=k)
     graph_b = neighbors(workspace, name, space_b, k=k)
     result = neighbour_agreement(graph_a, graph_b, k=k)
@@ -113,7 +121,7 @@ def neighbourhood_changes(
     limit = check_int(limit, "limit", "compare", 1)
     dataset = workspace.dataset(name)
     # the same space twice: was a 404 suggesting a `compare` that refuses it
-    space_a, space_b = _two_spaces(workspace, dataset, first, second)
+    space_a, space_b = _two_spaces(workspace, dataset, first, second, k)
     for space in (space_a, space_b):
         stored = workspace.result("neighbors", name, space.name)
         if not make_graphs and (stored is None or stored.meta["k"] < k):

@@ -13,6 +13,7 @@ import pandas as pd
 
 from embedlab.errors import InvalidInputError
 from embedlab.io.csv_safe import FORMULA_STARTS
+from embedlab.io.items import id_text
 from embedlab.io.readers import read_source
 from embedlab.pipeline.annotate import correct_labels, label_corrections
 from embedlab.pipeline.fields import corrected_labels
@@ -80,7 +81,7 @@ def read_corrections(path: str | Path, column: str | None = None) -> Corrections
         if pd.isna(label) or str(label).strip() == "":
             skipped["empty label"] += 1
             continue
-        item, label = _unneutralise(str(item)), _unneutralise(str(label).strip())
+        item, label = _unneutralise(id_text(item)), _unneutralise(str(label).strip())
         if item in corrections and corrections[item] != label:
             raise InvalidInputError(
                 f"'{path}': item '{item}' is corrected to '{corrections[item]}' on line "

@@ -62,12 +62,12 @@ class SpaceIndex:
         with self._lock:
             if self._rows is None:
                 self._rows = pd.Index(self._ids())
-        try:
-            return int(self._rows.get_loc(item))
-        except KeyError:
-            raise NotFoundError(
-                f"No item with id '{item}' in dataset '{dataset}' ({len(self._rows)} items)."
-            ) from None
+        for candidate in dict.fromkeys((item, item.strip())):  # ids are stored stripped
+            if candidate in self._rows:
+                return int(self._rows.get_loc(candidate))
+        raise NotFoundError(
+            f"No item with id '{item}' in dataset '{dataset}' ({len(self._rows)} items)."
+        )
 
 
 _CACHE: OrderedDict[tuple[str, str], SpaceIndex] = OrderedDict()
