@@ -228,11 +228,13 @@ def on_screen(coords: np.ndarray, box: dict[str, float]) -> np.ndarray:
     return np.stack([x, y], axis=1)
 
 
-def clear_rectangle(screen: np.ndarray, box: dict[str, float]) -> tuple[int, int, int, int]:
-    """An 80 px square near the middle of the map whose edges pass no point closer than 1 px,
-    so which points fall inside it is not a matter of rounding."""
+def clear_rectangle(
+    screen: np.ndarray, box: dict[str, float], right: float = 0.0
+) -> tuple[int, int, int, int]:
+    """An 80 px square near the middle of the map (`right` px to the right of it) whose edges
+    pass no point closer than 1 px, so which points fall inside is not a matter of rounding."""
     x, y = screen[:, 0], screen[:, 1]
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    cx, cy = box["x"] + box["width"] / 2 + right, box["y"] + box["height"] / 2
     for dx in range(-100, 100, 3):
         for dy in range(-100, 100, 3):
             x0, y0 = int(cx + dx - 40), int(cy + dy - 40)
@@ -277,21 +279,24 @@ def map_on_screen(page, workspace: Workspace) -> tuple[np.ndarray, dict[str, flo
     return on_screen(unit_map(workspace), box), box
 
 
-def lasso_square(page, workspace: Workspace) -> list[str]:  # type: ignore[no-untyped-def]
-    """Drags a square lasso on the map; the ids of the stored map's points inside it."""
+def lasso_square(page, workspace: Workspace, right: float = 0.0, add: bool = False) -> set[int]:  # type: ignore[no-untyped-def]
+    """Drags a square lasso on the map (holding shift to add when `add`); the rows of the
+    stored map's points inside the square."""
     screen, box = map_on_screen(page, workspace)
-    x0, y0, x1, y1 = clear_rectangle(screen, box)
+    x0, y0, x1, y1 = clear_rectangle(screen, box, right)
     x, y = screen[:, 0], screen[:, 1]
     inside = np.flatnonzero((x > x0) & (x < x1) & (y > y0) & (y < y1))
     assert len(inside) > 20
+    if add:
+        page.keyboard.down("Shift")
     page.mouse.move(x0, y0)
     page.mouse.down()
     for corner in [(x1, y0), (x1, y1), (x0, y1), (x0, y0)]:
         page.mouse.move(*corner, steps=10)
     page.mouse.up()
-    page.wait_for_function(INFO_JS, arg=f" {len(inside):,} selected")
-    ids = workspace.dataset("digits").ids()
-    return [ids[row] for row in inside]
+    if add:
+        page.keyboard.up("Shift")
+    return set(inside.tolist())
 
 
 def check_shown_selected(page, workspace: Workspace, rows: list[int]) -> None:  # type: ignore[no-untyped-def]
@@ -323,8 +328,16 @@ def test_widget_in_jupyterlab(lab: Lab, workspace: Workspace, browser) -> None: 
     run_cell(page, 0)  # the widget
     check_map_drawn(page)
     shot(page, "jupyterlab-widget-map")
-    expected = lasso_square(page, workspace)
+    rows = lasso_square(page, workspace)
+    page.wait_for_function(INFO_JS, arg=f" {len(rows):,} selected")
+    page.locator(".jp-Notebook .jp-CodeCell").nth(2).locator(".jp-InputPrompt").click()
+    rows |= lasso_square(page, workspace, right=120, add=True)  # shift adds a second square
+    page.wait_for_function(INFO_JS, arg=f" {len(rows):,} selected")
+    # the shift was the map's: the notebook did not select the cells from the third to the map's
+    assert page.locator(".jp-Notebook .jp-Cell.jp-mod-selected").count() == 1
     shot(page, "jupyterlab-widget-lasso")
+    ids = workspace.dataset("digits").ids()
+    expected = [ids[row] for row in sorted(rows)]
 
     run_cell(page, 1)  # the page's lasso, read in Python
     printed = cell_stdout(page, 1)
