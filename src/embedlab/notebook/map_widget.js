@@ -199,6 +199,9 @@ function render({ model, el }) {
   };
 
   let panning = null;
+  // In JupyterLab a shift-mousedown in a cell extends the notebook's cell selection to that
+  // cell; a shift-lasso here means "add to the map's selection", so the notebook must not see it.
+  overlay.addEventListener('mousedown', (e) => { if (e.shiftKey) e.stopPropagation(); });
   overlay.addEventListener('pointerdown', (e) => {
     overlay.setPointerCapture(e.pointerId);
     if (e.altKey) panning = position(e);

@@ -15,12 +15,13 @@ from embedlab.errors import InvalidInputError, NotFoundError
 from embedlab.pipeline.map_view import MapView
 
 ESM = files("embedlab.notebook").joinpath("map_widget.js").read_text(encoding="utf-8")
+# JupyterLab's theme variables where the page has them (its dark theme too), plain colours elsewhere
 CSS = """
-.embedlab-map { width: 100%; font: 12px system-ui, sans-serif; }
+.embedlab-map { width: 100%; font: 12px var(--jp-ui-font-family, system-ui, sans-serif); }
 .embedlab-map-stage { position: relative; border-radius: 4px; overflow: hidden; }
 .embedlab-map-stage canvas { position: absolute; left: 0; top: 0; touch-action: none; }
 .embedlab-map-stage canvas + canvas { cursor: crosshair; }
-.embedlab-map-info { padding: 2px 4px; color: #555; }
+.embedlab-map-info { padding: 2px 4px; color: var(--jp-ui-font-color2, #555); }
 """
 
 
