@@ -1,7 +1,7 @@
 """Near-duplicates that survive small edits, found beside the embedding: a 64-bit perceptual
 hash per image (imagehash's pHash or dHash; pairs within a Hamming distance) and a MinHash of
-each text's normalised character shingles (datasketch's LSH; pairs whose estimated Jaccard
-similarity reaches a threshold, confirmed on the exact shingle sets).
+each text's normalised character shingles (LSH, analysis/minhash.py; pairs whose estimated
+Jaccard similarity reaches a threshold, confirmed on the exact shingle sets).
 
 An edited copy (shifted a pixel, 4% brighter, re-encoded) can sit at cosine 0.82 in a CNN's
 space, where look-alikes of one class sit too; its perceptual hash moves a few bits only.
@@ -20,6 +20,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from embedlab.analysis.copies import CopyOptions, find_copies
+from embedlab.analysis.minhash import candidate_pairs, shingle_hashes, signatures
 from embedlab.analysis.neighbors import NeighborGraph
 from embedlab.analysis.results import CheckResult, rank_scores, robust_fence
 from embedlab.errors import MissingDependencyError
@@ -109,14 +110,20 @@ def _band_pairs(hashes: np.ndarray, max_bucket: int = 64) -> np.ndarray:
 def normalise_text(text: str) -> str:
     """Lower case, NFKC, accents and punctuation removed, whitespace collapsed: what edits
     that do not change the content (case, quotes, spacing) leave the same."""
-    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    if text.isascii():  # NFKC and NFKD leave ASCII as it is, and it has no accents
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).lower())
+        text = "".join(c for c in text if not unicodedata.combining(c))
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s]|_", " ", text)).strip()
 
 
 def shingles(text: str, width: int = 5) -> set[str]:
     """The character `width`-grams of the normalised text (the whole text if shorter)."""
-    clean = normalise_text(text)
+    return _shingle_set(normalise_text(text), width)
+
+
+def _shingle_set(clean: str, width: int) -> set[str]:
     if len(clean) <= width:
         return {clean} if clean else set()
     return {clean[i : i + width] for i in range(len(clean) - width + 1)}
@@ -131,31 +138,20 @@ def minhash_pairs(
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(pairs (m, 2) with i < j, their Jaccard similarities) of texts whose shingle sets
-    overlap at least `threshold`: candidates from MinHash LSH, confirmed exactly. Empty texts
-    are never paired."""
-    try:
-        from datasketch import MinHash, MinHashLSH
-    except ImportError as error:  # pragma: no cover - a declared dependency
-        raise MissingDependencyError(
-            "Text near-duplicates need datasketch: pip install datasketch==2.0.0"
-        ) from error
-    sets = [shingles(text or "", width) for text in texts]
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    signatures = MinHash.bulk(
-        [[s.encode() for s in group] for group in sets], num_perm=num_perm, seed=seed
-    )
-    found: list[tuple[int, int]] = []
-    for row, (group, signature) in enumerate(zip(sets, signatures, strict=True)):
-        if not group:
-            continue
-        found.extend((int(other), row) for other in lsh.query(signature))
-        lsh.insert(str(row), signature)
-    pairs = np.asarray(sorted(found), dtype=np.int64).reshape(-1, 2)
+    overlap at least `threshold`: candidates from MinHash LSH (analysis/minhash.py),
+    confirmed exactly. Empty texts are never paired."""
+    clean = [normalise_text(text or "") for text in texts]
+    hashes, counts = shingle_hashes(clean, width)
+    present = np.flatnonzero(counts > 0)
+    if len(present) < 2:
+        return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.float64)
+    pairs = present[candidate_pairs(signatures(hashes, counts, num_perm, seed), threshold)]
+    sets = {int(row): _shingle_set(clean[row], width) for row in np.unique(pairs)}
     jaccard = np.array(
         [len(sets[i] & sets[j]) / len(sets[i] | sets[j]) for i, j in pairs], dtype=np.float64
     )
     keep = jaccard >= threshold
-    return pairs[keep], jaccard[keep]
+    return pairs[keep].astype(np.int64), jaccard[keep]
 
 
 def embedding_pairs(

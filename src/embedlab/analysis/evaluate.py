@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from embedlab.analysis.blas import one_blas_thread
 from embedlab.errors import InvalidInputError
 
 
@@ -97,7 +98,7 @@ def probe(
     y = labels.astype(str)
     scaler = StandardScaler().fit(data[train])
     linear = LogisticRegression(max_iter=1000, random_state=seed)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), one_blas_thread():
         warnings.simplefilter("ignore")  # convergence notes on hard, high-dimensional inputs
         linear.fit(scaler.transform(data[train]), y[train])
     linear_accuracy = float(linear.score(scaler.transform(data[test]), y[test]))
@@ -159,7 +160,7 @@ def leave_one_out_accuracy(vectors: np.ndarray, labels: np.ndarray, seed: int = 
             f"Leave-one-out accuracy needs at least 2 classes; got {len(np.unique(y))}."
         )
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, random_state=seed))
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), one_blas_thread():
         warnings.simplefilter("ignore")
         scores = cross_val_score(model, np.asarray(vectors)[labelled], y, cv=LeaveOneOut())
     return round(float(scores.mean()), 4)

@@ -18,6 +18,7 @@ from typing import Any
 import numba
 import numpy as np
 
+from embedlab.analysis.blas import one_blas_thread
 from embedlab.errors import InvalidInputError
 
 #: Below this many held-out edges an ROC AUC is noise: refused, not reported.
@@ -188,7 +189,7 @@ def score_links(name: str, vectors: np.ndarray, split: EdgeSplit, seed: int = 0)
     train_features = data[split.train_pairs[:, 0]] * data[split.train_pairs[:, 1]]
     scaler = StandardScaler().fit(train_features)
     model = LogisticRegression(max_iter=1000, random_state=seed)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), one_blas_thread():
         warnings.simplefilter("ignore")
         model.fit(scaler.transform(train_features), split.train_truth)
     scores = model.predict_proba(scaler.transform(data[a] * data[b]))[:, 1]

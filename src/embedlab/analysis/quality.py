@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from embedlab.analysis.blas import one_blas_thread
 from embedlab.analysis.duplicates import find_near_duplicates as find_duplicates
 from embedlab.analysis.neighbors import NeighborGraph
 from embedlab.analysis.outliers import find_outliers
@@ -63,6 +64,16 @@ def out_of_sample_probabilities(
 ) -> np.ndarray:
     """Class probabilities of each item from a logistic regression that never saw it (k-fold);
     vectors wider than `max_dim` are reduced by PCA first (fast, and it regularises)."""
+    import sklearn.decomposition
+    import sklearn.linear_model  # noqa: F401  (loaded first: one_blas_thread caps loaded pools)
+
+    with one_blas_thread():  # PCA's and the fits' products: see analysis/blas.py
+        return _fold_probabilities(vectors, codes, n_classes, folds, seed, max_dim)
+
+
+def _fold_probabilities(
+    vectors: np.ndarray, codes: np.ndarray, n_classes: int, folds: int, seed: int, max_dim: int
+) -> np.ndarray:
     from sklearn.decomposition import PCA
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
