@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import inspect
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -57,6 +59,8 @@ INPUTS = {
     "interactions": INTERACTIONS,
     "records": film_table(60, missing_target=3).drop(columns=["id", "title"]),
 }
+TINY_CLIP_FOLDER = Path(tempfile.mkdtemp(prefix="embedlab-tiny-clip-"))
+atexit.register(shutil.rmtree, TINY_CLIP_FOLDER, ignore_errors=True)  # made at import: no fixture
 SMALL_WALKS = {"dimensions": 8, "num_walks": 2, "walk_length": 10}
 SMALL_PARAMS = {
     "tfidf-svd": {"n_components": 8, "min_df": 1},
@@ -72,7 +76,7 @@ SMALL_PARAMS = {
     "entity": {"target": "critic_rating", "epochs": 3, "min_count": 2},
     "autoencoder": {"dims": 4, "epochs": 2},
     "mlp-autoencoder": {"dims": 4, "epochs": 2},
-    "clip-onnx": build_tiny_clip(Path(tempfile.mkdtemp(prefix="embedlab-tiny-clip-"))),
+    "clip-onnx": build_tiny_clip(TINY_CLIP_FOLDER),
 }
 
 ALL = sorted(methods.available())
