@@ -171,17 +171,18 @@ export async function renderMap(root: HTMLElement): Promise<void> {
   mapModel.view?.destroy();
   const view = new ScatterView(mapBox, n > 200_000);
   mapModel.view = view;
+  window.__embedlab.scatter = view;
   mapModel.projectionKey = `${state.dataset}/${state.space}/${preferred}`;
   view.colour(coloured?.legend ?? null);
+  listenForClearing(view, mapBox);
+  setMode('lasso');  // both before the points: a setting changed after them redraws a million
   await view.draw(coords, 2, coloured?.values, coloured?.legend.kind);
   renderLegend(legend, coloured?.legend ?? null);
   trust.refresh();
   window.__embedlab.firstFrameMs = performance.now() - started;
-  window.__embedlab.scatter = view;
   status(`${n.toLocaleString()} items · ${state.space} · ${preferred}`);
 
   view.onSelect((rows) => selectRows(rows, { drawn: true }));  // a lasso, a box, a click
-  listenForClearing(view, mapBox);
   view.onHover((row) => {  // none while the camera moves (the scatter still hovers under a drag)
     hovered = row;
     if (!view.lod.stats.moving) void showTooltip(tooltip, row);
@@ -225,7 +226,6 @@ export async function renderMap(root: HTMLElement): Promise<void> {
     e.preventDefault();
     void runSearch(side, searchBox.value.trim());
   });
-  setMode('lasso');
   await charts.start();
   await charts.restoreBrushes(viewBrushes()); // the URL's brushes
   if (state.focusId) {

@@ -143,10 +143,12 @@ export class ScatterView {
       this.y[i] = coords[i * dims + 1];
     }
     this.lod.setCount(this.count);
-    await this.redraw(values, kind);
     // The points fill [-1, 1]^2; a canvas taller than wide would cut off the sides unless
-    // the camera frames that square.
-    await this.plot.zoomToArea({ x: -1, y: -1, width: 2, height: 2 }, { transition: false } as never);
+    // the camera frames that square. Framed before the points are drawn, so that the first
+    // frame draws them once (framed after, a million points took a second frame to redraw).
+    const framed = this.plot.zoomToArea({ x: -1, y: -1, width: 2, height: 2 }, { transition: false } as never);
+    await this.redraw(values, kind);
+    await framed;
   }
 
   /** Every point drawn at the current camera (not a moved snapshot of an earlier frame). */
@@ -208,8 +210,9 @@ export class ScatterView {
   }
 
   setMode(mode: Mode) {
-    // the scatter always pans and zooms; lasso and box are drawn on the overlay
-    this.plot.set({ mouseMode: 'panZoom' } as never);
+    // the scatter always pans and zooms; lasso and box are drawn on the overlay (a set()
+    // redraws every point, so only when it changes)
+    if (this.plot.get('mouseMode' as never) !== 'panZoom') this.plot.set({ mouseMode: 'panZoom' } as never);
     this.lasso.shape = mode === 'panZoom' ? null : mode;
   }
 
