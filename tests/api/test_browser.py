@@ -165,6 +165,30 @@ def test_map_loads_coloured_by_label(page) -> None:  # type: ignore[no-untyped-d
     shot(page, "map-digits")
 
 
+# Counts the WebGL draws of every point (a million points cost ~1 s a draw in software WebGL).
+COUNT_FULL_DRAWS_JS = """(() => {
+  window.__fullDraws = 0;
+  for (const proto of [WebGLRenderingContext.prototype, WebGL2RenderingContext.prototype]) {
+    const real = proto.drawArrays;
+    proto.drawArrays = function (mode, first, count) {
+      if (count === 1797) window.__fullDraws += 1;
+      return real.call(this, mode, first, count);
+    };
+  }
+})();"""
+
+
+def test_no_setting_or_camera_change_after_the_points_redraws_the_map(page) -> None:  # type: ignore[no-untyped-def]
+    """Each camera change or setting after the points are drawn redraws all of them: the
+    first frame used to draw them three times."""
+    page.context.add_init_script(COUNT_FULL_DRAWS_JS)
+    open_map(page, "digits", "pixels-pca")
+    page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    page.wait_for_timeout(500)  # frames a stray redraw would come in; none is awaited
+    # regl-scatterplot itself draws a small map twice as its points arrive; never more
+    assert page.evaluate("window.__fullDraws") <= 2
+
+
 def test_lasso_grid_shows_exactly_the_items_inside(page) -> None:  # type: ignore[no-untyped-def]
     open_map(page, "digits", "pixels-pca")
     box = canvas_box(page)
