@@ -34,6 +34,7 @@ export class ScatterView {
   private colours: string[] = [NO_FIELD]; // the colour field's colours, per code or ramp stop
   private colourBy: 'valueA' | null = null;
   private filtered = false; // a selection or filter is on: every point outside it is grey
+  private indexed = false; // the plot's spatial index is of the current positions
   private readonly opacity: number;
   private readonly greyOpacity: number;
 
@@ -143,6 +144,7 @@ export class ScatterView {
       this.y[i] = coords[i * dims + 1];
     }
     this.lod.setCount(this.count);
+    this.indexed = false; // new positions: the spatial index is built again
     // The points fill [-1, 1]^2; a canvas taller than wide would cut off the sides unless
     // the camera frames that square. Framed before the points are drawn, so that the first
     // frame draws them once (framed after, a million points took a second frame to redraw).
@@ -168,9 +170,14 @@ export class ScatterView {
     await this.settled();
     const points: { x: Float32Array; y: Float32Array; valueA?: Float32Array } = { x: this.x, y: this.y };
     if (values) points.valueA = Float32Array.from(values);
+    // the same positions in other colours: the k-d tree of the last draw serves (a million
+    // points' tree is built again in a worker otherwise)
+    const spatialIndex = this.indexed ? this.plot.get('spatialIndex' as never) : undefined;
     await this.plot.draw(points as never, {
       zDataType: kind === 'number' ? 'continuous' : 'categorical',
+      ...(spatialIndex ? { spatialIndex } : {}),
     } as never);
+    this.indexed = true;
   }
 
   colour(legend: Legend | null) {

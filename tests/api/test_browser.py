@@ -219,6 +219,25 @@ def test_lasso_grid_shows_exactly_the_items_inside(page) -> None:  # type: ignor
     shot(page, "item-details-digits")
 
 
+def test_a_lasso_after_a_colour_change_selects_the_same_items(page) -> None:  # type: ignore[no-untyped-def]
+    """A colour change keeps the points' k-d tree (same positions): it must still find them."""
+    open_map(page, "digits", "pixels-pca")
+    index = "window.__embedlab.scatter.plot.get('spatialIndex')"
+    page.evaluate(f"window.__tree = {index}")
+    page.select_option("#colour", "")
+    page.wait_for_function("!document.querySelector('#legend .key')")
+    page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    assert page.evaluate(f"window.__tree === {index}")
+    box = canvas_box(page)
+    w, h = box["width"], box["height"]
+    polygon = [(0.3 * w, 0.25 * h), (0.7 * w, 0.3 * h), (0.65 * w, 0.75 * h), (0.35 * w, 0.7 * h)]
+    draw_lasso(page, polygon)
+    page.wait_for_selector("#selection-count")
+    inside, on_the_line = page.evaluate(INSIDE_JS, [list(p) for p in polygon])
+    selected = set(page.evaluate("Array.from(window.__embedlab.selection)"))
+    assert len(inside) > 20 and selected ^ set(inside) <= set(on_the_line)
+
+
 def test_box_selection_and_export(page) -> None:  # type: ignore[no-untyped-def]
     open_map(page, "digits", "pixels-pca")
     drag_box(page, 0.2, 0.6)
