@@ -5,8 +5,9 @@ Why: on this 2-core AMD EPYC, OpenVINO's CPU plugin runs MiniLM's package graph 
 cast to fp32 before each product) with the weights kept int8 and the activations quantised per
 token in groups of 32 (its default dynamic quantisation): faster than onnxruntime's fp32 run
 at short lengths, and at a row cosine >= 0.997 with fp32 where onnxruntime's int8 graph gives
-0.97-0.98. Per-token scales keep a text's vector independent of its batch mates (measured:
-alone vs a padded batch of mixed lengths, cosine 1.0). Compiling costs ~0.6 s; OpenVINO's own
+0.97-0.98. Per-token scales keep a text's vector nearly independent of its batch mates: alone
+against a padded batch of mixed lengths, cosine >= 0.9999 (not to the bit: the CPU kernels
+differ with the batch's shape, quantised or not). Compiling costs ~0.6 s; OpenVINO's own
 model cache (`CACHE_DIR`, keyed by the graph, the config and its version) brings a later
 process's compile down to ~0.05-0.1 s.
 """

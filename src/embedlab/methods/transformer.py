@@ -64,8 +64,9 @@ PRECISIONS = ("auto", "int8", "fp32")
 #: here, 1,000 texts: int8 one per run / fp32 batched = 0.68x at 10 tokens, 1.0x at 32, 1.44x
 #: at 64, 1.81x at 128)
 INT8_FROM_TOKENS = 40
-#: "auto" picks openvino where it is installed (benchmarks/RESULTS.md, "minilm on CTranslate2
-#: and OpenVINO": as fast or faster at every length, row cosine >= 0.997), else onnx
+#: "auto" picks openvino where it is installed, else onnx (benchmarks/RESULTS.md, "minilm on
+#: CTranslate2 and OpenVINO": 1.4-1.6x onnxruntime's texts/s at 10-32 tokens, 0.5-1.6x at
+#: 64-256 under load; row cosine with fp32 >= 0.997 at every length, onnxruntime's int8 0.969)
 BACKENDS = ("auto", "onnx", "openvino")
 
 
