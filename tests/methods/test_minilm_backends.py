@@ -84,6 +84,14 @@ def test_an_unwritable_cache_still_runs(tmp_path, monkeypatch, reviews: list[str
     np.testing.assert_allclose(vectors, cached, atol=1e-6)
 
 
+def test_token_vectors_stay_on_onnxruntime_under_openvino() -> None:
+    model = MiniLM(backend="openvino", precision="int8").fit()
+    ids = np.array([model.tokenizer_.encode("a play").ids])
+    feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": 0 * ids}
+    (hidden,) = model.session_.run(["last_hidden_state"], feeds)
+    assert hidden.shape == (1, ids.shape[1], 384)
+
+
 def test_an_unknown_backend_is_refused_by_name() -> None:
     with pytest.raises(InvalidInputError, match="'backend' parameter of MiniLM must be one of"):
         MiniLM(backend="cuda").fit()

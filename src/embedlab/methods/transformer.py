@@ -191,8 +191,8 @@ class MiniLM(Embedder):
         """The batched session (also what the contextual token vectors use), made on first use
         and then held: a run of short texts never loads the int8 graph, nor one of long texts
         the fp32 one."""
-        graph = self.int8_graph_ if self.precision == "int8" else self.graph_
-        return self._held_session(str(graph))
+        int8 = self.precision == "int8" and self.int8_graph_ is not None  # none on openvino
+        return self._held_session(str(self.int8_graph_ if int8 else self.graph_))
 
     @property
     def int8_session_(self) -> Any:
