@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0  # the CPU wheel, before anything needing torch
-	$(BIN)/python -m pip install --quiet -e ".[dev,torch,pretrained,multilingual,ray,notebook]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,torch,pretrained,multilingual,ray,notebook,openvino]"
 	# WEFE checks our WEAT figures in a test. Its metadata pins numpy<=1.26 and scipy<1.13, which
 	# would downgrade the venv, yet the code it runs works with ours: install it without deps.
 	$(BIN)/python -m pip install --quiet --no-deps wefe==1.0.1 plotly==7.1.0 narwhals==2.28.0 \

@@ -86,9 +86,9 @@ def test_a_graph_that_cannot_be_written_leaves_a_working_session_and_no_part_fil
 def test_minilm_makes_only_the_session_its_texts_need(fresh: Path) -> None:
     from embedlab.methods.transformer import MiniLM
 
-    long_only = MiniLM().fit()
+    long_only = MiniLM(backend="onnx").fit()
     long_only.transform(["word " * 100])  # >= 40 tokens: int8 alone
     assert list(long_only.__dict__["_sessions"]) == [str(long_only.int8_graph_)]
-    short_only = MiniLM().fit()
+    short_only = MiniLM(backend="onnx").fit()
     short_only.transform(["a short text"])
     assert list(short_only.__dict__["_sessions"]) == [str(short_only.graph_)]

@@ -1,4 +1,5 @@
-"""Transformer sentence embeddings: all-MiniLM-L6-v2 as int8 ONNX, run by onnxruntime (no torch)."""
+"""Transformer sentence embeddings: all-MiniLM-L6-v2 as int8 ONNX, run by OpenVINO or
+onnxruntime (no torch)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from embedlab.methods.long_text import (
 )
 from embedlab.methods.onnx_int8 import int8_graph
 from embedlab.methods.onnx_session import onnx_session
+from embedlab.methods.openvino_session import openvino_available, openvino_session
 
 VOCAB_PATH = Path(__file__).parent / "data" / "minilm-vocab.txt"
 
@@ -62,12 +64,22 @@ PRECISIONS = ("auto", "int8", "fp32")
 #: here, 1,000 texts: int8 one per run / fp32 batched = 0.68x at 10 tokens, 1.0x at 32, 1.44x
 #: at 64, 1.81x at 128)
 INT8_FROM_TOKENS = 40
+#: "auto" picks openvino where it is installed, else onnx (benchmarks/RESULTS.md, "minilm on
+#: CTranslate2 and OpenVINO": 1.4-1.6x onnxruntime's texts/s at 10-32 tokens, 0.5-1.6x at
+#: 64-256 under load; row cosine with fp32 >= 0.997 at every length, onnxruntime's int8 0.969)
+BACKENDS = ("auto", "onnx", "openvino")
 
 
 @register
 class MiniLM(Embedder):
-    """all-MiniLM-L6-v2 sentence vectors (384-d, L2-normalised), int8 ONNX on onnxruntime.
+    """all-MiniLM-L6-v2 sentence vectors (384-d, L2-normalised), int8 ONNX.
 
+    `backend="openvino"` runs the package's graph on OpenVINO, batched, every length: int8
+    weights, activations quantised per token (openvino_session.py), so batch-independent;
+    `precision="fp32"` turns that quantisation off. `backend="onnx"` runs onnxruntime as below.
+    `"auto"` (the default) is openvino where the package is installed, else onnx.
+
+    On onnxruntime:
     `precision="int8"` runs the matrix products in int8 (onnx_int8.py; row cosine ~0.99 with
     fp32), one text per run, so that a text's vector never depends on its batch (int8 scales
     each run's activations as a whole). `"fp32"` runs the package's graph as it is (int8
@@ -86,7 +98,7 @@ class MiniLM(Embedder):
     modality = "text"
     pretrained = True
     fit_sample = 0
-    summary = "all-MiniLM-L6-v2 sentence embeddings, int8 ONNX (384-d, default text method)"
+    summary = "all-MiniLM-L6-v2 sentence embeddings, ONNX on OpenVINO or onnxruntime (384-d)"
     counted_keys = LONG_COUNTS
 
     def __init__(
@@ -99,6 +111,7 @@ class MiniLM(Embedder):
         long: LongMode = "truncate",
         chunk_overlap: int = 32,
         precision: str = "auto",
+        backend: str = "auto",
     ) -> None:
         self.batch_size = batch_size
         self.batch_tokens = batch_tokens
@@ -107,6 +120,7 @@ class MiniLM(Embedder):
         self.long = long
         self.chunk_overlap = chunk_overlap
         self.precision = precision
+        self.backend = backend
 
     def _validate_params(self) -> None:
         self._check_param(
@@ -131,6 +145,7 @@ class MiniLM(Embedder):
         self._check_param(
             "precision", self.precision in PRECISIONS, "one of 'auto', 'int8', 'fp32'"
         )
+        self._check_param("backend", self.backend in BACKENDS, "one of 'auto', 'onnx', 'openvino'")
 
     def fit(self, X: Sequence[str] | None = None) -> MiniLM:
         """Load the model; pretrained, so nothing is learned from X."""
@@ -138,7 +153,9 @@ class MiniLM(Embedder):
         self.__dict__.pop("_sessions", None)  # made again on first use, for these settings
         self.threads_ = self.threads or os.cpu_count() or 1
         self.graph_ = _minilm_model_path()
-        self.int8_graph_ = None if self.precision == "fp32" else self._int8_graph(Path(self.graph_))
+        self.backend_ = self._pick_backend()
+        on_onnx = self.backend_ == "onnx" and self.precision != "fp32"
+        self.int8_graph_ = self._int8_graph(Path(self.graph_)) if on_onnx else None
         self.int8_from_ = {"auto": INT8_FROM_TOKENS, "int8": 0}.get(self.precision)
         if self.int8_graph_ is None:
             self.int8_from_ = None
@@ -174,14 +191,40 @@ class MiniLM(Embedder):
         """The batched session (also what the contextual token vectors use), made on first use
         and then held: a run of short texts never loads the int8 graph, nor one of long texts
         the fp32 one."""
-        graph = self.int8_graph_ if self.precision == "int8" else self.graph_
-        return self._held_session(str(graph))
+        int8 = self.precision == "int8" and self.int8_graph_ is not None  # none on openvino
+        return self._held_session(str(self.int8_graph_ if int8 else self.graph_))
 
     @property
     def int8_session_(self) -> Any:
         """The int8 graph's session (None where there is none), made on first use."""
         graph = self.int8_graph_
         return None if graph is None else self._held_session(str(graph))
+
+    @property
+    def batch_session_(self) -> Any:
+        """What runs the batches of `_embed_ids`: OpenVINO's compiled graph, or `session_`."""
+        if self.backend_ != "openvino":
+            return self.session_
+        held = self.__dict__.setdefault("_sessions", {})
+        if "openvino" not in held:
+            held["openvino"] = openvino_session(
+                self.graph_, self.threads_, quantise=self.precision != "fp32"
+            )
+        return held["openvino"]
+
+    def _pick_backend(self) -> str:
+        """The backend to run, its model made now: the one asked for (a clear error at fit), or
+        with "auto" openvino where it imports and compiles, else onnx (with a warning)."""
+        if self.backend == "onnx" or (self.backend == "auto" and not openvino_available()):
+            return "onnx"
+        try:
+            openvino_session(self.graph_, self.threads_, quantise=self.precision != "fp32")
+        except Exception as error:
+            if self.backend == "openvino":
+                raise
+            warnings.warn(f"minilm runs on onnxruntime: OpenVINO failed ({error}).", stacklevel=3)
+            return "onnx"
+        return "openvino"
 
     def _held_session(self, graph: str) -> Any:
         held = self.__dict__.setdefault("_sessions", {})
@@ -215,7 +258,7 @@ class MiniLM(Embedder):
             in_int8 = lengths[order] >= self.int8_from_
         for rows in self._batches(order[~in_int8], lengths):
             out[rows] = self._run_batch(
-                self.session_, [sequences[i] for i in rows], int(lengths[rows].max())
+                self.batch_session_, [sequences[i] for i in rows], int(lengths[rows].max())
             )
         for row in order[in_int8]:  # one per run: int8 scales a run's activations as a whole
             out[row] = self._run_batch(self.int8_session_, [sequences[row]], int(lengths[row]))[0]
