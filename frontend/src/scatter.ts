@@ -34,7 +34,8 @@ export class ScatterView {
   private colours: string[] = [NO_FIELD]; // the colour field's colours, per code or ramp stop
   private colourBy: 'valueA' | null = null;
   private filtered = false; // a selection or filter is on: every point outside it is grey
-  private indexed = false; // the plot's spatial index is of the current positions
+  private positions = 0; // bumped by every draw of new positions
+  private indexedAt = -1; // the positions the plot's spatial index is of
   private readonly opacity: number;
   private readonly greyOpacity: number;
 
@@ -144,7 +145,7 @@ export class ScatterView {
       this.y[i] = coords[i * dims + 1];
     }
     this.lod.setCount(this.count);
-    this.indexed = false; // new positions: the spatial index is built again
+    this.positions += 1; // new positions: the spatial index is built again
     // The points fill [-1, 1]^2; a canvas taller than wide would cut off the sides unless
     // the camera frames that square. Framed before the points are drawn, so that the first
     // frame draws them once (framed after, a million points took a second frame to redraw).
@@ -172,12 +173,14 @@ export class ScatterView {
     if (values) points.valueA = Float32Array.from(values);
     // the same positions in other colours: the k-d tree of the last draw serves (a million
     // points' tree is built again in a worker otherwise)
-    const spatialIndex = this.indexed ? this.plot.get('spatialIndex' as never) : undefined;
+    const positions = this.positions;
+    const spatialIndex = this.indexedAt === positions ? this.plot.get('spatialIndex' as never) : undefined;
     await this.plot.draw(points as never, {
       zDataType: kind === 'number' ? 'continuous' : 'categorical',
       ...(spatialIndex ? { spatialIndex } : {}),
     } as never);
-    this.indexed = true;
+    // a draw of other positions that began meanwhile builds its own tree
+    if (this.positions === positions) this.indexedAt = positions;
   }
 
   colour(legend: Legend | null) {

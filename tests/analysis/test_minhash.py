@@ -59,3 +59,13 @@ def test_bands_put_the_s_curve_near_the_threshold() -> None:
         bands, rows = bands_for(threshold, 128)
         assert bands * rows <= 128
         assert abs((1 / bands) ** (1 / rows) - threshold) < 0.1
+
+
+def test_texts_hashed_in_blocks_pair_as_when_hashed_at_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from embedlab.analysis import duplicates
+
+    texts = ["The same text, twice.", "xxx", "the same text twice", "another one", ""] * 3
+    whole = duplicates.minhash_pairs(texts)
+    monkeypatch.setattr(duplicates, "MINHASH_BLOCK", 2)
+    blocks = duplicates.minhash_pairs(texts)
+    assert whole[0].tolist() == blocks[0].tolist() and len(whole[0]) == 21

@@ -188,18 +188,20 @@ def test_alias_table_draws_in_proportion_to_the_weights() -> None:
 
 
 def test_too_few_held_out_edges_are_refused_naming_the_fraction_that_would_do() -> None:
-    """An AUC from one held-out pair is 0, 0.5 or 1 by chance: refused, not reported."""
+    """An AUC from a few held-out pairs moves in steps of 1/m^2: refused, not reported."""
     ring = np.arange(20)
     source = np.concatenate([ring, ring])  # 40 edges on 20 nodes, 21 outside a spanning tree
     target = np.concatenate([(ring + 1) % 20, (ring + 2) % 20])
     with pytest.raises(
         InvalidInputError,
-        match=r"at least 5 held-out .* holds out 2; raise --fraction to at least 0\.12",
+        match=r"at least 5 held-out .* 5% of its 40 edges is 2; it takes a graph of at least 90",
     ):
         split_edges(source, target, 20, fraction=0.05)
     assert split_edges(source, target, 20, fraction=0.125).test_truth.sum() == 5
     cycle = np.arange(40)
     with pytest.raises(InvalidInputError, match="only 1 of its 40 edges can go"):
         split_edges(cycle, (cycle + 1) % 40, 40, fraction=0.2)
-    with pytest.raises(InvalidInputError, match="has 4 edges; use a larger graph"):
-        split_edges(np.array([0, 1, 2, 3]), np.array([1, 2, 3, 0]), 4, fraction=0.5)
+    with pytest.raises(
+        InvalidInputError, match="10% of its 4 edges is 1; it takes a graph of at least 45"
+    ):
+        split_edges(np.array([0, 1, 2, 3]), np.array([1, 2, 3, 0]), 4, fraction=0.1)

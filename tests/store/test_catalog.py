@@ -25,6 +25,15 @@ def age_versions(catalog: Catalog) -> None:
     os.utime(folder, ns=(old, old))
 
 
+def counted_checks(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per LanceDB version check the catalog makes from now on."""
+    table = catalog._open(create=False)
+    checks: list[int] = []
+    real = table.checkout_latest
+    monkeypatch.setattr(table, "checkout_latest", lambda: checks.append(1) or real())
+    return checks
+
+
 @pytest.fixture
 def two_handles(tmp_path: Path) -> tuple[Catalog, Catalog]:
     """Two Workspace objects on one folder: two processes' views of the same catalog."""
@@ -46,10 +55,7 @@ def test_a_quiet_folder_skips_lance_and_a_new_commit_ends_the_skip(
     first, second = two_handles
     age_versions(second)
     second.current()  # a look in a quiet moment: its stamp is kept
-    table = second._open(create=False)
-    checks: list[int] = []
-    real = table.checkout_latest
-    monkeypatch.setattr(table, "checkout_latest", lambda: checks.append(1) or real())
+    checks = counted_checks(second, monkeypatch)
     for _ in range(5):
         assert set(second.current()) == {("dataset", "a", "x")}
     assert checks == []
@@ -64,10 +70,37 @@ def test_a_folder_changed_just_now_is_not_trusted(
     """Within the quiet period a commit could land in the same tick of a coarse clock."""
     _, second = two_handles
     second.current()
-    table = second._open(create=False)
-    checks: list[int] = []
-    real = table.checkout_latest
-    monkeypatch.setattr(table, "checkout_latest", lambda: checks.append(1) or real())
+    checks = counted_checks(second, monkeypatch)
     second.current()
     second.current()
     assert checks == [1, 1]
+
+
+def test_a_failed_look_is_not_trusted_later(
+    two_handles: tuple[Catalog, Catalog], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stamp is kept only once the records of its version are read: a look that failed
+    half-way must not make the stale cache look current."""
+    first, second = two_handles
+    second.current()
+    first.append(entry("b"))
+    age_versions(second)
+    table = second._open(create=False)
+    real = table.checkout_latest
+    monkeypatch.setattr(table, "checkout_latest", lambda: (_ for _ in ()).throw(OSError("io")))
+    with pytest.raises(OSError):
+        second.current()
+    monkeypatch.setattr(table, "checkout_latest", real)
+    assert ("dataset", "b", "x") in second.current()
+
+
+def test_the_shortcut_can_be_switched_off(
+    two_handles: tuple[Catalog, Catalog], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, second = two_handles
+    monkeypatch.setenv("EMBEDLAB_CATALOG_STAT", "0")
+    age_versions(second)
+    second.current()
+    checks = counted_checks(second, monkeypatch)
+    second.current()
+    assert checks == [1]

@@ -9,14 +9,36 @@ other. Measured here (3,060 and 13,891 MiniLM texts, 5-fold probabilities, load 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
+from typing import Any
+
+_LOCK = threading.Lock()
+_HOLDERS = 0
+_LIMITER: Any = None
 
 
 @contextlib.contextmanager
-def one_blas_thread() -> Iterator[None]:
+def one_blas_thread(enabled: bool = True) -> Iterator[None]:
     """Within the block, BLAS libraries loaded so far run on one thread (threadpoolctl caps
-    only the pools already loaded: enter it after importing scikit-learn's models)."""
+    only the pools already loaded: enter it after importing scikit-learn's models). The cap
+    is process-wide: blocks that overlap (two requests of a server) share one cap, set by the
+    first to enter and lifted by the last to leave."""
+    if not enabled:
+        yield
+        return
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1, user_api="blas"):
+    global _HOLDERS, _LIMITER
+    with _LOCK:
+        if _HOLDERS == 0:
+            _LIMITER = threadpool_limits(limits=1, user_api="blas")
+        _HOLDERS += 1
+    try:
         yield
+    finally:
+        with _LOCK:
+            _HOLDERS -= 1
+            if _HOLDERS == 0:
+                _LIMITER.restore_original_limits()
+                _LIMITER = None

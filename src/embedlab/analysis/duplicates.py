@@ -29,6 +29,7 @@ HashKind = Literal["phash", "dhash"]
 EXACT_HAMMING_MAX_ITEMS = 20_000  # all pairs compared below this; beyond, candidates only
 _BLOCK = 2048
 COPY_GRAPH_NEIGHBOURS = 5
+MINHASH_BLOCK = 50_000  # texts hashed at once: ~65 bytes a shingle while a block is hashed
 
 
 def perceptual_hashes(images: Iterable[Image.Image], kind: HashKind = "phash") -> np.ndarray:
@@ -141,11 +142,15 @@ def minhash_pairs(
     overlap at least `threshold`: candidates from MinHash LSH (analysis/minhash.py),
     confirmed exactly. Empty texts are never paired."""
     clean = [normalise_text(text or "") for text in texts]
-    hashes, counts = shingle_hashes(clean, width)
-    present = np.flatnonzero(counts > 0)
-    if len(present) < 2:
+    present, rows = [], []
+    for start in range(0, len(clean), MINHASH_BLOCK):  # the shingles of a block at a time
+        hashes, counts = shingle_hashes(clean[start : start + MINHASH_BLOCK], width)
+        present.append(start + np.flatnonzero(counts > 0))
+        rows.append(signatures(hashes, counts, num_perm, seed))
+    kept = np.concatenate(present) if present else np.zeros(0, dtype=np.int64)
+    if len(kept) < 2:
         return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.float64)
-    pairs = present[candidate_pairs(signatures(hashes, counts, num_perm, seed), threshold)]
+    pairs = kept[candidate_pairs(np.vstack(rows), threshold)]
     sets = {int(row): _shingle_set(clean[row], width) for row in np.unique(pairs)}
     jaccard = np.array(
         [len(sets[i] & sets[j]) / len(sets[i] | sets[j]) for i, j in pairs], dtype=np.float64

@@ -10,6 +10,7 @@ trained on as many other edges and non-edges.
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from dataclasses import asdict, dataclass
@@ -159,18 +160,16 @@ def split_edges(
 
 def _too_few_held_out(n_edges: int, fraction: float, requested: int, candidates: np.ndarray) -> str:
     """Why a split would score too few held-out edges to mean anything."""
-    if requested < MIN_HELD_OUT and MIN_HELD_OUT / n_edges < 0.5:
-        why = f"a fraction of {fraction:g} of its {n_edges:,} edges holds out {requested}"
-        fix = f"raise --fraction to at least {MIN_HELD_OUT / n_edges:.2g}"
-    elif requested < MIN_HELD_OUT:
-        why = f"the graph has {n_edges:,} edges"
-        fix = "use a larger graph"
+    if requested < MIN_HELD_OUT:
+        smallest = math.ceil((MIN_HELD_OUT - 0.5) / fraction)
+        why = f"{fraction * 100:g}% of its {n_edges:,} edges is {requested}"
+        fix = f"it takes a graph of at least {smallest:,} edges, with cycles"
     else:
         why = f"only {len(candidates)} of its {n_edges:,} edges can go without cutting it apart"
         fix = "use a graph with more cycles"
     return (
-        f"Link prediction needs at least {MIN_HELD_OUT} held-out edges (an AUC from fewer "
-        f"pairs is 0, 0.5 or 1 by chance), but {why}; {fix}."
+        f"Link prediction needs at least {MIN_HELD_OUT} held-out edges (an ROC AUC of m held-out "
+        f"pairs moves in steps of 1/m^2 and says little), but {why}; {fix}."
     )
 
 

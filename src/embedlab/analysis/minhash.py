@@ -95,14 +95,15 @@ def signatures(hashes: np.ndarray, counts: np.ndarray, num_perm: int, seed: int)
 def bands_for(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows per band) with bands x rows <= num_perm that make the fewest false
     positives below `threshold` plus false negatives above it (weights 1/2 each)."""
+    integrate = getattr(np, "trapezoid", None) or np.trapz  # numpy 1.x has only trapz
     grid = np.linspace(0.0, 1.0, 1001)
     below, above = grid <= threshold, grid >= threshold
     best, choice = np.inf, (1, num_perm)
     for bands in range(1, num_perm + 1):
         for rows in range(1, num_perm // bands + 1):
             caught = 1 - (1 - grid**rows) ** bands
-            false_pos = np.trapezoid(caught[below], grid[below])
-            false_neg = np.trapezoid(1 - caught[above], grid[above])
+            false_pos = integrate(caught[below], grid[below])
+            false_neg = integrate(1 - caught[above], grid[above])
             error = 0.5 * false_pos + 0.5 * false_neg
             if error < best:
                 best, choice = error, (bands, rows)

@@ -56,11 +56,16 @@ def _two_spaces(
             "twice (a space agrees with itself on every item)."
         )
     n = len(dataset)
+    if n <= 2:
+        raise InvalidInputError(
+            f"compare needs at least 3 items (dataset '{dataset.name}' has {n}): with fewer, "
+            "every item's neighbours are all the others in any space."
+        )
     if k >= n - 1:
         raise InvalidInputError(
-            f"compare -k {k} on dataset '{dataset.name}' of {n} items: {n - 1} neighbours are "
-            f"every other item, so the two spaces would agree everywhere by construction. "
-            f"Expected k of at most {max(n - 2, 1)}."
+            f"Comparing with k = {k} neighbours on dataset '{dataset.name}' of {n} items: "
+            f"{n - 1} neighbours are every other item, so the two spaces would agree "
+            f"everywhere by construction. Expected k of at most {n - 2}."
         )
     return space_a, space_b
 

@@ -41,6 +41,9 @@ CATALOG_TABLE = "_catalog"
 #: A `_versions` folder whose modification time is older than this is trusted unchanged while
 #: its time stays the same: a commit in the same tick of a coarse clock would not move it.
 QUIET_NS = 2_000_000_000
+#: `EMBEDLAB_CATALOG_STAT=0` turns the folder-time shortcut off, for filesystems whose folder
+#: times lag or never move (NFS caches them up to a minute; FUSE mounts of object stores).
+STAT_SWITCH = "EMBEDLAB_CATALOG_STAT"
 CATALOG_SCHEMA = pa.schema(
     [
         ("seq", pa.int64()),
@@ -129,10 +132,15 @@ class Catalog:
         stamp = self._versions_stamp()
         if stamp is not None and stamp == self._cache_stamp and self._cache_version is not None:
             return self._cache  # no commit since the last look: skip Lance's version check
-        self._cache_stamp = stamp if stamp and time.time_ns() - stamp > QUIET_NS else None
+        quiet = stamp if stamp and time.time_ns() - stamp > QUIET_NS else None
         table.checkout_latest()
-        if table.version == self._cache_version:
-            return self._cache
+        if table.version != self._cache_version:
+            self._read_records(table)
+        self._cache_stamp = quiet  # only once the look succeeded and the cache is of it
+        return self._cache
+
+    def _read_records(self, table: Any) -> None:
+        """The cache rebuilt from the table's latest version (the stamp is set after it)."""
         rows = table.to_arrow().sort_by("seq").to_pylist()
         latest: dict[tuple[str, str, str], Entry] = {}
         for row in rows:
@@ -149,12 +157,11 @@ class Catalog:
             )
         self._cache = {k: e for k, e in latest.items() if e.status != "deleted"}
         self._cache_version = table.version
-        return self._cache
 
     def _versions_stamp(self) -> int | None:
         """The modification time of the catalog's `_versions` folder (every commit adds a
         manifest there): a stat costs microseconds, Lance's own check ~1 ms of a request."""
-        if self._versions is None:
+        if self._versions is None or os.environ.get(STAT_SWITCH, "1") == "0":
             return None
         try:
             return os.stat(self._versions).st_mtime_ns
