@@ -119,6 +119,12 @@ def id_text(value: Any) -> str:
     return str(value).strip()
 
 
+def id_lookups(item: str) -> tuple[str, ...]:
+    """The ids to try for a looked-up id: as given, then stripped as `id_text` stores ids (so
+    ' 007 ' finds item '007' in every lookup, not in some)."""
+    return tuple(dict.fromkeys((item, item.strip())))
+
+
 def _id_strings(raw: pd.Series) -> pd.Series:
     return raw.map(id_text)
 

@@ -1,0 +1,124 @@
+"""Odd but valid inputs from data embedlab's other tests never see (a semicolon CSV from Excel,
+a TSV named .csv, ids typed with spaces around them, a class of one item, a split smaller than
+-k): each read, found or reported as it is, where it was silently misread or mislabelled."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from embedlab.analysis.checks.base import CheckData
+from embedlab.analysis.checks.labels import LabelIssueCheck
+from embedlab.analysis.neighbors import build_neighbor_graph
+from embedlab.api import create_app
+from embedlab.io.batches import iter_frames
+from embedlab.io.readers import read_source
+from embedlab.pipeline.embed import embed
+from embedlab.pipeline.ingest import GraphOptions, ingest
+from embedlab.pipeline.search import item_neighbours
+from embedlab.store.workspace import Workspace
+
+
+def both_readers(path: Path) -> list[pd.DataFrame]:
+    """The file as the whole-file reader and the streaming reader (2 rows a frame) give it."""
+    return [read_source(path), pd.concat(list(iter_frames(path, batch_rows=2)))]
+
+
+def test_a_semicolon_csv_from_excel_reads_as_its_columns(tmp_path: Path) -> None:
+    # BOM, CRLF, ';' separators, a quoted cell with a line break and a ';' inside: it was read
+    # as one column 'id;text;label' of 6 "items", each record cut in two at its line break
+    path = tmp_path / "excel.csv"
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
+        writer.writerow(["id", "text", "label"])
+        for i in range(3):
+            writer.writerow([f"b{i}", f"first line {i}\r\nsecond; line, too", "xy"[i % 2]])
+    for frame in both_readers(path):
+        assert list(frame.columns) == ["id", "text", "label"]
+        assert frame["text"].tolist()[0] == "first line 0\r\nsecond; line, too"
+        assert frame.index.tolist() == [2, 4, 6]  # the file line each record starts on
+    ws = Workspace(tmp_path / "ws")
+    assert ingest(ws, "excel", path).n_items == 3
+    assert ws.dataset("excel").column("label") == ["x", "y", "x"]
+
+
+def test_a_tsv_named_csv_reads_and_a_comma_header_keeps_commas(tmp_path: Path) -> None:
+    tabs = tmp_path / "tabs.csv"
+    tabs.write_text("id\ttext\n1\thello, world\n2\tbye; now\n", encoding="utf-8")
+    for frame in both_readers(tabs):
+        assert frame["text"].tolist() == ["hello, world", "bye; now"]
+    commas = tmp_path / "commas.csv"  # ';' and tabs in cells, ',' in the header: commas rule
+    commas.write_text('id,text\n1,"a;b"\n2,c\td\n', encoding="utf-8")
+    one = tmp_path / "one.csv"  # one column: a ';' in a cell is no separator
+    one.write_text("text\nhello; world\nbye\n", encoding="utf-8")
+    for frame in both_readers(commas):
+        assert frame["text"].tolist() == ["a;b", "c\td"]
+    for frame in both_readers(one):
+        assert frame["text"].tolist() == ["hello; world", "bye"]
+
+
+def test_a_class_of_one_item_is_counted_as_rare_not_also_as_unlabelled() -> None:
+    # every item had a label, yet the summary said skipped_unlabelled=1 beside
+    # skipped_rare_class=1 for the one item of a one-item class
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(41, 8)).astype(np.float32)
+    labels = ["a"] * 20 + ["b"] * 20 + ["lonely"]
+    data = CheckData(
+        ids=[str(i) for i in range(41)],
+        vectors=vectors,
+        graph=build_neighbor_graph(vectors, k=5),
+        labels=labels,
+    )
+    summary = LabelIssueCheck().run(data).summary
+    assert summary["skipped_rare_class"] == 1 and summary["rare_classes"] == {"lonely": 1}
+    assert summary["skipped_unlabelled"] == 0
+    data.labels = [*labels[:40], None]
+    assert LabelIssueCheck().run(data).summary["skipped_unlabelled"] == 1
+
+
+@pytest.fixture(scope="module")
+def graph_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """Nodes '007' and '7' (two nodes: ids are text), unicode names, a labelled node file."""
+    root = tmp_path_factory.mktemp("unseen-graph")
+    edges = root / "edges.csv"
+    edges.write_text(
+        "source,target,extra\n007,7,x\n7,東京,y\n東京,node one,z\nnode one,007,w\n",
+        encoding="utf-8",
+    )
+    nodes = root / "nodes.csv"
+    nodes.write_text("id,group\n007,a\n7,b\n東京,a\nnode one,b\n", encoding="utf-8")
+    ws = Workspace(root / "ws")
+    ingest(ws, "g", edges, graph=GraphOptions(nodes=nodes), label="group")
+    embed(ws, "g", "spectral", params={"n_components": 2})
+    return ws
+
+
+def test_an_id_typed_with_spaces_is_found_by_every_lookup(graph_ws: Workspace) -> None:
+    # `search --by id ' 007 '` found node '007', `neighbors --id ' 007 '` and the app's item
+    # page did not ("No item with id ' 007 '")
+    found = item_neighbours(graph_ws, "g", "spectral", " 007 ", k=2)
+    assert found.graph_neighbours == ["7", "node one"]
+    client = TestClient(create_app(graph_ws), raise_server_exceptions=False)
+    item = client.get("/api/datasets/g/item", params={"id": " 007 "})
+    assert item.status_code == 200, item.text
+    assert item.json()["id"] == "007" and item.json()["values"]["group"] == "a"  # not '7'
+    linked = client.get("/api/datasets/g/item/graph-neighbors", params={"id": "007 "})
+    assert [n["id"] for n in linked.json()["neighbours"]] == ["7", "node one"]
+    missing = client.get("/api/datasets/g/item", params={"id": "07"})
+    assert missing.status_code == 404 and "No item with id '07'" in missing.text
+
+
+def test_knn_beyond_the_training_items_is_labelled_with_the_k_used(
+    run, graph_ws: Workspace
+) -> None:
+    # the column said kNN@10 for a vote of the 3 training items
+    code, out, err = run("evaluate", "g", "spectral", "--label", "group", ws=graph_ws.path)
+    assert code == 0, err
+    said = " ".join(out.split())
+    assert "(-k 10 cut to the 3 training items)" in said and "kNN@3" in said
+    assert "kNN@10" not in said
