@@ -5,6 +5,7 @@ a TSV named .csv, ids typed with spaces around them, a class of one item, a spli
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,9 @@ from fastapi.testclient import TestClient
 from embedlab.analysis.checks.base import CheckData
 from embedlab.analysis.checks.labels import LabelIssueCheck
 from embedlab.analysis.neighbors import build_neighbor_graph
+from embedlab.analysis.search import check_query_vector
 from embedlab.api import create_app
+from embedlab.errors import InvalidInputError
 from embedlab.io.batches import iter_frames
 from embedlab.io.readers import read_source
 from embedlab.pipeline.embed import embed
@@ -122,3 +125,20 @@ def test_knn_beyond_the_training_items_is_labelled_with_the_k_used(
     said = " ".join(out.split())
     assert "(-k 10 cut to the 3 training items)" in said and "kNN@3" in said
     assert "kNN@10" not in said
+
+
+@pytest.mark.parametrize(
+    ("vector", "fragment"),
+    [
+        ([1, True, 0, 1], "value 2 is true"),  # was searched as [1, 1, 0, 1]
+        (["1", "2", "3", "4"], 'value 1 is "1"'),  # was parsed as numbers
+        (np.ones(4, dtype=complex), "value 1 is (1+0j)"),  # lost its imaginary parts
+        ([1, 2, 3, None], "value 4 is null"),
+        ([[1, 2], [3, 4]], "has shape (2, 2); expected one vector of 4 numbers"),  # flattened
+        ([[1, 2], [3]], "has shape (ragged)"),
+    ],
+)
+def test_a_query_vector_of_no_real_numbers_names_the_value(vector: object, fragment: str) -> None:
+    with pytest.raises(InvalidInputError, match=re.escape(fragment)):
+        check_query_vector(vector, 4, "s")
+    assert check_query_vector([[1, 2, 3, 4.5]], 4, "s").tolist() == [1, 2, 3, 4.5]  # (1, d)
