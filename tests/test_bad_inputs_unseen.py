@@ -142,3 +142,22 @@ def test_a_query_vector_of_no_real_numbers_names_the_value(vector: object, fragm
     with pytest.raises(InvalidInputError, match=re.escape(fragment)):
         check_query_vector(vector, 4, "s")
     assert check_query_vector([[1, 2, 3, 4.5]], 4, "s").tolist() == [1, 2, 3, 4.5]  # (1, d)
+
+
+@pytest.mark.parametrize("batch_rows", [1, 100])
+def test_json_lists_and_objects_beside_strings_are_stored_as_json(
+    tmp_path: Path, batch_rows: int
+) -> None:
+    # a column of lists beside strings crashed ingest ("This is a bug", exit 1: pd.isna of a
+    # list), and an object as the text was stored as Python's repr "{'t': 2}"
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(
+        '{"id": "a", "text": "one", "tags": ["p", "é"]}\n{"id": "b", "text": "two", "tags": "r"}\n'
+        '{"id": "c", "text": {"t": 2}, "tags": null}\n',
+        encoding="utf-8",
+    )
+    ws = Workspace(tmp_path / "ws")
+    ingest(ws, "mixed", path, batch_rows=batch_rows)
+    stored = ws.dataset("mixed")
+    assert stored.column("tags") == ['["p", "é"]', "r", None]
+    assert stored.column("text") == ["one", "two", '{"t": 2}']

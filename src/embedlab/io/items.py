@@ -15,6 +15,7 @@ over one frame, so a file gives the same table whether it is read whole or in ba
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -150,7 +151,18 @@ def _to_arrow_array(series: pd.Series) -> pa.Array:
 
 
 def _as_text(series: pd.Series) -> pa.Array:
-    return pa.array(series.map(lambda v: None if pd.isna(v) else str(v))).cast(AS_TEXT)
+    return pa.array(series.map(lambda v: None if _missing(v) else cell_text(v))).cast(AS_TEXT)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, list | dict) and bool(pd.isna(value)))
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: a JSON object or list as JSON (`{"a": 1}`, not Python's `{'a': 1}`)."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
 
 
 def _merge_types(old: pa.DataType | None, new: pa.DataType) -> pa.DataType:
@@ -404,10 +416,10 @@ class ItemsBuilder:
             payload = payload.rename(columns={"id": "id_original"})
         payload.insert(0, "id", ids)
         if self.text is not None and self.keep_empty_text:
-            payload[self.text] = payload[self.text].fillna("").astype(str)
+            payload[self.text] = payload[self.text].fillna("").map(cell_text)
         elif self.text is not None:
             payload = payload[~self._empty(payload[self.text])]
-            payload[self.text] = payload[self.text].astype(str)
+            payload[self.text] = payload[self.text].map(cell_text)
         arrays = []
         for column in self.schema:
             array = _to_arrow_array(payload[column.name])
