@@ -5,6 +5,7 @@ a TSV named .csv, ids typed with spaces around them, a class of one item, a spli
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from embedlab.pipeline.embed import embed
 from embedlab.pipeline.ingest import GraphOptions, ingest
 from embedlab.pipeline.search import item_neighbours
 from embedlab.store.workspace import Workspace
+from tests.test_bad_inputs_kinds import write
 
 
 def both_readers(path: Path) -> list[pd.DataFrame]:
@@ -150,12 +152,12 @@ def test_json_lists_and_objects_beside_strings_are_stored_as_json(
 ) -> None:
     # a column of lists beside strings crashed ingest ("This is a bug", exit 1: pd.isna of a
     # list), and an object as the text was stored as Python's repr "{'t': 2}"
-    path = tmp_path / "mixed.jsonl"
-    path.write_text(
-        '{"id": "a", "text": "one", "tags": ["p", "é"]}\n{"id": "b", "text": "two", "tags": "r"}\n'
-        '{"id": "c", "text": {"t": 2}, "tags": null}\n',
-        encoding="utf-8",
-    )
+    lines = [
+        {"id": "a", "text": "one", "tags": ["p", "é"]},
+        {"id": "b", "text": "two", "tags": "r"},
+        {"id": "c", "text": {"t": 2}, "tags": None},
+    ]
+    path = write(tmp_path, "mixed.jsonl", "".join(json.dumps(line) + "\n" for line in lines))
     ws = Workspace(tmp_path / "ws")
     ingest(ws, "mixed", path, batch_rows=batch_rows)
     stored = ws.dataset("mixed")
