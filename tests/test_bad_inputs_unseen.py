@@ -19,11 +19,14 @@ from embedlab.analysis.checks.labels import LabelIssueCheck
 from embedlab.analysis.neighbors import build_neighbor_graph
 from embedlab.analysis.search import check_query_vector
 from embedlab.api import create_app
-from embedlab.errors import InvalidInputError
+from embedlab.errors import InvalidInputError, NotFoundError
 from embedlab.io.batches import iter_frames
+from embedlab.io.interactions import InteractionColumns
 from embedlab.io.readers import read_source
 from embedlab.pipeline.embed import embed
 from embedlab.pipeline.ingest import GraphOptions, ingest
+from embedlab.pipeline.interactions import InteractionOptions
+from embedlab.pipeline.recommend import recommend
 from embedlab.pipeline.search import item_neighbours
 from embedlab.store.workspace import Workspace
 from tests.test_bad_inputs_kinds import write
@@ -116,6 +119,20 @@ def test_an_id_typed_with_spaces_is_found_by_every_lookup(graph_ws: Workspace) -
     assert [n["id"] for n in linked.json()["neighbours"]] == ["7", "node one"]
     missing = client.get("/api/datasets/g/item", params={"id": "07"})
     assert missing.status_code == 404 and "No item with id '07'" in missing.text
+    assert "Did you mean '007', '7'?" in missing.text  # the same number, written otherwise
+    with pytest.raises(NotFoundError, match=r"No item with id '7\.0'.*Did you mean '007', '7'"):
+        item_neighbours(graph_ws, "g", "spectral", "7.0", k=2)
+
+
+def test_a_user_id_without_its_leading_zeros_is_pointed_to(tmp_path: Path) -> None:
+    # "No user '1' (e.g. '000', '001', '002')" gave no hint: difflib finds '1' far from '001'
+    rows = "user,item\n000,a\n001,a\n001,b\n002,b\n"
+    ws = Workspace(tmp_path / "ws")
+    options = InteractionOptions(InteractionColumns.parse("user,item"))
+    ingest(ws, "plays", write(tmp_path, "plays.csv", rows), interactions=options)
+    embed(ws, "plays", "svd", params={"factors": 1})
+    with pytest.raises(NotFoundError, match=r"No user '1' .*Did you mean '001'\?"):
+        recommend(ws, "plays", "svd", "1")
 
 
 def test_knn_beyond_the_training_items_is_labelled_with_the_k_used(

@@ -126,6 +126,27 @@ def id_lookups(item: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((item, item.strip())))
 
 
+def ids_like(item: str, ids: list[str] | pd.Index, n: int = 3) -> list[str]:
+    """Up to `n` ids that differ from a missing `item` only in case, surrounding spaces or the
+    writing of one number ('1' for '001', '7.0' for '7'): the hint when a lookup fails."""
+    values = pd.Index(ids).astype(str)
+    wanted = str(item).strip().lower()
+    same = values.str.strip().str.lower() == wanted
+    try:
+        number = float(wanted)
+    except ValueError:
+        number = None
+    if number is not None and np.isfinite(number):
+        same |= pd.to_numeric(pd.Series(values), errors="coerce").to_numpy() == number
+    return [str(v) for v in values[same][:n]]
+
+
+def similar_ids(item: str, ids: list[str] | pd.Index) -> str:
+    """' Did you mean '001'?' when `ids_like` finds some, else ''."""
+    close = ids_like(item, ids)
+    return f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
 def _id_strings(raw: pd.Series) -> pd.Series:
     return raw.map(id_text)
 

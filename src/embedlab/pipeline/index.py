@@ -25,7 +25,7 @@ from embedlab import progress
 from embedlab.analysis.index import ExactIndex, HnswIndex, NeighborIndex
 from embedlab.analysis.neighbors import normalize_rows, tune_ef
 from embedlab.errors import InvalidInputError, NotFoundError
-from embedlab.io.items import id_lookups
+from embedlab.io.items import id_lookups, similar_ids
 from embedlab.store.catalog import Entry
 from embedlab.store.handles import Space
 from embedlab.store.manifest import RunRecord
@@ -68,6 +68,7 @@ class SpaceIndex:
                 return int(self._rows.get_loc(candidate))
         raise NotFoundError(
             f"No item with id '{item}' in dataset '{dataset}' ({len(self._rows)} items)."
+            + similar_ids(item, self._rows)
         )
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from embedlab.errors import InvalidInputError, NotFittedError, NotFoundError
-from embedlab.io.items import id_lookups
+from embedlab.io.items import id_lookups, similar_ids
 from embedlab.pipeline.annotate import label_corrections
 from embedlab.pipeline.fields import MISSING, FieldValues, field_values
 from embedlab.pipeline.graphs import graph_neighbours
@@ -98,7 +98,9 @@ class ItemIndex:
             row = self.row_of.get(candidate)
             if row is not None:
                 return row
-        raise NotFoundError(f"No item with id '{item}' in dataset '{self.name}'.")
+        raise NotFoundError(
+            f"No item with id '{item}' in dataset '{self.name}'." + similar_ids(item, self.ids)
+        )
 
     def check_rows(self, rows: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)

@@ -10,7 +10,7 @@ import numpy as np
 from embedlab import methods
 from embedlab.analysis.search import check_query_vector, nearest
 from embedlab.errors import InvalidInputError, NotFoundError
-from embedlab.io.items import id_lookups
+from embedlab.io.items import id_lookups, similar_ids
 from embedlab.pipeline.embed import load_estimator
 from embedlab.pipeline.graphs import graph_neighbours, is_graph
 from embedlab.pipeline.index import SpaceIndex, space_index
@@ -182,6 +182,7 @@ def _row_of(space: Space, item: str, index: SpaceIndex | None = None) -> int:
     raise NotFoundError(
         f"No item with id '{item}' in dataset '{space.dataset}' ({len(space.source)} items)"
         + (f", nor with that {column}." if column else ".")
+        + similar_ids(item, space.ids())
     )
 
 
