@@ -22,6 +22,7 @@ from embedlab.api import create_app
 from embedlab.errors import InvalidInputError, NotFoundError
 from embedlab.io.batches import iter_frames
 from embedlab.io.interactions import InteractionColumns
+from embedlab.io.items import ids_like
 from embedlab.io.readers import read_source
 from embedlab.pipeline.embed import embed
 from embedlab.pipeline.ingest import GraphOptions, ingest
@@ -180,3 +181,20 @@ def test_json_lists_and_objects_beside_strings_are_stored_as_json(
     stored = ws.dataset("mixed")
     assert stored.column("tags") == ['["p", "é"]', "r", None]
     assert stored.column("text") == ["one", "two", '{"t": 2}']
+
+
+@pytest.mark.parametrize(
+    ("wanted", "ids", "like"),
+    [
+        ("07", ["007", "70", "0.7", "7.0"], ["007", "7.0"]),
+        ("7.50", ["7.5", "07.500", "7.05", "75"], ["7.5", "07.500"]),
+        ("0", ["0.0", "00.1", ".", "000"], ["0.0", "000"]),
+        ("-3", ["3", "-003"], ["-003"]),
+        ("U1", ["u1", "a.b", "U1x"], ["u1"]),
+        ("a.b", ["axb", "A.B"], ["A.B"]),  # the id is matched as text, not as a pattern
+    ],
+)
+def test_ids_like_a_missing_id_are_its_other_writings(
+    wanted: str, ids: list[str], like: list[str]
+) -> None:
+    assert ids_like(wanted, ids) == like

@@ -16,6 +16,7 @@ over one frame, so a file gives the same table whether it is read whole or in ba
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -126,19 +127,34 @@ def id_lookups(item: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((item, item.strip())))
 
 
-def ids_like(item: str, ids: list[str] | pd.Index, n: int = 3) -> list[str]:
+def ids_like(item: str, ids: list[str] | pd.Index | np.ndarray, n: int = 3) -> list[str]:
     """Up to `n` ids that differ from a missing `item` only in case, surrounding spaces or the
-    writing of one number ('1' for '001', '7.0' for '7'): the hint when a lookup fails."""
-    values = pd.Index(ids).astype(str)
-    wanted = str(item).strip().lower()
-    same = values.str.strip().str.lower() == wanted
-    try:
-        number = float(wanted)
-    except ValueError:
-        number = None
-    if number is not None and np.isfinite(number):
-        same |= pd.to_numeric(pd.Series(values), errors="coerce").to_numpy() == number
-    return [str(v) for v in values[same][:n]]
+    writing of one number ('1' for '001', '7.0' for '7'): the hint when a lookup fails. One
+    regular-expression scan of the ids joined by lines (a pandas pass per id took 2 s at 1M)."""
+    wanted = str(item).strip()
+    patterns = [re.escape(wanted)] if wanted else []
+    number = _number_pattern(wanted)
+    if number:
+        patterns.append(number)
+    if not patterns:
+        return []
+    found = re.findall(
+        rf"^[ \t]*(?:{'|'.join(patterns)})[ \t]*$",
+        "\n".join(str(v) for v in ids),
+        flags=re.MULTILINE | re.IGNORECASE,
+    )
+    return list(dict.fromkeys(f.strip() for f in found))[:n]
+
+
+def _number_pattern(text: str) -> str | None:
+    """A pattern for every writing of the number `text` ('7' -> 007, 7.0, +7), or None."""
+    match = re.fullmatch(r"([+-]?)(\d*)(?:\.(\d*))?", text)
+    if not match or not (match.group(2) or match.group(3)):
+        return None
+    sign = "-" if match.group(1) == "-" else r"\+?"
+    whole, fraction = match.group(2).lstrip("0"), (match.group(3) or "").rstrip("0")
+    tail = rf"\.{fraction}0*" if fraction else r"(?:\.0*)?"
+    return rf"(?=[-+]?\.?\d){sign}0*{whole}{tail}"  # a digit, so '.' is no zero
 
 
 def similar_ids(item: str, ids: list[str] | pd.Index) -> str:
