@@ -30,6 +30,7 @@ from embedlab.pipeline.interactions import InteractionOptions
 from embedlab.pipeline.recommend import recommend
 from embedlab.pipeline.search import item_neighbours
 from embedlab.store.workspace import Workspace
+from tests.api.test_api import WRITE_HEADER, assert_error
 from tests.test_bad_inputs_kinds import write
 
 
@@ -198,3 +199,19 @@ def test_ids_like_a_missing_id_are_its_other_writings(
     wanted: str, ids: list[str], like: list[str]
 ) -> None:
     assert ids_like(wanted, ids) == like
+
+
+def test_a_json_selection_sent_without_its_content_type_is_read_as_json(
+    graph_ws: Workspace,
+) -> None:
+    # `curl -d '{"rows": [1]}'` (a form's content type) was read as uint32 rows: "Row 1869750907
+    # is not an item"; {"ids": [...]} was an empty selection and {"rows", "ids"} row 0 alone
+    client = TestClient(create_app(graph_ws), raise_server_exceptions=False)
+    url, form = "/api/datasets/g/selection", {**WRITE_HEADER, "content-type": "text/plain"}
+    page = client.post(url, content=b'{"rows": [1, 2]}', headers=form)
+    assert page.status_code == 200 and [i["id"] for i in page.json()["items"]] == ["7", "東京"]
+    for body in (b'{"ids": ["007"]}', b'{"rows": [0], "ids": ["7"]}'):
+        assert_error(client.post(url, content=body, headers=form), 400, 'takes only "rows"')
+    binary = {**WRITE_HEADER, "content-type": "application/octet-stream"}
+    row_123 = np.array([123], "<u4").tobytes()  # b'{\0\0\0': binary, not JSON
+    assert_error(client.post(url, content=row_123, headers=binary), 400, "Row 123 is not an")
