@@ -21,6 +21,7 @@ from embedlab.analysis.search import check_query_vector
 from embedlab.api import create_app
 from embedlab.errors import InvalidInputError, NotFoundError
 from embedlab.io.batches import iter_frames
+from embedlab.io.images import images_from_array
 from embedlab.io.interactions import InteractionColumns
 from embedlab.io.items import ids_like
 from embedlab.io.readers import read_source
@@ -29,6 +30,7 @@ from embedlab.pipeline.ingest import GraphOptions, ingest
 from embedlab.pipeline.interactions import InteractionOptions
 from embedlab.pipeline.recommend import recommend
 from embedlab.pipeline.search import item_neighbours
+from embedlab.preprocess.image import decode_rgb
 from embedlab.store.workspace import Workspace
 from tests.api.test_api import WRITE_HEADER, assert_error
 from tests.test_bad_inputs_kinds import write
@@ -215,3 +217,33 @@ def test_a_json_selection_sent_without_its_content_type_is_read_as_json(
     binary = {**WRITE_HEADER, "content-type": "application/octet-stream"}
     row_123 = np.array([123], "<u4").tobytes()  # b'{\0\0\0': binary, not JSON
     assert_error(client.post(url, content=row_123, headers=binary), 400, "Row 123 is not an")
+
+
+def test_float_and_boolean_image_arrays_become_their_pixels(tmp_path: Path) -> None:
+    # floats in [0, 1] were cast to uint8: every image black (0) or with a few 1s; NaN was 0
+    rng = np.random.default_rng(0)
+    floats = rng.random((4, 6, 6)).astype(np.float32)
+    np.save(tmp_path / "floats.npy", floats)
+    np.save(tmp_path / "mask.npy", np.eye(6, dtype=bool)[None].repeat(3, axis=0))
+    ws = Workspace(tmp_path / "ws")
+    ingest(ws, "floats", tmp_path / "floats.npy")
+    first = np.asarray(decode_rgb(ws.dataset("floats").column("image")[0]))[:, :, 0]
+    assert np.array_equal(first, np.rint(floats[0] * 255).astype(np.uint8))
+    ingest(ws, "mask", tmp_path / "mask.npy")
+    assert np.asarray(decode_rgb(ws.dataset("mask").column("image")[0])).max() == 255
+
+
+@pytest.mark.parametrize(
+    ("array", "fragment"),
+    [
+        (np.where(np.arange(4)[:, None, None] == 2, np.nan, np.zeros((4, 5, 5))), "Image 2 of"),
+        (np.full((2, 5, 5), 300, dtype=np.uint16), "Image 0 of 'x.npy' holds values in [300"),
+        (np.zeros((2, 5, 5), dtype=complex), "holds complex128 values"),
+        (np.zeros((2, 5, 5, 2), dtype=np.uint8), "with c 1, 3 or 4 in 'x.npy'; got (2, 5, 5, 2)"),
+    ],
+)
+def test_an_image_array_of_no_pixels_names_the_file_and_image(
+    array: np.ndarray, fragment: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=re.escape(fragment)):
+        images_from_array(array, source="'x.npy'")
