@@ -28,6 +28,7 @@ from embedlab.io.readers import read_source
 from embedlab.pipeline.embed import embed
 from embedlab.pipeline.ingest import GraphOptions, ingest
 from embedlab.pipeline.interactions import InteractionOptions
+from embedlab.pipeline.quality import quality
 from embedlab.pipeline.recommend import recommend
 from embedlab.pipeline.search import item_neighbours
 from embedlab.preprocess.image import decode_rgb
@@ -247,3 +248,25 @@ def test_an_image_array_of_no_pixels_names_the_file_and_image(
 ) -> None:
     with pytest.raises(InvalidInputError, match=re.escape(fragment)):
         images_from_array(array, source="'x.npy'")
+
+
+def test_the_audit_of_a_dataset_whose_label_has_one_class_runs_without_the_label(
+    tmp_path: Path,
+) -> None:
+    # "Label issues need at least 2 classes" refused the whole audit (outliers, duplicates,
+    # text checks), and no option could run it without the dataset's label column
+    words = ["alpha", "beta", "gamma", "delta", "eps", "zeta"]
+    rows = "".join(
+        f"o{i},{' '.join(words[(i * j) % 6] for j in range(1, 5))} {i},same\n" for i in range(24)
+    )
+    ws = Workspace(tmp_path / "ws")
+    ingest(ws, "one", write(tmp_path, "one.csv", "id,text,label\n" + rows))
+    embed(ws, "one", "tfidf-svd", params={"min_df": 1, "n_components": 4})
+    report = quality(ws, "one", "tfidf-svd", k=5)
+    assert report.check("outlier") is not None and report.check("label_issue") is None
+    assert (
+        "label column 'label' cannot be checked: Label issues need at least 2 classes"
+        in (report.not_run["label_issue"])
+    )
+    with pytest.raises(InvalidInputError, match="at least 2 classes"):  # asked for: refused
+        quality(ws, "one", "tfidf-svd", k=5, label="label")
