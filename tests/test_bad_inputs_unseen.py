@@ -270,3 +270,15 @@ def test_the_audit_of_a_dataset_whose_label_has_one_class_runs_without_the_label
     )
     with pytest.raises(InvalidInputError, match="at least 2 classes"):  # asked for: refused
         quality(ws, "one", "tfidf-svd", k=5, label="label")
+
+
+def test_a_lone_node_says_it_has_no_neighbours(run, tmp_path: Path) -> None:
+    # an empty table, then "Graph neighbours of 'a' (0): " ending in nothing
+    path = write(tmp_path, "loop.csv", "source,target\na,a\n")
+    assert run("ingest", "loop", str(path), "--edges", "source,target")[0] == 0
+    assert run("embed", "loop", "--method", "spectral")[0] == 0
+    code, out, err = run("neighbors", "loop", "spectral", "--id", "a")
+    assert code == 0, err
+    said = " ".join(out.split())
+    assert "Item 'a' is the only item of space 'spectral': no neighbours." in said
+    assert "Graph neighbours of 'a' (0): none (no edge to another node)" in said
