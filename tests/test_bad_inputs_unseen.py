@@ -21,6 +21,7 @@ from embedlab.analysis.search import check_query_vector
 from embedlab.api import create_app
 from embedlab.errors import InvalidInputError, NotFoundError
 from embedlab.io.batches import iter_frames
+from embedlab.io.graphs import read_edge_list
 from embedlab.io.images import images_from_array
 from embedlab.io.interactions import InteractionColumns
 from embedlab.io.items import ids_like
@@ -283,3 +284,14 @@ def test_a_lone_node_says_it_has_no_neighbours(run, tmp_path: Path) -> None:
     said = " ".join(out.split())
     assert "Item 'a' is the only item of space 'deepwalk': no neighbours." in said
     assert "Graph neighbours of 'a' (0): none (no edge to another node)" in said
+
+
+@pytest.mark.parametrize(("weight", "hint"), [("heavy", False), ("0", True), ("-2", True)])
+def test_the_weight_of_0_hint_comes_only_for_weights_not_above_0(
+    tmp_path: Path, weight: str, hint: bool
+) -> None:
+    # 'heavy' was told "An edge of weight 0 is no edge: leave it out"
+    path = write(tmp_path, "w.csv", f"source,target,w\na,b,{weight}\n")
+    with pytest.raises(InvalidInputError, match="line 2 of") as info:
+        read_edge_list(path, weight="w")
+    assert ("An edge of weight 0 is no edge" in str(info.value)) is hint
