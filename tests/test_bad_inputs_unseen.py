@@ -34,6 +34,7 @@ from embedlab.pipeline.recommend import recommend
 from embedlab.pipeline.search import item_neighbours
 from embedlab.preprocess.image import decode_rgb
 from embedlab.store.workspace import Workspace
+from embedlab.words.vectors import WordVectors
 from tests.api.test_api import WRITE_HEADER, assert_error
 from tests.test_bad_inputs_kinds import write
 
@@ -295,3 +296,10 @@ def test_the_weight_of_0_hint_comes_only_for_weights_not_above_0(
     with pytest.raises(InvalidInputError, match="line 2 of") as info:
         read_edge_list(path, weight="w")
     assert ("An edge of weight 0 is no edge" in str(info.value)) is hint
+
+
+def test_an_empty_word_is_called_empty_and_a_padded_one_is_found() -> None:
+    vectors = WordVectors(["커피", "tea"], np.eye(2, dtype=np.float32), name="space 'w'")
+    with pytest.raises(InvalidInputError, match="The word is empty; expected a word of the voc"):
+        vectors.row("  ")  # was "The word '  ' is not in the vocabulary"
+    assert vectors.row(" 커피 ") == 0 and vectors.row("TEA ") == 1
