@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+
 import numpy as np
 
 from embedlab.analysis.index import ExactIndex, NeighborIndex
@@ -12,12 +15,29 @@ RERANK_FACTOR = 2  # candidates asked of an approximate index per result
 
 def check_query_vector(vector: object, dim: int, space: str) -> np.ndarray:
     """A finite float32 vector of the space's dimension, or a clear error."""
-    try:
-        query = np.asarray(vector, dtype=np.float32).reshape(-1)
-    except (TypeError, ValueError):
+    if hasattr(vector, "__array__") and not isinstance(vector, np.ndarray):
+        vector = np.asarray(vector)  # a tensor, a pandas Series
+    if not isinstance(vector, list | tuple | np.ndarray):
         raise InvalidInputError(
             f"The query vector must be a list of {dim} numbers; got {type(vector).__name__}."
-        ) from None
+        )
+    leaves = list(_leaves(vector))
+    bad = next(((i, v) for i, v in enumerate(leaves) if not _is_real(v)), None)
+    if bad is not None:  # true/false, "1" and complex numbers were cast without a word
+        shown = json.dumps(bad[1]) if isinstance(bad[1], str | bool | None) else repr(bad[1])
+        raise InvalidInputError(
+            f"The query vector must be {dim} real numbers; value {bad[0] + 1} is {shown}."
+        )
+    try:
+        query = np.asarray(vector, dtype=np.float32)
+    except ValueError:  # nested lists of different lengths
+        query = np.zeros((2, 0), dtype=np.float32)
+    if query.ndim > 1 and (query.ndim > 2 or query.shape[0] != 1):  # was flattened
+        raise InvalidInputError(
+            f"The query vector has shape {query.shape if query.size else '(ragged)'}; expected "
+            f"one vector of {dim} numbers (shape ({dim},) or (1, {dim}))."
+        )
+    query = query.reshape(-1)
     if query.shape[0] != dim:
         raise InvalidInputError(
             f"The query vector has {query.shape[0]} dimensions; space '{space}' has {dim}."
@@ -25,6 +45,23 @@ def check_query_vector(vector: object, dim: int, space: str) -> np.ndarray:
     if not np.isfinite(query).all():
         raise InvalidInputError("The query vector has NaN or infinite values.")
     return query
+
+
+def _leaves(vector: object) -> Iterator[object]:
+    """The values of a (nested) list or array, as Python values."""
+    if isinstance(vector, np.ndarray):
+        if vector.dtype.kind in "iuf":
+            return
+        vector = vector.tolist()
+    if isinstance(vector, list | tuple):
+        for value in vector:
+            yield from _leaves(value)
+    else:
+        yield vector.item() if isinstance(vector, np.generic) else vector
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def nearest(

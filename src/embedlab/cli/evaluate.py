@@ -222,9 +222,12 @@ def _print_probes(
         return
     first = results[0] if results else None
     title = f"{name}: train {first.n_train:,} / test {first.n_test:,}" if first else name
+    used = min(k, first.n_train) if first else k  # the vote has at most the training items
+    if used < k:  # the column said kNN@10 for a vote of the 5 training items
+        title += f" (-k {k} cut to the {used} training items)"
     extra = ["recon MSE"] if reconstruction else []
     table = Table(
-        "space", "dim", *extra, "linear probe", f"kNN@{k}", "embed s", "probe s", title=title
+        "space", "dim", *extra, "linear probe", f"kNN@{used}", "embed s", "probe s", title=title
     )
     for r in results:
         embed_s = f"{r.embed_seconds:.1f}" if r.embed_seconds is not None else ""

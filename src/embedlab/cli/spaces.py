@@ -183,9 +183,12 @@ def _print_item_neighbours(space: str, result: Any, as_json: bool) -> None:
         text = [(hit.text or "")[:60]] if texts else []
         row = [str(hit.rank), f"{hit.score:.3f}", hit.id, *text, str(hit.label or "")]
         table.add_row(*row, *(["yes" if hit.id in linked else ""] if columns[-1] == "edge" else []))
-    out.print(table)
+    if result.hits:
+        out.print(table)
+    else:  # the only item of its dataset: an empty table said nothing
+        out.print(f"Item {result.item!r} is the only item of space '{space}': no neighbours.")
     if result.graph_neighbours is not None:
-        shown = ", ".join(result.graph_neighbours[:30])
+        shown = ", ".join(result.graph_neighbours[:30]) or "none (no edge to another node)"
         more = len(result.graph_neighbours) - 30
         out.print(
             f"Graph neighbours of {result.item!r} ({len(result.graph_neighbours)}): {shown}"

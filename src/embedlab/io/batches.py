@@ -14,6 +14,7 @@ import bz2
 import csv
 import gzip
 import io
+import itertools
 import lzma
 import re
 from collections.abc import Callable, Iterator
@@ -30,6 +31,7 @@ from embedlab.io.readers import (
     check_header,
     check_json_line,
     check_record,
+    csv_separator,
     read_source,
     recording_lines,
     source_format,
@@ -69,11 +71,22 @@ def iter_frames(path: str | Path, batch_rows: int = DEFAULT_BATCH_ROWS) -> Itera
         return
     lines = _text_lines(path, compression)
     if kind in ("csv", "tsv"):
-        yield from _csv_frames(lines, "\t" if kind == "tsv" else ",", path, batch_rows)
+        header, lines = _peek_header(lines)
+        yield from _csv_frames(lines, csv_separator(header, kind), path, batch_rows)
     elif kind == "txt":
         yield from _txt_frames(lines, path, batch_rows)
     else:
         yield from _jsonl_frames(lines, path, batch_rows)
+
+
+def _peek_header(lines: Iterator[str]) -> tuple[str, Iterator[str]]:
+    """The first line that is not blank (the header), and all the lines again."""
+    seen: list[str] = []
+    for line in lines:
+        seen.append(line)
+        if line.strip():
+            break
+    return (seen[-1] if seen else ""), itertools.chain(seen, lines)
 
 
 def _parquet_frames(path: Path, batch_rows: int) -> Iterator[pd.DataFrame]:

@@ -179,8 +179,12 @@ def _parse_weights(values: np.ndarray, edges: EdgeList, column: str) -> np.ndarr
             got = "an empty cell" if empty[first] else repr(values[first])
             raise InvalidInputError(
                 f"The weight at {edges.where(first)} (column {column}) {what}: got "
-                f"{got}, expected a number > 0 ({int(bad.sum())} such edge(s)). "
-                "An edge of weight 0 is no edge: leave it out."
+                f"{got}, expected a number > 0 ({int(bad.sum())} such edge(s))."
+                + (
+                    " An edge of weight 0 is no edge: leave it out."
+                    if what == "is not positive"
+                    else ""
+                )
             )
     return numbers
 

@@ -27,6 +27,7 @@ from embedlab.preprocess.image import (
     array_to_image,
     decode_rgb,
     encode_png,
+    pixels_uint8,
     thumbnail_png,
 )
 
@@ -130,13 +131,21 @@ def images_from_array(
     labels: list[Any] | np.ndarray | None = None,
     ids: list[str] | None = None,
     extra: dict[str, Any] | None = None,
+    source: str = "the image array",
 ) -> ImageItems:
-    """(n, h, w) or (n, h, w, c) uint8 images as rows holding PNG bytes."""
+    """(n, h, w) or (n, h, w, c) images as rows holding PNG bytes: uint8 pixels, or numbers in
+    [0, 255], or floats in [0, 1] (scaled to 0-255); `source` names the array in messages."""
     data = np.asarray(array)
-    if data.ndim not in (3, 4) or data.shape[0] == 0:
+    if (
+        data.ndim not in (3, 4)
+        or data.shape[0] == 0
+        or (data.ndim == 4 and data.shape[3] not in (1, 3, 4))
+    ):
         raise InvalidInputError(
-            f"Expected an array of images shaped (n, h, w) or (n, h, w, c); got {data.shape}."
+            f"Expected an array of images shaped (n, h, w) or (n, h, w, c) with c 1, 3 or 4 in "
+            f"{source}; got {data.shape}."
         )
+    data = pixels_uint8(data, source)
     if labels is not None and len(labels) != len(data):
         raise InvalidInputError(f"{len(labels)} labels for {len(data)} images.")
     pngs: list[bytes] = []
@@ -189,7 +198,7 @@ def read_image_source(source: str | Path) -> ImageItems | None:
     if _is_idx(name):
         if not path.exists():
             raise NotFoundError(f"The source file '{path}' does not exist.")
-        return images_from_array(read_idx(path))
+        return images_from_array(read_idx(path), source=f"'{path}'")
     if name.endswith(".npy"):
         if not path.exists():
             raise NotFoundError(f"The source file '{path}' does not exist.")
@@ -197,5 +206,5 @@ def read_image_source(source: str | Path) -> ImageItems | None:
             array = np.load(path, allow_pickle=False)
         except ValueError as error:
             raise InvalidInputError(f"Cannot read '{path}' as a numpy array: {error}") from None
-        return images_from_array(array)
+        return images_from_array(array, source=f"'{path}'")
     return None

@@ -15,6 +15,8 @@ over one frame, so a file gives the same table whether it is read whole or in ba
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,6 +121,48 @@ def id_text(value: Any) -> str:
     return str(value).strip()
 
 
+def id_lookups(item: str) -> tuple[str, ...]:
+    """The ids to try for a looked-up id: as given, then stripped as `id_text` stores ids (so
+    ' 007 ' finds item '007' in every lookup, not in some)."""
+    return tuple(dict.fromkeys((item, item.strip())))
+
+
+def ids_like(item: str, ids: list[str] | pd.Index | np.ndarray, n: int = 3) -> list[str]:
+    """Up to `n` ids that differ from a missing `item` only in case, surrounding spaces or the
+    writing of one number ('1' for '001', '7.0' for '7'): the hint when a lookup fails. One
+    regular-expression scan of the ids joined by lines (a pandas pass per id took 2 s at 1M)."""
+    wanted = str(item).strip()
+    patterns = [re.escape(wanted)] if wanted else []
+    number = _number_pattern(wanted)
+    if number:
+        patterns.append(number)
+    if not patterns:
+        return []
+    found = re.findall(
+        rf"^[ \t]*(?:{'|'.join(patterns)})[ \t]*$",
+        "\n".join(str(v) for v in ids),
+        flags=re.MULTILINE | re.IGNORECASE,
+    )
+    return list(dict.fromkeys(f.strip() for f in found))[:n]
+
+
+def _number_pattern(text: str) -> str | None:
+    """A pattern for every writing of the number `text` ('7' -> 007, 7.0, +7), or None."""
+    match = re.fullmatch(r"([+-]?)(\d*)(?:\.(\d*))?", text)
+    if not match or not (match.group(2) or match.group(3)):
+        return None
+    sign = "-" if match.group(1) == "-" else r"\+?"
+    whole, fraction = match.group(2).lstrip("0"), (match.group(3) or "").rstrip("0")
+    tail = rf"\.{fraction}0*" if fraction else r"(?:\.0*)?"
+    return rf"(?=[-+]?\.?\d){sign}0*{whole}{tail}"  # a digit, so '.' is no zero
+
+
+def similar_ids(item: str, ids: list[str] | pd.Index) -> str:
+    """' Did you mean '001'?' when `ids_like` finds some, else ''."""
+    close = ids_like(item, ids)
+    return f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
 def _id_strings(raw: pd.Series) -> pd.Series:
     return raw.map(id_text)
 
@@ -144,7 +188,18 @@ def _to_arrow_array(series: pd.Series) -> pa.Array:
 
 
 def _as_text(series: pd.Series) -> pa.Array:
-    return pa.array(series.map(lambda v: None if pd.isna(v) else str(v))).cast(AS_TEXT)
+    return pa.array(series.map(lambda v: None if _missing(v) else cell_text(v))).cast(AS_TEXT)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, list | dict) and bool(pd.isna(value)))
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: a JSON object or list as JSON (`{"a": 1}`, not Python's `{'a': 1}`)."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
 
 
 def _merge_types(old: pa.DataType | None, new: pa.DataType) -> pa.DataType:
@@ -398,10 +453,10 @@ class ItemsBuilder:
             payload = payload.rename(columns={"id": "id_original"})
         payload.insert(0, "id", ids)
         if self.text is not None and self.keep_empty_text:
-            payload[self.text] = payload[self.text].fillna("").astype(str)
+            payload[self.text] = payload[self.text].fillna("").map(cell_text)
         elif self.text is not None:
             payload = payload[~self._empty(payload[self.text])]
-            payload[self.text] = payload[self.text].astype(str)
+            payload[self.text] = payload[self.text].map(cell_text)
         arrays = []
         for column in self.schema:
             array = _to_arrow_array(payload[column.name])

@@ -107,7 +107,7 @@ def _parse_text(text: str, kind: str, path: Path) -> pd.DataFrame:
     if not text.strip():
         raise InvalidInputError(f"'{path}' is empty: no items to read.")
     if kind in ("csv", "tsv"):
-        sep = "\t" if kind == "tsv" else ","
+        sep = csv_separator(next((line for line in text.splitlines() if line.strip()), ""), kind)
         lines = csv_record_lines(text, sep, f"'{path}'")
     if kind == "jsonl" and text.lstrip().startswith("["):
         _check_json_array(text, path)
@@ -135,6 +135,19 @@ def _parse_text(text: str, kind: str, path: Path) -> pd.DataFrame:
                 if line.strip():
                     check_json_line(line, number, path)
         raise InvalidInputError(f"Cannot parse '{path}' as {kind.upper()}: {error}") from None
+
+
+def csv_separator(header: str, kind: str) -> str:
+    """The cell separator of a CSV/TSV file from its header line: a tab for TSV; for CSV a comma,
+    unless the header holds none but a semicolon or a tab (Excel writes ';' in many locales, and
+    TSV files are often named .csv): read with ',' such a file was one column 'id;text;label'."""
+    if kind == "tsv":
+        return "\t"
+    if "," in header:
+        return ","
+    counts = {sep: header.count(sep) for sep in (";", "\t")}
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] else ","
 
 
 def csv_record_lines(text: str, sep: str, source: str) -> list[int]:

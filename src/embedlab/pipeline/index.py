@@ -25,6 +25,7 @@ from embedlab import progress
 from embedlab.analysis.index import ExactIndex, HnswIndex, NeighborIndex
 from embedlab.analysis.neighbors import normalize_rows, tune_ef
 from embedlab.errors import InvalidInputError, NotFoundError
+from embedlab.io.items import id_lookups, similar_ids
 from embedlab.store.catalog import Entry
 from embedlab.store.handles import Space
 from embedlab.store.manifest import RunRecord
@@ -62,11 +63,12 @@ class SpaceIndex:
         with self._lock:
             if self._rows is None:
                 self._rows = pd.Index(self._ids())
-        for candidate in dict.fromkeys((item, item.strip())):  # ids are stored stripped
+        for candidate in id_lookups(item):
             if candidate in self._rows:
                 return int(self._rows.get_loc(candidate))
         raise NotFoundError(
             f"No item with id '{item}' in dataset '{dataset}' ({len(self._rows)} items)."
+            + similar_ids(item, self._rows)
         )
 
 

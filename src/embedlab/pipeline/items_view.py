@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from embedlab.errors import InvalidInputError, NotFittedError, NotFoundError
+from embedlab.io.items import id_lookups, similar_ids
 from embedlab.pipeline.annotate import label_corrections
 from embedlab.pipeline.fields import MISSING, FieldValues, field_values
 from embedlab.pipeline.graphs import graph_neighbours
@@ -93,10 +94,13 @@ class ItemIndex:
         return len(self.ids)
 
     def row(self, item: str) -> int:
-        row = self.row_of.get(item)
-        if row is None:
-            raise NotFoundError(f"No item with id '{item}' in dataset '{self.name}'.")
-        return row
+        for candidate in id_lookups(item):
+            row = self.row_of.get(candidate)
+            if row is not None:
+                return row
+        raise NotFoundError(
+            f"No item with id '{item}' in dataset '{self.name}'." + similar_ids(item, self.ids)
+        )
 
     def check_rows(self, rows: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
@@ -163,6 +167,7 @@ class ItemIndex:
                 table = self.workspace.open_table(entry)
                 values = table.take_offsets([row]).to_arrow().to_pylist()[0]
                 derived[entry.name] = {k: v for k, v in values.items() if k != "id"}
+        item = str(self.ids[row])  # as stored: ' 007 ' was found as '007'
         return {
             "row": row,
             "id": item,

@@ -117,10 +117,21 @@ def quality(
     applied = 0
     if labels is not None and column == dataset.label_column:
         labels, applied = apply_corrections(workspace, dataset, labels)
+    unusable = None
     if labels is not None:
-        _check_label_column(labels, column, options.get("label_issue", {}).get("folds", 5))
+        try:
+            _check_label_column(labels, column, options.get("label_issue", {}).get("folds", 5))
+        except InvalidInputError as error:
+            if label is not None:  # asked for by --label: refused, saying why
+                raise
+            # the dataset's own label column of one class: the whole audit was refused, with
+            # no option to run it without the label
+            unusable, labels = str(error).rstrip("."), None
     cnn = cnn_space(workspace, dataset, space_obj)
     not_run = _not_run(options, dataset, space, labels is not None, cnn is not None)
+    if unusable is not None:
+        for check in ("label_issue", "class_imbalance"):
+            not_run[check] = f"label column '{column}' cannot be checked: {unusable}"
     previous = workspace.result("columns", name, f"quality-{space}")
     graph = neighbors(workspace, name, space_obj, k=k)
     data = CheckData(

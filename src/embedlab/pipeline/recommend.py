@@ -27,6 +27,7 @@ from embedlab.analysis.recommend import (
 )
 from embedlab.checks import check_seed
 from embedlab.errors import InvalidInputError, NotFoundError
+from embedlab.io.items import ids_like
 from embedlab.methods.base import l2_normalize
 from embedlab.methods.collaborative import CollaborativeEmbedder
 from embedlab.pipeline.interactions import Interactions, read_stored, users_name
@@ -73,9 +74,8 @@ def _user_row(users: Dataset, user: str) -> int:
     try:
         return ids.index(str(user))
     except ValueError:
-        wanted = str(user).strip().lower()  # 'U1' or ' u1' found no hint for 'u1'
-        close = [i for i in ids if i.strip().lower() == wanted][:3]
-        close = close or difflib.get_close_matches(str(user), ids, n=3)
+        # 'U1', ' u1' or '1' found no hint for 'u1' or '001'
+        close = ids_like(str(user), ids) or difflib.get_close_matches(str(user), ids, n=3)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise NotFoundError(
             f"No user {str(user)!r} in dataset '{users.name}' ({len(ids):,} users, e.g. "

@@ -10,6 +10,7 @@ import numpy as np
 from embedlab import methods
 from embedlab.analysis.search import check_query_vector, nearest
 from embedlab.errors import InvalidInputError, NotFoundError
+from embedlab.io.items import id_lookups, similar_ids
 from embedlab.pipeline.embed import load_estimator
 from embedlab.pipeline.graphs import graph_neighbours, is_graph
 from embedlab.pipeline.index import SpaceIndex, space_index
@@ -156,12 +157,16 @@ def _row_of(space: Space, item: str, index: SpaceIndex | None = None) -> int:
     """The row of an item id (a hash lookup in the space's index when given); failing that,
     of the one item whose text is exactly `item` (so a film is found by its title as well as
     its id)."""
-    try:
-        if index is not None:
+    if index is not None:
+        try:
             return index.row_of(item, space.dataset)
-        return space.ids().index(item)
-    except (NotFoundError, ValueError):
-        pass
+        except NotFoundError:
+            pass
+    else:
+        ids = space.ids()
+        for candidate in id_lookups(item):
+            if candidate in ids:
+                return ids.index(candidate)
     column = space.source.text_column
     texts = space.source.column(column) if column else []
     rows = [row for row, text in enumerate(texts) if text == item]
@@ -177,6 +182,7 @@ def _row_of(space: Space, item: str, index: SpaceIndex | None = None) -> int:
     raise NotFoundError(
         f"No item with id '{item}' in dataset '{space.dataset}' ({len(space.source)} items)"
         + (f", nor with that {column}." if column else ".")
+        + similar_ids(item, space.ids())
     )
 
 

@@ -98,15 +98,46 @@ def encode_png(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
+def pixels_uint8(data: np.ndarray, source: str) -> np.ndarray:
+    """The images (first axis) as uint8 pixels: floats in [0, 1] scaled by 255 (matplotlib's
+    and scikit-image's convention; cast as they were, they all became black), booleans 0 or
+    255, other numbers kept where they lie in [0, 255]; NaN, infinities and values out of
+    range refused, naming the first such image of `source`."""
+    if data.dtype == np.uint8:
+        return data
+    if data.dtype.kind == "b":  # a mask: white where True
+        return data.astype(np.uint8) * 255
+    if data.dtype.kind not in "biuf":
+        raise InvalidInputError(
+            f"{source} holds {data.dtype} values; expected image pixels: uint8 (0-255), "
+            "numbers in [0, 255] or floats in [0, 1]."
+        )
+    flat = data.reshape(len(data), -1)
+    if data.dtype.kind == "f":
+        bad = ~np.isfinite(flat).all(axis=1)
+        if bad.any():
+            raise InvalidInputError(
+                f"Image {int(np.argmax(bad))} of {source} holds NaN or infinite values "
+                f"({int(bad.sum())} such image(s)); expected finite pixel values."
+            )
+        if 0 <= flat.min() and flat.max() <= 1:
+            return np.rint(data * 255).astype(np.uint8)
+    out = (flat < 0).any(axis=1) | (flat > 255).any(axis=1)
+    if out.any():
+        first = int(np.argmax(out))
+        raise InvalidInputError(
+            f"Image {first} of {source} holds values in [{flat[first].min()}, "
+            f"{flat[first].max()}] ({int(out.sum())} such image(s)); expected pixels in "
+            "[0, 255] (or floats in [0, 1]). Scale 16-bit images down first."
+        )
+    return np.rint(data).astype(np.uint8) if data.dtype.kind == "f" else data.astype(np.uint8)
+
+
 def array_to_image(array: np.ndarray) -> Image.Image:
     """(h, w) grey or (h, w, 3|4) uint8 array as a PIL image."""
     data = np.asarray(array)
-    if data.dtype != np.uint8:
-        if data.size and (data.min() < 0 or data.max() > 255):
-            raise InvalidInputError(
-                f"Image arrays must hold values in [0, 255]; got [{data.min()}, {data.max()}]."
-            )
-        data = data.astype(np.uint8)
+    if data.dtype != np.uint8 and data.size:
+        data = pixels_uint8(data[None], "the image array")[0]
     if data.ndim == 2:
         return Image.fromarray(data, mode="L")
     if data.ndim == 3 and data.shape[2] in (1, 3, 4):

@@ -88,12 +88,15 @@ class WordVectors:
 
     # -- lookup --------------------------------------------------------------------------------
     def row(self, word: str) -> int:
-        found = self.index.get(word)
-        if found is None:
-            found = self.index.get(word.lower())
-        if found is None:
-            raise NotFoundError(self._unknown(word))
-        return found
+        if not str(word).strip():  # was "The word '' is not in the vocabulary"
+            raise InvalidInputError(
+                f"The word is empty; expected a word of the vocabulary of {self.name}."
+            )
+        for candidate in dict.fromkeys((word, word.lower(), word.strip(), word.strip().lower())):
+            found = self.index.get(candidate)
+            if found is not None:
+                return found
+        raise NotFoundError(self._unknown(word))
 
     def _unknown(self, word: str) -> str:
         close = close_words(word, self.words)

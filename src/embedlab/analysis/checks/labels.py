@@ -78,6 +78,8 @@ class LabelIssueCheck(Check):
         )
         result.suggestions = [classes[s] for s in np.asarray(suggested)]
         result.summary["skipped_rare_class"] = sum(rare.values())
+        # the rare classes' items were taken out as unlabelled ones: count them once, as rare
+        result.summary["skipped_unlabelled"] -= sum(rare.values())
         result.summary["rare_classes"] = rare
         codes, _, _ = encode_labels(labels)
         result.summary["confusion"] = confusion_table(codes, suggested, result.flags, classes)
