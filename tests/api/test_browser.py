@@ -158,6 +158,18 @@ def draw_lasso(page, polygon: list[tuple[float, float]]) -> None:  # type: ignor
     page.mouse.up()
 
 
+def lasso_the_middle(page) -> tuple[list[int], list[int]]:  # type: ignore[no-untyped-def]
+    """Lasso a quadrilateral in the middle of the map; (rows inside it by screen position,
+    rows within 1.5 px of its line)."""
+    box = canvas_box(page)
+    w, h = box["width"], box["height"]
+    polygon = [(0.3 * w, 0.25 * h), (0.7 * w, 0.3 * h), (0.65 * w, 0.75 * h), (0.35 * w, 0.7 * h)]
+    draw_lasso(page, polygon)
+    page.wait_for_selector("#selection-count")
+    inside, on_the_line = page.evaluate(INSIDE_JS, [list(p) for p in polygon])
+    return inside, on_the_line
+
+
 def test_map_loads_coloured_by_label(page) -> None:  # type: ignore[no-untyped-def]
     open_map(page, "digits", "pixels-pca")
     assert page.locator("#legend .key").count() == 10
@@ -191,12 +203,7 @@ def test_no_setting_or_camera_change_after_the_points_redraws_the_map(page) -> N
 
 def test_lasso_grid_shows_exactly_the_items_inside(page) -> None:  # type: ignore[no-untyped-def]
     open_map(page, "digits", "pixels-pca")
-    box = canvas_box(page)
-    w, h = box["width"], box["height"]
-    polygon = [(0.3 * w, 0.25 * h), (0.7 * w, 0.3 * h), (0.65 * w, 0.75 * h), (0.35 * w, 0.7 * h)]
-    draw_lasso(page, polygon)
-    page.wait_for_selector("#selection-count")
-    inside, on_the_line = page.evaluate(INSIDE_JS, [list(p) for p in polygon])
+    inside, on_the_line = lasso_the_middle(page)
     expected = set(inside)
     selected = set(page.evaluate("Array.from(window.__embedlab.selection)"))
     assert len(expected) > 20
@@ -228,12 +235,7 @@ def test_a_lasso_after_a_colour_change_selects_the_same_items(page) -> None:  # 
     page.wait_for_function("!document.querySelector('#legend .key')")
     page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
     assert page.evaluate(f"window.__tree === {index}")
-    box = canvas_box(page)
-    w, h = box["width"], box["height"]
-    polygon = [(0.3 * w, 0.25 * h), (0.7 * w, 0.3 * h), (0.65 * w, 0.75 * h), (0.35 * w, 0.7 * h)]
-    draw_lasso(page, polygon)
-    page.wait_for_selector("#selection-count")
-    inside, on_the_line = page.evaluate(INSIDE_JS, [list(p) for p in polygon])
+    inside, on_the_line = lasso_the_middle(page)
     selected = set(page.evaluate("Array.from(window.__embedlab.selection)"))
     assert len(inside) > 20 and selected ^ set(inside) <= set(on_the_line)
 
