@@ -25,7 +25,7 @@ from embedlab import progress
 from embedlab.analysis.index import ExactIndex, HnswIndex, NeighborIndex
 from embedlab.analysis.neighbors import normalize_rows, tune_ef
 from embedlab.errors import InvalidInputError, NotFoundError
-from embedlab.io.items import id_lookups, similar_ids
+from embedlab.io.items import id_lookups
 from embedlab.store.catalog import Entry
 from embedlab.store.handles import Space
 from embedlab.store.manifest import RunRecord
@@ -58,18 +58,15 @@ class SpaceIndex:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _ids: Any = field(default=None, repr=False)
 
-    def row_of(self, item: str, dataset: str) -> int:
-        """The row of item id `item` (a hash lookup, the ids read once)."""
+    def find(self, item: str) -> int | None:
+        """The row of item id `item` (a hash lookup, the ids read once), or None."""
         with self._lock:
             if self._rows is None:
                 self._rows = pd.Index(self._ids())
         for candidate in id_lookups(item):
             if candidate in self._rows:
                 return int(self._rows.get_loc(candidate))
-        raise NotFoundError(
-            f"No item with id '{item}' in dataset '{dataset}' ({len(self._rows)} items)."
-            + similar_ids(item, self._rows)
-        )
+        return None
 
 
 _CACHE: OrderedDict[tuple[str, str], SpaceIndex] = OrderedDict()

@@ -158,10 +158,9 @@ def _row_of(space: Space, item: str, index: SpaceIndex | None = None) -> int:
     of the one item whose text is exactly `item` (so a film is found by its title as well as
     its id)."""
     if index is not None:
-        try:
-            return index.row_of(item, space.dataset)
-        except NotFoundError:
-            pass
+        row = index.find(item)  # not row_of: its error's hint would scan the ids a second time
+        if row is not None:
+            return row
     else:
         ids = space.ids()
         for candidate in id_lookups(item):
