@@ -217,8 +217,11 @@ class MiniLM(Embedder):
         with "auto" openvino where it imports and compiles, else onnx (with a warning)."""
         if self.backend == "onnx" or (self.backend == "auto" and not openvino_available()):
             return "onnx"
-        try:
-            openvino_session(self.graph_, self.threads_, quantise=self.precision != "fp32")
+        try:  # held for batch_session_: compiled once, not again at the first batch
+            compiled = openvino_session(
+                self.graph_, self.threads_, quantise=self.precision != "fp32"
+            )
+            self.__dict__.setdefault("_sessions", {})["openvino"] = compiled
         except Exception as error:
             if self.backend == "openvino":
                 raise
