@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 
 from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
+from embedlab.io.id_hashes import IdHashes
 from embedlab.io.readers import LINE_INDEX
 
 MAX_LISTED = 5
@@ -272,7 +273,7 @@ class ItemsBuilder:
         self.profiles: dict[str, _ColumnProfile] = {}
         self.n_rows = 0
         self.has_lines = True
-        self.id_hashes: list[np.ndarray] = []
+        self.id_hashes = IdHashes()
         self.missing_ids: list[tuple[int, int | None]] = []
         self.n_missing_ids = 0
         self.skipped: list[tuple[int, int | None]] = []
@@ -315,7 +316,7 @@ class ItemsBuilder:
                 self.missing_ids.append(_position(int(position), start, lines))
             self.n_missing_ids += 1
         hashes = pd.util.hash_pandas_object(_id_strings(raw), index=False).to_numpy()
-        self.id_hashes.append(hashes)
+        self.id_hashes.add(hashes)
 
     @staticmethod
     def _lines(frame: pd.DataFrame) -> list[int] | None:
@@ -373,8 +374,7 @@ class ItemsBuilder:
                 f"item needs an id; fill them, or pass --id {ROW_NUMBER_IDS} to number the rows "
                 "instead."
             )
-        hashes = np.sort(np.concatenate(self.id_hashes)) if self.id_hashes else np.empty(0)
-        repeated = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
+        repeated = self.id_hashes.repeated()
         if not repeated.size:
             return
         groups = self._repeated_ids(repeated, frames)
