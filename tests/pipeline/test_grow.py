@@ -225,6 +225,16 @@ def test_append_refuses_a_duplicate_id_naming_it_and_its_line(
     assert ws.dataset("digits").version == before and len(ws.dataset("digits")) == 40
 
 
+def test_a_repeated_id_written_with_spaces_is_named_with_its_line(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # 'd7 ' is stored as 'd7', a repeat: the message said "(line unknown)" for it
+    small_dataset(ws, tmp_path)
+    more = write_digits(tmp_path / "more.csv", [50, 51], ["n50", " d7 "])
+    with pytest.raises(InvalidInputError, match=r"'d7' \(line 3\)"):
+        append(ws, "digits", more)
+
+
 def test_append_refuses_other_columns_or_types(ws: Workspace, tmp_path: Path) -> None:
     small_dataset(ws, tmp_path)
     before = ws.dataset("digits").version

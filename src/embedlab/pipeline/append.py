@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 from embedlab.errors import InvalidInputError, WorkspaceError
 from embedlab.io.batches import DEFAULT_BATCH_ROWS, iter_frames
 from embedlab.io.images import is_image_source, read_image_source
-from embedlab.io.items import StreamedItems, prepare_items
+from embedlab.io.items import StreamedItems, id_text, prepare_items
 from embedlab.io.readers import LINE_INDEX
 from embedlab.pipeline.ingest import (
     EDGE_LIST_SUFFIXES,
@@ -342,7 +342,8 @@ def _lines_of(source: str, column: str, ids: list[str], batch_rows: int) -> dict
     wanted, found = set(ids), {}
     start = 0
     for frame in iter_frames(source, batch_rows):
-        values = frame[column].astype(str).to_numpy() if column in frame else np.array([])
+        # the cells as ids are stored ('doc1 ' is 'doc1', 3.0 is '3'), as the repeats are named
+        values = frame[column].map(id_text).to_numpy() if column in frame else np.array([])
         for position in np.flatnonzero(np.isin(values, list(wanted))):
             key = values[position]
             if key not in found:
