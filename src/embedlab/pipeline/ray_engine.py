@@ -217,15 +217,14 @@ class EmbedActor:
     """One Ray actor: one copy of the fitted method, and the two tables it reads and appends."""
 
     def __init__(self, job: _Job) -> None:
-        from embedlab.store.lancedb_import import import_lancedb
+        from embedlab.store.lance_connect import connect
 
-        lancedb = import_lancedb()
         cls = methods.get(job.method)
         params = dict(job.params)
         if "threads" in cls.param_names() and not params.get("threads"):
             params["threads"] = job.threads  # the actor's CPUs, not every core of the node
         self.estimator = cls.from_params(params).set_state(job.state)
-        db = lancedb.connect(job.lance_path)
+        db = connect(job.lance_path)
         self.source = db.open_table(job.dataset_table)
         self.sink = db.open_table(job.partial_table)
         self.job = job

@@ -37,7 +37,7 @@ from embedlab.store.handles import (
     vectors_to_arrow,
 )
 from embedlab.store.lance import list_tables, table_exists
-from embedlab.store.lancedb_import import import_lancedb
+from embedlab.store.lance_connect import connect
 from embedlab.store.manifest import RUNS_TABLE, Manifest, RunRecord
 from embedlab.store.provenance import (
     GROWING_KINDS,
@@ -157,7 +157,7 @@ class Workspace:
         if self._db is None:
             with self._connect_lock:  # an app's warm-up thread and its first request
                 if self._db is None:
-                    db = import_lancedb().connect(str(self.lance_path))
+                    db = connect(str(self.lance_path))
                     self._catalog = Catalog(db)
                     self._manifest = Manifest(db)
                     self._db = db
