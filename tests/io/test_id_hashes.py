@@ -40,3 +40,13 @@ def test_a_repeat_across_a_spill_is_named_with_its_rows(monkeypatch: pytest.Monk
     frame = pd.DataFrame({"key": ["a", "b", "c", "d", "e", "a"], "text": list("uvwxyz")})
     with pytest.raises(InvalidInputError, match=r"1 id\(s\) repeat: 'a' \(rows 0, 5\)"):
         prepare_items(frame, "src", id="key")
+
+
+def test_no_spilled_file_outlives_a_refused_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(id_hashes, "SPILL_ROWS", 2)
+    before = spilled_folders()
+    frame = pd.DataFrame({"key": ["a", "b", "c", None, "e"], "text": list("vwxyz")})
+    with pytest.raises(InvalidInputError, match="empty in 1 row") as refused:
+        prepare_items(frame, "src", id="key")
+    assert spilled_folders() == before  # while the traceback still holds the builder
+    assert refused.traceback

@@ -6,12 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 
+from embedlab.store import lance_connect
 from embedlab.store.lance_connect import METADATA_CACHE_BYTES, lance_session
 from embedlab.store.workspace import Workspace
 
 
-def test_the_workspace_caches_in_the_bounded_session(tmp_path: Path) -> None:
+def test_the_workspace_caches_in_the_bounded_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lance_connect, "_SESSION", None)  # a fresh session: not yet full
     before = lance_session().size_bytes
     ws = Workspace(tmp_path / "ws")
     table = ws.create_empty_table("t", pa.schema([("row", pa.int64())]))

@@ -343,7 +343,10 @@ class ItemsBuilder:
             id = "id"
         self.id = id
         if id is not None:
-            self._check_ids(frames)
+            try:
+                self._check_ids(frames)
+            finally:
+                self.id_hashes.close()  # spilled files go whether or not an id repeats
         no_rows = (
             f" It has a header (columns {', '.join(self.columns)}) but no data rows."
             if self.n_rows == 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -35,7 +35,7 @@ from embedlab.pipeline.records import record_input
 from embedlab.pipeline.spaces import store_space
 from embedlab.preprocess.image import ImageDecodeError, decode_rgb
 from embedlab.store.catalog import Entry
-from embedlab.store.handles import take_rows
+from embedlab.store.handles import READ_BATCH_ROWS, take_rows
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import (
     Dataset,
@@ -139,10 +139,12 @@ class TextColumn:
         """Characters per text (a missing one counts as the 4 of 'None', as str() gives)."""
         query = self.table.search().select([self.column]).limit(None)
         parts = [
-            pc.fill_null(pc.utf8_length(batch.column(0).cast(pa.large_string())), 4).to_numpy()
+            pc.fill_null(pc.utf8_length(batch.column(0).cast(pa.large_string())), 4)
+            .to_numpy()
+            .astype(np.int32)
             for batch in query.to_batches(self.READ_ROWS)
         ]
-        return np.concatenate(parts).astype(np.int32) if parts else np.empty(0, np.int32)
+        return np.concatenate(parts) if parts else np.empty(0, np.int32)
 
     def take(self, rows: np.ndarray) -> list[str]:
         return [str(row[self.column]) for row in take_rows(self.table, rows, [self.column])]
@@ -298,7 +300,7 @@ def _not_done(order: np.ndarray, done: np.ndarray) -> np.ndarray:
     if len(done) == 0:
         return order
     todo = np.ones(len(order), dtype=bool)
-    todo[done] = False
+    todo[done[(done >= 0) & (done < len(order))]] = False  # a corrupt row is caught at the end
     return order[todo[order]]
 
 
@@ -317,10 +319,11 @@ class RowWork:
     dataset: Dataset
     estimator: Embedder  # fitted
     columns: list[str]
-    rows_todo: np.ndarray  # in processing order, cut into batches of `batch_rows`
     state: Progress
     batch_rows: int
-    total: int
+    #: in processing order, cut into batches of `batch_rows` (set by `_embed_remaining`)
+    rows_todo: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    total: int = 0
 
 
 class RowEngine(Protocol):
@@ -387,22 +390,8 @@ def embed(
             state = start_growth(workspace, estimator, complete, signature, run, dataset, space)
         else:
             state = _start(workspace, estimator, inputs, signature, run, dataset, space, sources)
-        order = _processing_order(inputs, estimator)
-        remaining = _not_done(order, state.done)
-        if engine is None:
-            _embed_batches(estimator, inputs, dataset, remaining, state, batch_rows, len(order))
-        else:  # a scale-out engine: same batches, same partial table, same finish
-            work = RowWork(
-                workspace,
-                dataset,
-                estimator,
-                used_columns,
-                remaining,
-                state,
-                batch_rows,
-                len(order),
-            )
-            engine.embed_rows(work)
+        work = RowWork(workspace, dataset, estimator, used_columns, state, batch_rows)
+        n_todo = _embed_remaining(work, inputs, engine)
         space_obj = _finish(workspace, dataset, space, state, signature, run, estimator, sources)
         if estimator.modality == "interactions":  # one fit, two spaces: items here, users there
             report = space_obj.meta["method_report"]
@@ -412,11 +401,34 @@ def embed(
         space_obj,
         False,
         len(state.done) - kept,
-        len(remaining),
+        n_todo,
         time.time() - started,
         space_obj.meta["method_report"],
         grown_from=kept if state.grows else None,
     )
+
+
+def _embed_remaining(work: RowWork, inputs: Any, engine: RowEngine | None) -> int:
+    """Embed the rows the partial table lacks (here, or on `engine`); returns how many. The
+    row arrays (8 bytes a row each) are gone when it returns, before the rewrite."""
+    order = _processing_order(inputs, work.estimator)
+    work.rows_todo, work.total = _not_done(order, work.state.done), len(order)
+    del order
+    if engine is None:
+        _embed_batches(
+            work.estimator,
+            inputs,
+            work.dataset,
+            work.rows_todo,
+            work.state,
+            work.batch_rows,
+            work.total,
+        )
+    else:  # a scale-out engine: same batches, same partial table, same finish
+        engine.embed_rows(work)
+    n_todo = len(work.rows_todo)
+    work.rows_todo = np.empty(0, dtype=np.int64)
+    return n_todo
 
 
 def _sources(workspace: Workspace, dataset: Dataset, estimator: Embedder) -> list[Any] | None:
@@ -528,7 +540,8 @@ def _finish(
     sources: list[Any] | None = None,
 ) -> Space:
     """Rewrite the partial vectors in dataset order and make them the space, atomically."""
-    offsets = _stored_offsets(read_columns(state.table, ["row"]).column("row").to_numpy(), dataset)
+    stored_rows = state.table.search().select(["row"]).limit(None).to_batches(READ_BATCH_ROWS)
+    offsets = _stored_offsets((batch.column(0).to_numpy() for batch in stored_rows), dataset)
     counts = state.table.search().where("counts IS NOT NULL").select(["counts"]).limit(None)
     method_report = {
         **state.fit_report,
@@ -551,17 +564,24 @@ def _finish(
     return stored
 
 
-def _stored_offsets(rows: np.ndarray, dataset: Dataset) -> np.ndarray:
-    """`offsets[i]`: where dataset row i is stored in the partial table, by one scatter (no
-    sort: the argsort and np.unique this replaces held ~24 bytes a row more at 10M). Refused
-    when a row is missing or stored twice."""
-    offsets = np.full(len(dataset), -1, dtype=np.int64)
-    in_range = (rows >= 0) & (rows < len(dataset))
-    offsets[rows[in_range]] = np.flatnonzero(in_range)
+def _stored_offsets(row_batches: Iterable[np.ndarray], dataset: Dataset) -> np.ndarray:
+    """`offsets[i]`: where dataset row i is stored in the partial table, whose `row` column
+    comes in stored order, batch by batch. Memory: the offsets alone (4 bytes a row), where an
+    argsort of every stored row took ~24 bytes a row more at 10M. Refused when a row is
+    missing."""
+    n = len(dataset)
+    offsets = np.full(n, -1, dtype=np.int32 if n < 2**31 else np.int64)
+    stored = 0
+    for rows in row_batches:
+        in_range = (rows >= 0) & (rows < n)
+        offsets[rows[in_range]] = np.arange(stored, stored + len(rows), dtype=offsets.dtype)[
+            in_range
+        ]
+        stored += len(rows)
     have = int(np.count_nonzero(offsets >= 0))
-    if len(rows) != len(dataset) or have != len(dataset):
+    if have != n:  # a row stored twice (a batch committed twice) is read once: the last copy
         raise InvalidInputError(
-            f"Embedding '{dataset.name}' ended with {have} of {len(dataset)} rows; "
+            f"Embedding '{dataset.name}' ended with {have} of {n} rows; "
             "run `embed` again to finish it."
         )
     return offsets
