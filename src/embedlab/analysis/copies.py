@@ -142,10 +142,13 @@ def score_pairs(
     n = len(thumbs)
     with progress.task("Registering candidate copies", total=len(pairs)) as bar:
         stack, stats = _zoom_stack(grey, zooms, MARGIN)
+        inner = _inner_only(stack[0], MARGIN)
         quick = np.empty(len(pairs))
         found = np.empty((len(pairs), 4), dtype=np.int64)
         for rows in _chunks(len(pairs)):
-            quick[rows], found[rows] = _register(stack, stats, pairs[rows], MAX_SHIFT, MARGIN)
+            quick[rows], found[rows] = _register(
+                stack, inner, stats, pairs[rows], MAX_SHIFT, MARGIN
+            )
             bar.advance(rows.stop - rows.start)
         keep = (_ratio(1.0 - quick, pairs, n, rank) <= SURVIVE_RATIO) | _best_of_each(
             quick, pairs, n, rank
@@ -157,7 +160,9 @@ def score_pairs(
         full = plain[keep]
         full[zoomed] = np.maximum(
             full[zoomed],
-            _correlate_at(stack, stats, chosen[zoomed], transform[zoomed], MAX_SHIFT, MARGIN),
+            _correlate_at(
+                stack, inner, stats, chosen[zoomed], transform[zoomed], MAX_SHIFT, MARGIN
+            ),
         )
         plain[keep] = full
         del stack
@@ -166,7 +171,8 @@ def score_pairs(
         # wide-set copies for twice the time; half-pixel shifts gained 1 of 40 photo copies
         # for three times the time
         stack, stats = _zoom_stack(blurred, zooms, MARGIN)
-        soft[keep] = _correlate_at(stack, stats, chosen, transform, MAX_SHIFT, MARGIN)
+        inner = _inner_only(stack[0], MARGIN)
+        soft[keep] = _correlate_at(stack, inner, stats, chosen, transform, MAX_SHIFT, MARGIN)
     ratio = np.full(len(pairs), np.inf)  # not a copy on the quick pass
     ratio[keep] = np.minimum(
         _ratio(1.0 - plain[keep], chosen, n, rank), _ratio(1.0 - soft[keep], chosen, n, rank)
@@ -314,17 +320,34 @@ def _box(table: np.ndarray, y0: int, x0: int, y1: int, x1: int) -> np.int64:
 
 
 @numba.njit(cache=True, inline="always")
-def _dot(a: np.ndarray, b: np.ndarray, dy: int, dx: int, margin: int) -> np.int64:
-    """Sum of a's inner region times b's, b shifted by (dy, dx): uint8 pixels multiplied as
-    ints (exact, and vectorised)."""
-    side = a.shape[0]
-    total = np.int64(0)
-    for y in range(margin, side - margin):
-        row = np.int32(0)
-        for x in range(margin, side - margin):
-            row += np.int32(a[y, x]) * np.int32(b[y + dy, x + dx])
-        total += row
-    return total
+def _dot(inner: np.ndarray, b: np.ndarray, offset: int, start: int, stop: int) -> np.int64:
+    """Sum of a's inner region times b's, b shifted by `offset` = dy * side + dx: `inner` is a
+    flattened with its pixels outside the region zeroed (`_inner_only`), so one contiguous run
+    [start, stop) of both flattened images covers the region at any shift up to the margin, and
+    the loop vectorises (11x faster than row by row over 22-pixel rows). uint8 pixels multiplied
+    as ints: exact, whatever the order."""
+    x = inner[start:stop]
+    y = b[start + offset : stop + offset]
+    total = np.int32(0)
+    for k in range(x.shape[0]):
+        total += np.int32(x[k]) * np.int32(y[k])
+    return np.int64(total)
+
+
+@numba.njit(cache=True, inline="always")
+def _run(side: int, margin: int) -> tuple[int, int]:
+    """The run [start, stop) of a flattened side x side image from the inner region's first
+    pixel to its last."""
+    return margin * side + margin, (side - margin - 1) * side + side - margin
+
+
+def _inner_only(images: np.ndarray, margin: int) -> np.ndarray:
+    """(n, side * side) uint8: the images flattened, pixels outside the inner region zeroed."""
+    side = images.shape[1]
+    inner = np.zeros_like(images)
+    region = (slice(None), slice(margin, side - margin), slice(margin, side - margin))
+    inner[region] = images[region]
+    return inner.reshape(len(images), -1)
 
 
 @numba.njit(cache=True, inline="always")
@@ -340,7 +363,7 @@ def _pearson(
 
 @numba.njit(cache=True)
 def _best_shift(
-    a: np.ndarray,
+    a_inner: np.ndarray,
     b: np.ndarray,
     reach: int,
     margin: int,
@@ -348,18 +371,27 @@ def _best_shift(
     total: np.ndarray,
     squares: np.ndarray,
 ) -> tuple[float, int, int]:
-    """Best Pearson's r of a's inner region against b's, b shifted up to `reach` each way,
-    and that shift (b's region sums from its summed-area tables, a's given)."""
-    inner = a.shape[0] - 2 * margin
+    """Best Pearson's r of a's inner region (`a_inner`, see `_dot`) against b's, b shifted up
+    to `reach` each way, and that shift (b's region sums from its summed-area tables, a's
+    given)."""
+    side = b.shape[0]
+    width = side - 2 * margin
+    start, stop = _run(side, margin)
+    b_flat = b.reshape(side * side)
     _sums(b, total, squares)
     best, best_dy, best_dx = -1.0, 0, 0
     for dy in range(-reach, reach + 1):
         for dx in range(-reach, reach + 1):
             y0, x0 = margin + dy, margin + dx
-            sb = _box(total, y0, x0, y0 + inner, x0 + inner)
-            sbb = _box(squares, y0, x0, y0 + inner, x0 + inner)
+            sb = _box(total, y0, x0, y0 + width, x0 + width)
+            sbb = _box(squares, y0, x0, y0 + width, x0 + width)
             value = _pearson(
-                _dot(a, b, dy, dx, margin), a_stats[0], a_stats[1], sb, sbb, inner * inner
+                _dot(a_inner, b_flat, dy * side + dx, start, stop),
+                a_stats[0],
+                a_stats[1],
+                sb,
+                sbb,
+                width * width,
             )
             if value > best:
                 best, best_dy, best_dx = value, dy, dx
@@ -399,6 +431,7 @@ def _zoom_stack(
 @numba.njit(cache=True, parallel=True)
 def _register(
     stack: np.ndarray,
+    inner: np.ndarray,
     stats: np.ndarray,
     pairs: np.ndarray,
     reach: int,
@@ -407,25 +440,26 @@ def _register(
     """Best correlation of each pair over integer shifts within `reach` at no zoom and over
     the zooms of `stack` applied to either side at no shift (`_correlate_at` then searches
     the shifts at the best zoom). Also the transform found, per pair: (zoom index, which
-    side is zoomed, dy, dx)."""
+    side is zoomed, dy, dx). `inner`: `stack[0]` as `_inner_only` gives it (the fixed side)."""
     out = np.empty(len(pairs), dtype=np.float64)
     transform = np.zeros((len(pairs), 4), dtype=np.int64)
     side = stack.shape[2]
     count = (side - 2 * margin) ** 2
     reach = min(reach, margin)
+    start, stop = _run(side, margin)
     for p in numba.prange(len(pairs)):
         i, j = pairs[p, 0], pairs[p, 1]
         total = np.zeros((side + 1, side + 1), dtype=np.int64)
         squares = np.zeros((side + 1, side + 1), dtype=np.int64)
         best, dy, dx = _best_shift(
-            stack[0, i], stack[0, j], reach, margin, stats[0, i], total, squares
+            inner[i], stack[0, j], reach, margin, stats[0, i], total, squares
         )
         zoom, which = 0, 0
         for z in range(1, stack.shape[0]):
             for w in range(2):
                 fixed, moved = (i, j) if w == 0 else (j, i)
                 value = _pearson(
-                    _dot(stack[0, fixed], stack[z, moved], 0, 0, margin),
+                    _dot(inner[fixed], stack[z, moved].reshape(side * side), 0, start, stop),
                     stats[0, fixed, 0],
                     stats[0, fixed, 1],
                     stats[z, moved, 0],
@@ -442,13 +476,15 @@ def _register(
 @numba.njit(cache=True, parallel=True)
 def _correlate_at(
     stack: np.ndarray,
+    inner: np.ndarray,
     stats: np.ndarray,
     pairs: np.ndarray,
     transform: np.ndarray,
     reach: int,
     margin: int,
 ) -> np.ndarray:
-    """Best correlation of each pair over shifts within `reach`, at the zoom and side found."""
+    """Best correlation of each pair over shifts within `reach`, at the zoom and side found
+    (`inner` as for `_register`)."""
     out = np.empty(len(pairs), dtype=np.float64)
     side = stack.shape[2]
     for p in numba.prange(len(pairs)):
@@ -457,7 +493,7 @@ def _correlate_at(
         zoom, which = transform[p, 0], transform[p, 1]
         fixed, moved = (pairs[p, 0], pairs[p, 1]) if which == 0 else (pairs[p, 1], pairs[p, 0])
         out[p], _, _ = _best_shift(
-            stack[0, fixed],
+            inner[fixed],
             stack[zoom, moved],
             min(reach, margin),
             margin,
