@@ -8,15 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from embedlab.analysis.copies import (
-    MARGIN,
-    MAX_SHIFT,
-    ZOOMS,
-    _inner_only,
-    _register,
-    _zoom_stack,
-    tiny_images,
-)
+from embedlab.analysis.copies import MARGIN, MAX_SHIFT, ZOOMS, tiny_images
+from embedlab.analysis.registration import inner_only, register_pairs, zoom_stack
 
 
 def per_image_tiny(thumb: np.ndarray, zoom: float) -> np.ndarray:
@@ -51,9 +44,9 @@ def test_the_quick_pass_is_the_best_shifted_pearson_at_no_zoom(side: int) -> Non
     images = rng.integers(0, 256, (40, side, side)).astype(np.float32)
     images[20:] = np.roll(images[:20], (1, -2), axis=(1, 2))  # shifted copies: r = 1 at a shift
     zooms = np.asarray(ZOOMS, dtype=np.float32)
-    stack, stats = _zoom_stack(images, zooms, MARGIN)
+    stack, stats = zoom_stack(images, zooms, MARGIN)
     pairs = np.array([(i, (i + 20) % 40) for i in range(40)] + [(0, 5), (3, 9)], dtype=np.int64)
-    quick, transform = _register(stack, _inner_only(stack[0], MARGIN), stats, pairs, 2, MARGIN)
+    quick, transform = register_pairs(stack, inner_only(stack[0], MARGIN), stats, pairs, 2, MARGIN)
     inner = slice(MARGIN, side - MARGIN)
     for (i, j), r, (zoom, _, dy, dx) in zip(pairs, quick, transform, strict=True):
         shifted = {

@@ -2,7 +2,8 @@
 projection library, no Datalab (whose `datasets` import alone is ~0.6 s of a 3k-item audit),
 and not the registry of every embedding method (pandas, torch-backed modules). Checked in a
 fresh interpreter, through its `sys.modules`, on an image dataset with labels (so the vector,
-label, image and copy checks all run)."""
+label, image and copy checks all run), and on a labelled text dataset whose graph is stored
+(no numba either)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from embedlab.pipeline.embed import embed
 from embedlab.pipeline.ingest import ingest
 from embedlab.store.workspace import Workspace
 
-pytestmark = pytest.mark.slow  # two fresh processes auditing 300 digits: ~10 s idle
+pytestmark = pytest.mark.slow  # four fresh audit processes: ~30 s on the shared machine
 
 #: packages a quality run must not import (prefixes of module names)
 NOT_IMPORTED = (
@@ -76,3 +77,21 @@ def test_an_image_audit_imports_no_model_runtime_ray_or_datalab(tmp_path: Path) 
         assert {"label_issue", "near_duplicate", "dark"} <= set(report["checks"]), run
         assert heavy(modules) == [], run
         assert "cleanlab.filter" in modules  # the label check ran on cleanlab itself
+
+
+#: what an audit of texts whose graph is stored does not need either: numba (its kernels build
+#: graphs and register images; ~0.3 s to import) and the neighbour indexes
+NOT_FOR_TEXTS = ("numba", "llvmlite", "hnswlib", "embedlab.analysis.registration")
+
+
+def test_a_text_audit_with_a_stored_graph_imports_no_numba(
+    tmp_path: Path, topics_csv: Path
+) -> None:
+    workspace = Workspace(tmp_path / "workspace")
+    ingest(workspace, "t", str(topics_csv), text="body", id="doc", label="topic")
+    embed(workspace, "t", "tfidf-svd", params={"min_df": 1, "n_components": 4})
+    audited_modules(workspace.path, "t", "tfidf-svd", "-k", "5", "--json")  # stores the graph
+    modules, report = audited_modules(workspace.path, "t", "tfidf-svd", "-k", "5", "--json")
+    assert {"label_issue", "near_duplicate", "empty_text"} <= set(report["checks"])
+    assert heavy(modules) == []
+    assert [m for m in modules if any(m == p or m.startswith(p + ".") for p in NOT_FOR_TEXTS)] == []
