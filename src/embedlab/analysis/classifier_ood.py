@@ -21,7 +21,6 @@ import numpy as np
 
 from embedlab.analysis.results import CheckResult, rank_scores, robust_fence
 from embedlab.errors import InvalidInputError
-from embedlab.methods.cnn import logits_from_features
 
 Score = Literal["energy", "msp"]
 SCORES: dict[str, Literal["low", "high"]] = {"energy": "high", "msp": "low"}  # the bad side
@@ -45,6 +44,10 @@ def classifier_scores(logits: np.ndarray) -> dict[str, np.ndarray]:
 def scores_from_features(features: np.ndarray, block: int = BLOCK_ROWS) -> dict[str, np.ndarray]:
     """Classifier scores of stored EfficientNet-Lite0 features (the space's vectors), a block
     of rows at a time: the logits are a linear map of the features, no image is decoded."""
+    # imported here: `embedlab.methods` imports every method (pandas among them), which an
+    # audit whose scores are stored does not need
+    from embedlab.methods.cnn import logits_from_features
+
     parts = [
         classifier_scores(logits_from_features(features[start : start + block]))
         for start in range(0, len(features), block)

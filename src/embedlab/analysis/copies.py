@@ -15,22 +15,20 @@ removes brightness and contrast changes), and far better than with any other ite
 3. a pair is a copy when its residual (1 - r) is a small share of what each side's next
    closest candidates reach (Lowe's ratio test): look-alikes crowd, a copy stands apart.
 
-numba kernels, written here because no library registers many small image pairs at once
-(scikit-image registers one pair at a time, in Python).
+The registration's numba kernels are in analysis/registration.py, written there because no
+library registers many small image pairs at once (scikit-image registers one pair at a time, in
+Python); they and the candidates' index are imported when copies are searched, not with this
+module (an audit of texts needs neither).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
 from embedlab import progress
-from embedlab.analysis.exact_search import top_k_cosine
-from embedlab.analysis.index import HnswIndex
 from embedlab.errors import InvalidInputError
 
 THUMBNAIL_SIDE = 32
@@ -80,15 +78,13 @@ def candidate_pairs(
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
     k = min(k, n - 1)
-    images = [Image.fromarray(t) for t in thumbs]
-    plain = _Nearest(_unit_rows(np.stack([_tiny(im, 1.0) for im in images])))
+    plain = _Nearest(_unit_rows(tiny_images(thumbs, 1.0)))
     shifts = _Nearest(_unit_rows(np.log1p(_spectra(thumbs))))
     found += [plain.pairs(plain.corpus, k), shifts.pairs(shifts.corpus, k)]
     if mirrored:
-        flipped = [Image.fromarray(np.ascontiguousarray(t[:, ::-1])) for t in thumbs]
-        found.append(plain.pairs(_unit_rows(np.stack([_tiny(im, 1.0) for im in flipped])), k))
+        found.append(plain.pairs(_unit_rows(tiny_images(thumbs[:, :, ::-1], 1.0)), k))
     for zoom in (1.1, 1.2):
-        found.append(plain.pairs(_unit_rows(np.stack([_tiny(im, zoom) for im in images])), k))
+        found.append(plain.pairs(_unit_rows(tiny_images(thumbs, zoom)), k))
     every = np.sort(np.vstack(found), axis=1)
     every = every[every[:, 0] != every[:, 1]]
     return np.unique(every, axis=0)
@@ -111,6 +107,8 @@ class _Nearest:
     HNSW graph built on one thread (deterministic; 60,000 x 64 in about 2 s)."""
 
     def __init__(self, corpus: np.ndarray) -> None:
+        from embedlab.analysis.index import HnswIndex
+
         self.corpus = corpus
         self.index: HnswIndex | None = None
         if len(corpus) > EXACT_CANDIDATE_MAX_ITEMS:
@@ -119,6 +117,8 @@ class _Nearest:
 
     def pairs(self, queries: np.ndarray, k: int) -> np.ndarray:
         """(query row, corpus row) of each query's k nearest corpus rows, itself left out."""
+        from embedlab.analysis.exact_search import top_k_cosine
+
         if self.index is None:
             indices, _ = top_k_cosine(queries, self.corpus, k + 1, description="Copy candidates")
         else:
@@ -136,16 +136,23 @@ def score_pairs(
     pairs that pass `SURVIVE_RATIO` or are among either side's `rank` best (the ratio's
     denominators); the others are no copies. With `mirrored`, one side mirrored left to right
     is searched too, as one more zoom."""
+    from scipy import ndimage  # here: ~0.3 s to import, which an audit of texts does not need
+
+    from embedlab.analysis.registration import correlate_at, inner_only, register_pairs, zoom_stack
+
     grey = thumbs.astype(np.float32)
     zooms = np.asarray(ZOOMS + ((-1.0,) if mirrored else ()), dtype=np.float32)
     pairs = np.ascontiguousarray(pairs, dtype=np.int64)
     n = len(thumbs)
     with progress.task("Registering candidate copies", total=len(pairs)) as bar:
-        stack, stats = _zoom_stack(grey, zooms, MARGIN)
+        stack, stats = zoom_stack(grey, zooms, MARGIN)
+        inner = inner_only(stack[0], MARGIN)
         quick = np.empty(len(pairs))
         found = np.empty((len(pairs), 4), dtype=np.int64)
         for rows in _chunks(len(pairs)):
-            quick[rows], found[rows] = _register(stack, stats, pairs[rows], MAX_SHIFT, MARGIN)
+            quick[rows], found[rows] = register_pairs(
+                stack, inner, stats, pairs[rows], MAX_SHIFT, MARGIN
+            )
             bar.advance(rows.stop - rows.start)
         keep = (_ratio(1.0 - quick, pairs, n, rank) <= SURVIVE_RATIO) | _best_of_each(
             quick, pairs, n, rank
@@ -157,7 +164,7 @@ def score_pairs(
         full = plain[keep]
         full[zoomed] = np.maximum(
             full[zoomed],
-            _correlate_at(stack, stats, chosen[zoomed], transform[zoomed], MAX_SHIFT, MARGIN),
+            correlate_at(stack, inner, stats, chosen[zoomed], transform[zoomed], MAX_SHIFT, MARGIN),
         )
         plain[keep] = full
         del stack
@@ -165,8 +172,9 @@ def score_pairs(
         # blurred at the zoom found unblurred: searching every zoom again gained 2 of 72
         # wide-set copies for twice the time; half-pixel shifts gained 1 of 40 photo copies
         # for three times the time
-        stack, stats = _zoom_stack(blurred, zooms, MARGIN)
-        soft[keep] = _correlate_at(stack, stats, chosen, transform, MAX_SHIFT, MARGIN)
+        stack, stats = zoom_stack(blurred, zooms, MARGIN)
+        inner = inner_only(stack[0], MARGIN)
+        soft[keep] = correlate_at(stack, inner, stats, chosen, transform, MAX_SHIFT, MARGIN)
     ratio = np.full(len(pairs), np.inf)  # not a copy on the quick pass
     ratio[keep] = np.minimum(
         _ratio(1.0 - plain[keep], chosen, n, rank), _ratio(1.0 - soft[keep], chosen, n, rank)
@@ -242,12 +250,22 @@ def find_copies(
     return scored.pairs[keep], 1.0 - best[keep]
 
 
-def _tiny(image: Image.Image, zoom: float) -> np.ndarray:
-    """An 8x8 area average of the image's centre, `zoom` times magnified."""
-    side = image.size[0]
+def tiny_images(thumbs: np.ndarray, zoom: float) -> np.ndarray:
+    """(n, 64) float32: an 8x8 area average of each (side, side) thumbnail's centre, `zoom`
+    times magnified, as Pillow's BOX resize of each image with that centre as its box gives it;
+    computed for all images at once by two one-dimensional resizes of the images stacked (the
+    rows of all, then the columns of all): Pillow resizes across, rounds to bytes, then down,
+    with the same coefficients for each image, so the result is the same to the bit, 10-20x
+    faster than one call per image."""
+    n, side = thumbs.shape[0], thumbs.shape[1]
     half = side / (2 * zoom)
-    box = (side / 2 - half, side / 2 - half, side / 2 + half, side / 2 + half)
-    return np.asarray(image.resize((8, 8), Image.BOX, box=box), dtype=np.float32).ravel()
+    low, high = side / 2 - half, side / 2 + half
+    rows = Image.fromarray(np.ascontiguousarray(thumbs, dtype=np.uint8).reshape(n * side, side))
+    across = np.asarray(rows.resize((8, n * side), Image.BOX, box=(low, 0, high, n * side)))
+    columns = np.ascontiguousarray(across.reshape(n, side, 8).transpose(0, 2, 1))
+    down = Image.fromarray(columns.reshape(n * 8, side))
+    down = np.asarray(down.resize((8, n * 8), Image.BOX, box=(low, 0, high, n * 8)))
+    return down.reshape(n, 8, 8).transpose(0, 2, 1).reshape(n, 64).astype(np.float32)
 
 
 def _unit_rows(values: np.ndarray) -> np.ndarray:
@@ -266,203 +284,3 @@ def _ratio(residual: np.ndarray, pairs: np.ndarray, n: int, rank: int) -> np.nda
     nth[has] = values[starts[has] + rank - 1]
     reference = np.minimum(nth[pairs[:, 0]], nth[pairs[:, 1]])
     return residual / np.maximum(reference, 1e-9)
-
-
-@numba.njit(cache=True, inline="always")
-def _sample(image: np.ndarray, y: float, x: float) -> float:
-    """Bilinear sample, edges clamped."""
-    side = image.shape[0]
-    y = min(max(y, 0.0), side - 1.0)
-    x = min(max(x, 0.0), side - 1.0)
-    y0 = min(int(y), side - 2)
-    x0 = min(int(x), side - 2)
-    fy = y - y0
-    fx = x - x0
-    top = image[y0, x0] * (1 - fx) + image[y0, x0 + 1] * fx
-    bottom = image[y0 + 1, x0] * (1 - fx) + image[y0 + 1, x0 + 1] * fx
-    return top * (1 - fy) + bottom * fy
-
-
-@numba.njit(cache=True)
-def _zoomed(image: np.ndarray, zoom: float, out: np.ndarray) -> None:
-    """`image` magnified `zoom` times about its centre, into `out`."""
-    side = image.shape[0]
-    centre = (side - 1) / 2.0
-    for y in range(side):
-        for x in range(side):
-            out[y, x] = _sample(image, centre + (y - centre) / zoom, centre + (x - centre) / zoom)
-
-
-@numba.njit(cache=True)
-def _sums(image: np.ndarray, total: np.ndarray, squares: np.ndarray) -> None:
-    """Summed-area tables of the image and of its squares ((side + 1)^2 each, exact ints)."""
-    side = image.shape[0]
-    for y in range(side):
-        row = 0
-        row_sq = 0
-        for x in range(side):
-            v = np.int64(image[y, x])
-            row += v
-            row_sq += v * v
-            total[y + 1, x + 1] = total[y, x + 1] + row
-            squares[y + 1, x + 1] = squares[y, x + 1] + row_sq
-
-
-@numba.njit(cache=True, inline="always")
-def _box(table: np.ndarray, y0: int, x0: int, y1: int, x1: int) -> np.int64:
-    return table[y1, x1] - table[y0, x1] - table[y1, x0] + table[y0, x0]
-
-
-@numba.njit(cache=True, inline="always")
-def _dot(a: np.ndarray, b: np.ndarray, dy: int, dx: int, margin: int) -> np.int64:
-    """Sum of a's inner region times b's, b shifted by (dy, dx): uint8 pixels multiplied as
-    ints (exact, and vectorised)."""
-    side = a.shape[0]
-    total = np.int64(0)
-    for y in range(margin, side - margin):
-        row = np.int32(0)
-        for x in range(margin, side - margin):
-            row += np.int32(a[y, x]) * np.int32(b[y + dy, x + dx])
-        total += row
-    return total
-
-
-@numba.njit(cache=True, inline="always")
-def _pearson(
-    dot: np.int64, sa: np.int64, saa: np.int64, sb: np.int64, sbb: np.int64, count: int
-) -> float:
-    var_a = saa - sa * sa / count
-    var_b = sbb - sb * sb / count
-    if var_a <= 1e-9 or var_b <= 1e-9:
-        return -1.0
-    return (dot - sa * sb / count) / np.sqrt(var_a * var_b)
-
-
-@numba.njit(cache=True)
-def _best_shift(
-    a: np.ndarray,
-    b: np.ndarray,
-    reach: int,
-    margin: int,
-    a_stats: np.ndarray,
-    total: np.ndarray,
-    squares: np.ndarray,
-) -> tuple[float, int, int]:
-    """Best Pearson's r of a's inner region against b's, b shifted up to `reach` each way,
-    and that shift (b's region sums from its summed-area tables, a's given)."""
-    inner = a.shape[0] - 2 * margin
-    _sums(b, total, squares)
-    best, best_dy, best_dx = -1.0, 0, 0
-    for dy in range(-reach, reach + 1):
-        for dx in range(-reach, reach + 1):
-            y0, x0 = margin + dy, margin + dx
-            sb = _box(total, y0, x0, y0 + inner, x0 + inner)
-            sbb = _box(squares, y0, x0, y0 + inner, x0 + inner)
-            value = _pearson(
-                _dot(a, b, dy, dx, margin), a_stats[0], a_stats[1], sb, sbb, inner * inner
-            )
-            if value > best:
-                best, best_dy, best_dx = value, dy, dx
-    return best, best_dy, best_dx
-
-
-@numba.njit(cache=True, parallel=True)
-def _zoom_stack(
-    images: np.ndarray, zooms: np.ndarray, margin: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(len(zooms), n, side, side) uint8: every image at every zoom (zooms[0] = 1: as it is;
-    a negative zoom: mirrored at zoom 1; a byte a pixel keeps 70,000 images at 7 zooms in
-    0.4 GB, and rounding moves r by ~1e-5), and the (len(zooms), n, 2) sums and sums of
-    squares of their inner regions."""
-    out = np.empty((len(zooms), *images.shape), dtype=np.uint8)
-    stats = np.zeros((len(zooms), images.shape[0], 2), dtype=np.int64)
-    side = images.shape[1]
-    for i in numba.prange(images.shape[0]):
-        buffer = np.empty((side, side), dtype=np.float32)
-        for z in range(len(zooms)):
-            if z == 0:
-                buffer[:] = images[i]
-            elif zooms[z] < 0:  # mirrored left to right, at zoom 1
-                buffer[:] = images[i][:, ::-1]
-            else:
-                _zoomed(images[i], zooms[z], buffer)
-            for y in range(side):
-                for x in range(side):
-                    v = np.uint8(min(max(buffer[y, x] + 0.5, 0.0), 255.0))
-                    out[z, i, y, x] = v
-                    if margin <= y < side - margin and margin <= x < side - margin:
-                        stats[z, i, 0] += np.int64(v)
-                        stats[z, i, 1] += np.int64(v) * np.int64(v)
-    return out, stats
-
-
-@numba.njit(cache=True, parallel=True)
-def _register(
-    stack: np.ndarray,
-    stats: np.ndarray,
-    pairs: np.ndarray,
-    reach: int,
-    margin: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Best correlation of each pair over integer shifts within `reach` at no zoom and over
-    the zooms of `stack` applied to either side at no shift (`_correlate_at` then searches
-    the shifts at the best zoom). Also the transform found, per pair: (zoom index, which
-    side is zoomed, dy, dx)."""
-    out = np.empty(len(pairs), dtype=np.float64)
-    transform = np.zeros((len(pairs), 4), dtype=np.int64)
-    side = stack.shape[2]
-    count = (side - 2 * margin) ** 2
-    reach = min(reach, margin)
-    for p in numba.prange(len(pairs)):
-        i, j = pairs[p, 0], pairs[p, 1]
-        total = np.zeros((side + 1, side + 1), dtype=np.int64)
-        squares = np.zeros((side + 1, side + 1), dtype=np.int64)
-        best, dy, dx = _best_shift(
-            stack[0, i], stack[0, j], reach, margin, stats[0, i], total, squares
-        )
-        zoom, which = 0, 0
-        for z in range(1, stack.shape[0]):
-            for w in range(2):
-                fixed, moved = (i, j) if w == 0 else (j, i)
-                value = _pearson(
-                    _dot(stack[0, fixed], stack[z, moved], 0, 0, margin),
-                    stats[0, fixed, 0],
-                    stats[0, fixed, 1],
-                    stats[z, moved, 0],
-                    stats[z, moved, 1],
-                    count,
-                )
-                if value > best:
-                    best, zoom, which, dy, dx = value, z, w, 0, 0
-        out[p] = best
-        transform[p, 0], transform[p, 1], transform[p, 2], transform[p, 3] = zoom, which, dy, dx
-    return out, transform
-
-
-@numba.njit(cache=True, parallel=True)
-def _correlate_at(
-    stack: np.ndarray,
-    stats: np.ndarray,
-    pairs: np.ndarray,
-    transform: np.ndarray,
-    reach: int,
-    margin: int,
-) -> np.ndarray:
-    """Best correlation of each pair over shifts within `reach`, at the zoom and side found."""
-    out = np.empty(len(pairs), dtype=np.float64)
-    side = stack.shape[2]
-    for p in numba.prange(len(pairs)):
-        total = np.zeros((side + 1, side + 1), dtype=np.int64)
-        squares = np.zeros((side + 1, side + 1), dtype=np.int64)
-        zoom, which = transform[p, 0], transform[p, 1]
-        fixed, moved = (pairs[p, 0], pairs[p, 1]) if which == 0 else (pairs[p, 1], pairs[p, 0])
-        out[p], _, _ = _best_shift(
-            stack[0, fixed],
-            stack[zoom, moved],
-            min(reach, margin),
-            margin,
-            stats[0, fixed],
-            total,
-            squares,
-        )
-    return out

@@ -10,25 +10,38 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numba
 import numpy as np
 
-from embedlab.analysis.exact_search import drop_self, exact_neighbors, top_k_cosine
-from embedlab.analysis.index import ExactIndex, HnswIndex, index_backend
 from embedlab.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from embedlab.analysis.index import HnswIndex
+
+# The indexes and numba kernels are imported where a graph is built or compared: an audit that
+# reads a stored graph (every one after the first) needs neither (numba alone is ~0.3 s).
 
 __all__ = [
     "NeighborGraph",
     "build_neighbor_graph",
-    "exact_neighbors",
     "graph_from_index",
     "hnsw_neighbors",
     "measure_recall",
     "normalize_rows",
-    "top_k_cosine",
 ]
+
+#: exact_search's functions, exported here before; imported on first use (see __getattr__)
+EXACT_SEARCH_NAMES = ("drop_self", "exact_neighbors", "top_k_cosine")
+
+
+def __getattr__(name: str) -> Any:
+    if name in EXACT_SEARCH_NAMES:
+        from embedlab.analysis import exact_search
+
+        return getattr(exact_search, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 GraphMethod = Literal["auto", "exact", "hnsw"]
 EXACT_MAX_ITEMS = 100_000  # exact grows as n^2: ~20 s at 70k, ~3 min at 200k on 2 cores
@@ -64,25 +77,11 @@ def count_shared(first: np.ndarray, second: np.ndarray) -> np.ndarray:
         raise InvalidInputError(
             f"count_shared needs one row of each per item. Got {len(first)} and {len(second)} rows."
         )
-    return _count_shared(
+    from embedlab.analysis.exact_search import count_shared_rows
+
+    return count_shared_rows(
         np.ascontiguousarray(first, dtype=np.int64), np.ascontiguousarray(second, dtype=np.int64)
     )
-
-
-@numba.njit(parallel=True, cache=True)
-def _count_shared(first: np.ndarray, second: np.ndarray) -> np.ndarray:  # pragma: no cover
-    # k x k comparisons a row: for k <= 100 cheaper than sorting, and no temporaries
-    shared = np.zeros(first.shape[0], dtype=np.int64)
-    for row in numba.prange(first.shape[0]):
-        count = 0
-        for b in range(second.shape[1]):
-            value = second[row, b]
-            for a in range(first.shape[1]):
-                if first[row, a] == value:
-                    count += 1
-                    break
-        shared[row] = count
-    return shared
 
 
 def normalize_rows(vectors: np.ndarray, what: str = "vectors") -> np.ndarray:
@@ -121,6 +120,8 @@ def hnsw_neighbors(
 
     hnswlib inserts in parallel, so the index (and the graph) depends on thread timing unless
     `build_threads` is 1."""
+    from embedlab.analysis.index import HnswIndex
+
     index = HnswIndex(m=m, ef_construction=ef_construction, seed=seed, build_threads=build_threads)
     index.build(unit)
     tuned = None
@@ -144,6 +145,9 @@ def tune_ef(
     """The smallest doubling of ef whose recall on sampled rows reaches `target`. With `ties`,
     a found row counts when it is as similar as the k-th true neighbour (data with many equal
     similarities, e.g. texts sharing words, has no single right k-th neighbour)."""
+    from embedlab.analysis.exact_search import drop_self
+    from embedlab.analysis.index import ExactIndex
+
     rng = np.random.default_rng(seed + 1)  # not the rows the final recall check uses
     rows = rng.choice(unit.shape[0], size=min(sample, unit.shape[0]), replace=False)
     exact_idx, exact_sims = ExactIndex().build(unit).query(unit[rows], k + 1)
@@ -164,6 +168,9 @@ def tune_ef(
 
 def _exact_rows(unit: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
     """The true k nearest other rows of the given rows."""
+    from embedlab.analysis.exact_search import drop_self
+    from embedlab.analysis.index import ExactIndex
+
     exact_idx, exact_sims = ExactIndex().build(unit).query(unit[rows], k + 1)
     return drop_self(exact_idx, exact_sims, k, self_ids=rows)[0]
 
@@ -196,6 +203,8 @@ def graph_from_index(
     memory-mapped: nothing copies them), its query breadth tuned for k and its recall measured
     against exact search on a sample, as `build_neighbor_graph` does. `query_all(index, k)`,
     when given, answers every row's k neighbours with the tuned index elsewhere (on Ray)."""
+    from embedlab.analysis.index import HnswIndex
+
     unit = index.unit
     ef, tuned = tune_ef(index, unit, k, target_recall, tune_sample, seed)
     index.set_ef(ef)
@@ -227,6 +236,8 @@ def build_neighbor_graph(
         raise InvalidInputError(
             f"k={k} neighbours asked for but there are only {n} items; use k <= {n - 1}."
         )
+    from embedlab.analysis.index import ExactIndex, HnswIndex, index_backend
+
     chosen = method if method != "auto" else ("exact" if n <= exact_max_items else "hnsw")
     backend = index_backend(chosen)
     if backend is HnswIndex:

@@ -19,6 +19,7 @@ from embedlab.analysis.duplicates import find_near_duplicates as find_duplicates
 from embedlab.analysis.neighbors import NeighborGraph
 from embedlab.analysis.outliers import find_outliers
 from embedlab.analysis.results import CheckResult
+from embedlab.deferred import defer_package_init
 from embedlab.errors import InvalidInputError
 
 DEFAULT_FENCE = 3.0
@@ -154,7 +155,7 @@ def find_label_issues(
     """Label quality per item (the combined probability of its given label), a flag from
     cleanlab's confident learning, and a suggested label. Items without a label are skipped:
     score 1, never flagged, suggestion still given. Returns (result, suggestions, classes)."""
-    from cleanlab.filter import find_label_issues as confident_learning
+    confident_learning = _confident_learning()
 
     codes, classes, labelled = encode_labels(labels)
     counts = check_labels_usable(labels, folds=folds)
@@ -196,6 +197,15 @@ def find_label_issues(
         suggestions,
         classes,
     )
+
+
+def _confident_learning() -> Any:
+    """cleanlab's `filter.find_label_issues`, imported without cleanlab's `__init__` (which
+    imports Datalab and Hugging Face `datasets`: embedlab.deferred)."""
+    defer_package_init("cleanlab")
+    from cleanlab.filter import find_label_issues
+
+    return find_label_issues
 
 
 def confusion_table(

@@ -11,10 +11,8 @@ pointed at it in one commit, so readers see either the old space or the new one,
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -22,7 +20,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from PIL import Image
 
 from embedlab import methods, progress
 from embedlab.errors import InvalidInputError, NotFoundError, did_you_mean
@@ -30,10 +27,10 @@ from embedlab.methods.base import Embedder
 from embedlab.pipeline.embed_grow import growable, signature_matches, start_growth
 from embedlab.pipeline.embed_state import PARTIAL_SUFFIX, Progress, space_schema
 from embedlab.pipeline.graphs import edges_entry, graph_input
+from embedlab.pipeline.image_sequence import ImageSequence
 from embedlab.pipeline.interactions import interaction_input, interactions_entry, store_user_space
 from embedlab.pipeline.records import record_input
 from embedlab.pipeline.spaces import store_space
-from embedlab.preprocess.image import ImageDecodeError, decode_rgb
 from embedlab.store.catalog import Entry
 from embedlab.store.handles import READ_BATCH_ROWS, take_rows
 from embedlab.store.manifest import RunRecord
@@ -78,47 +75,6 @@ class EmbedReport:
 
 
 IMAGE_INFO_COLUMNS = {"width", "height", "thumbnail", "content_hash", "path", "image"}
-
-
-class ImageSequence:
-    """The images of a dataset, decoded only when a batch asks for them.
-
-    Files and large encoded images are decoded on a thread pool (Pillow releases the GIL while
-    decoding: 2.3x faster for photos here); small ones in line, where threads cost more than
-    they save (3x slower for 28x28 PNGs).
-    """
-
-    PARALLEL_BYTES = 16_384
-
-    def __init__(self, dataset: Dataset, column: str) -> None:
-        self.sources = dataset.column(column)
-        self.ids = dataset.ids()
-        head = self.sources[:64]
-        self.parallel = any(isinstance(s, str) for s in head) or (
-            bool(head) and sum(len(s or b"") for s in head) / len(head) > self.PARALLEL_BYTES
-        )
-
-    def __len__(self) -> int:
-        return len(self.sources)
-
-    def __getitem__(self, row: int) -> Image.Image:
-        try:
-            return decode_rgb(self.sources[row])
-        except ImageDecodeError as error:
-            where = self.sources[row] if isinstance(self.sources[row], str) else "stored bytes"
-            raise InvalidInputError(
-                f"The image of item '{self.ids[row]}' ({where}) can no longer be read: {error}. "
-                "Committed batches are kept; fix or re-ingest, then run embed again."
-            ) from None
-
-    def __iter__(self) -> Iterator[Image.Image]:
-        return (self[row] for row in range(len(self)))
-
-    def take(self, rows: np.ndarray) -> list[Image.Image]:
-        if not self.parallel or len(rows) < 8:
-            return [self[int(row)] for row in rows]
-        with ThreadPoolExecutor(max_workers=min(8, 2 * (os.cpu_count() or 1))) as pool:
-            return list(pool.map(self.__getitem__, (int(row) for row in rows)))
 
 
 class TextColumn:

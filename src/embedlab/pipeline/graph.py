@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from embedlab.analysis.index import index_backend
 from embedlab.analysis.neighbors import (
     EXACT_MAX_ITEMS,
     GraphMethod,
@@ -17,7 +16,6 @@ from embedlab.analysis.neighbors import (
 )
 from embedlab.checks import check_int
 from embedlab.errors import InvalidInputError
-from embedlab.pipeline.index import graph_index
 from embedlab.store.handles import Space
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Workspace, arrow_to_matrix, matrix_to_arrow, read_columns
@@ -94,6 +92,10 @@ def _build_graph(
     """Exact from the space's vectors while that is fast; beyond, from the space's stored HNSW
     index (built once, shared with search; its unit rows memory-mapped), queried in blocks,
     here or on Ray."""
+    # imported here: the indexes import numba, which reading a stored graph does not need
+    from embedlab.analysis.index import index_backend
+    from embedlab.pipeline.index import graph_index
+
     n = len(space.source)
     chosen = method if method != "auto" else ("exact" if n <= EXACT_MAX_ITEMS else "hnsw")
     if chosen not in ("exact", "hnsw"):

@@ -17,7 +17,7 @@ from embedlab.analysis.duplicates import perceptual_hashes
 from embedlab.analysis.image_quality import STATISTICS, image_statistics
 from embedlab.analysis.results import CheckResult
 from embedlab.errors import InvalidInputError
-from embedlab.pipeline.embed import ImageSequence
+from embedlab.pipeline.image_sequence import ImageSequence
 from embedlab.store.handles import Dataset
 from embedlab.store.manifest import RunRecord
 from embedlab.store.workspace import Workspace, read_columns

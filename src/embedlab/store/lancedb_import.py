@@ -17,12 +17,13 @@ while LanceDB loads and restored after.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
+import importlib
 import os
 import sys
 from collections.abc import Iterator
 from types import ModuleType
-from typing import Any
+
+from embedlab.deferred import defer_package_init
 
 REST_CLIENT = "lance_namespace_urllib3_client"
 
@@ -32,25 +33,7 @@ def defer_rest_client(name: str = REST_CLIENT) -> bool:
 
     Returns False (and changes nothing) when the package is already imported or not installed.
     """
-    if name in sys.modules:
-        return False
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.loader is None or spec.submodule_search_locations is None:
-        return False
-    module = importlib.util.module_from_spec(spec)
-    loaded = False
-
-    def load_on_first_use(attr: str) -> Any:
-        nonlocal loaded
-        if loaded or (attr.startswith("__") and attr != "__all__"):
-            raise AttributeError(f"module {name!r} has no attribute {attr!r}")
-        loaded = True
-        spec.loader.exec_module(module)  # type: ignore[union-attr]
-        return getattr(module, attr)
-
-    module.__getattr__ = load_on_first_use  # type: ignore[method-assign]
-    sys.modules[name] = module
-    return True
+    return defer_package_init(name)
 
 
 @contextlib.contextmanager
