@@ -11,7 +11,9 @@ with `long=truncate` against `long=chunk`.
 
 --task static: the `static` model (distilled from MiniLM) against `minilm` in one process:
 texts/s on the Rotten Tomatoes sample, and its share of minilm's score on the Python-manual
-retrieval and on a fresh/rotten linear probe.
+retrieval and on a fresh/rotten linear probe; also on two held-out retrieval tasks of other
+corpora (Linux documentation sections by title, WordNet noun glosses by lemma), so that a change
+that helps the manual alone shows. `--static 'weights=idf;...'` picks the variants.
 
     .venv-bench/bin/python benchmarks/text_embed.py            # 5,000 texts
     .venv-bench/bin/python benchmarks/text_embed.py --n 500    # smoke run
@@ -90,6 +92,12 @@ def parse_args() -> argparse.Namespace:
         type=lambda text: [int(d) for d in text.split(",") if d],
         default=[256],
         help="--task static: also weights=idf at these dimensions ('' for none)",
+    )
+    parser.add_argument(
+        "--static",
+        default="",
+        help="--task static: static variants instead of --pca-dims/--idf-dims, param sets "
+        "separated by ';', e.g. 'weights=idf;weights=idf,vocabulary=words'",
     )
     parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
     parser.add_argument("--texts", type=Path, help=argparse.SUPPRESS)
@@ -316,8 +324,39 @@ def probe_accuracy(vectors: np.ndarray, labels: np.ndarray) -> float:
     return float(cross_val_score(probe, vectors, labels, cv=5).mean())
 
 
+def held_out_pairs(seed: int) -> dict[str, tuple[list[str], list[str]]]:
+    """Two retrieval tasks on other corpora than the Python manual, for a second opinion:
+    300 Linux-documentation sections (query = the title) and 1,000 WordNet noun glosses
+    (query = the lemma), each a seeded sample."""
+    from word_corpus import kernel_doc_sections, wordnet_glosses
+
+    rng = np.random.default_rng(seed)
+    tasks = {}
+    for name, pairs, n in (
+        ("kernel", kernel_doc_sections(), 300),
+        ("wordnet", wordnet_glosses(), 1000),
+    ):
+        rows = rng.choice(len(pairs), n, replace=False)
+        tasks[name] = ([pairs[i][0] for i in rows], [pairs[i][1] for i in rows])
+    return tasks
+
+
+def static_sides(args: argparse.Namespace) -> list[tuple[str, dict[str, Any]]]:
+    """minilm, then each static variant: `--static` (param sets) or `--pca-dims`/`--idf-dims`."""
+    sides: list[tuple[str, dict[str, Any]]] = [("minilm", {"threads": args.threads})]
+    if args.static:
+        for spec in args.static.split(";"):
+            pairs = (item.split("=", 1) for item in spec.split(",") if item)
+            sides.append(("static", {k: int(v) if v.isdigit() else v for k, v in pairs}))
+        return sides
+    sides += [("static", {"pca_dims": int(d)}) for d in args.pca_dims.split(",")]
+    sides += [("static", {"pca_dims": int(d), "weights": "idf"}) for d in args.idf_dims]
+    return sides
+
+
 def static_vs_minilm(args: argparse.Namespace) -> None:
-    """Throughput ratio and score share of `static` (each `--pca-dims`) against `minilm`."""
+    """Throughput ratio and score share of each static variant against `minilm`: the manual
+    retrieval and the RT probe (the targets), and two held-out retrieval tasks."""
     from embedlab.io.sandbox import get_sandbox
 
     frame = get_sandbox("rotten-tomatoes").load()
@@ -325,31 +364,29 @@ def static_vs_minilm(args: argparse.Namespace) -> None:
     frame = frame.sample(n=args.n, random_state=args.seed)
     texts, labels = frame["text"].astype(str).tolist(), frame["label"].to_numpy()
     titles, bodies, _ = doc_sample(args.docs, args.seed)
-    sides = [("minilm", {"threads": args.threads})]
-    sides += [("static", {"pca_dims": int(d)}) for d in args.pca_dims.split(",")]
-    sides += [("static", {"pca_dims": int(d), "weights": "idf"}) for d in args.idf_dims]
+    tasks = {"manual": (titles, bodies), **held_out_pairs(args.seed)}
     rows, base = [], {}
-    for method, params in sides:
+    for method, params in static_sides(args):
         model = fitted(method, params, texts)  # idf: the token IDF of the texts it embeds
-        speed = texts_per_second(model, texts, 1 if method == "minilm" else 5)
-        queries, docs, _, _ = embed_queries_docs(method, params, titles, bodies)
-        scores = {
-            "texts/s": speed,
-            "MRR": retrieval_scores(queries, docs, np.arange(len(titles)))["mrr"],
-            "probe": probe_accuracy(model.transform(texts), labels),
-        }
+        scores = {"texts/s": texts_per_second(model, texts, 1 if method == "minilm" else 5)}
+        for name, (queries_text, docs_text) in tasks.items():
+            queries, docs, _, _ = embed_queries_docs(method, params, queries_text, docs_text)
+            scores[name] = retrieval_scores(queries, docs, np.arange(len(queries)))["mrr"]
+        scores["probe"] = probe_accuracy(model.transform(texts), labels)
         base = base or scores
-        label = f"{method} {params.get('pca_dims', '')} {params.get('weights', '')}".strip()
+        label = method + "".join(f" {k}={v}" for k, v in params.items() if k != "threads")
         rows.append(
-            [label, fmt(speed, 0)]
-            + [f"{scores['texts/s'] / base['texts/s']:.1f}x"]
-            + [f"{scores[k]:.3f} ({scores[k] / base[k]:.1%})" for k in ("MRR", "probe")]
+            [label, fmt(scores["texts/s"], 0), f"{scores['texts/s'] / base['texts/s']:.1f}x"]
+            + [f"{scores[k]:.3f} ({scores[k] / base[k]:.1%})" for k in (*tasks, "probe")]
         )
-    headers = ["model", "texts/s", "vs minilm", "manual MRR (share)", "RT probe acc (share)"]
+        print(" | ".join(rows[-1]), flush=True)  # kept if a later row is interrupted
+    headers = ["model", "texts/s", "vs minilm", "manual MRR", "kernel MRR", "wordnet MRR"]
     print_table(
-        f"static vs minilm: speed on {len(texts):,} Rotten Tomatoes fresh/rotten texts, MRR on "
-        f"{len(titles)} Python-manual sections (truncated), 5-fold probe accuracy",
-        headers,
+        f"static vs minilm: speed on {len(texts):,} Rotten Tomatoes fresh/rotten texts; MRR "
+        f"(share of minilm's) on {len(titles)} Python-manual sections (truncated), "
+        f"{len(tasks['kernel'][0])} Linux-doc sections (title), "
+        f"{len(tasks['wordnet'][0]):,} WordNet glosses (lemma); 5-fold probe accuracy",
+        [*headers, "RT probe acc"],
         rows,
     )
     print(machine_summary(args.threads))

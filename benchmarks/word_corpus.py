@@ -84,6 +84,49 @@ def python_doc_sections(cache: Path = DEFAULT_CACHE) -> list[tuple[str, str]]:
     return [(title, body) for title, body in sections if counts[title] == 1]
 
 
+RST_UNDERLINE = re.compile(r"([=\-~^*#+])\1{2,}")
+
+
+def kernel_doc_sections(cache: Path = DEFAULT_CACHE) -> list[tuple[str, str]]:
+    """(title, body) of every reST section of the Linux 6.1 documentation (linux-doc-6.1) whose
+    title is unique and whose body has at least 50 words: a title is a line underlined by a
+    run of one punctuation character at least as long; the body runs to the next title."""
+    root = fetch(cache, ("linux-doc-6.1",))
+    sections: list[tuple[str, str]] = []
+    for path in sorted((root / "usr/share/doc/linux-doc-6.1/Documentation").rglob("*.rst*")):
+        lines = read_text(path).splitlines()
+        heads = [
+            i
+            for i in range(len(lines) - 1)
+            if lines[i].strip()
+            and not RST_UNDERLINE.fullmatch(lines[i].strip())
+            and RST_UNDERLINE.fullmatch(lines[i + 1].strip())
+            and len(lines[i + 1].strip()) >= len(lines[i].strip())
+        ]
+        for head, end in zip(heads, [*heads[1:], len(lines) + 1][: len(heads)], strict=True):
+            body = "\n".join(lines[head + 2 : end - 1]).strip()
+            if len(body.split()) >= 50:
+                sections.append((lines[head].strip(), body))
+    counts = Counter(title for title, _ in sections)
+    return [(title, body) for title, body in sections if counts[title] == 1]
+
+
+def wordnet_glosses(cache: Path = DEFAULT_CACHE) -> list[tuple[str, str]]:
+    """(lemma, definition) of every WordNet 3.0 noun synset whose first lemma names no other
+    synset: the lemma with its underscores as spaces, the gloss without its quoted examples."""
+    root = fetch(cache, ("wordnet-base",))
+    pairs = []
+    for line in read_text(root / "usr/share/wordnet/data.noun").splitlines():
+        if line.startswith(" ") or " | " not in line:
+            continue  # the licence header
+        fields, gloss = line.split(" | ", 1)
+        lemma = fields.split()[4].replace("_", " ")
+        definition = gloss.split('; "')[0].strip().strip(";").strip()
+        pairs.append((lemma, definition))
+    counts = Counter(lemma.lower() for lemma, _ in pairs)
+    return [(lemma, gloss) for lemma, gloss in pairs if counts[lemma.lower()] == 1]
+
+
 def build(cache: Path) -> Path:
     corpus = cache / "corpus.txt"
     if corpus.exists():
