@@ -97,7 +97,7 @@ def parse_args() -> argparse.Namespace:
         "--static",
         default="",
         help="--task static: static variants instead of --pca-dims/--idf-dims, param sets "
-        "separated by ';', e.g. 'weights=idf;weights=idf,vocabulary=words'",
+        "separated by ';', e.g. 'pca_dims=256;pca_dims=256,weights=idf'",
     )
     parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
     parser.add_argument("--texts", type=Path, help=argparse.SUPPRESS)
