@@ -65,3 +65,32 @@ def test_a_module_already_imported_or_missing_or_no_package_is_left_alone() -> N
     assert defer_package_init("json") is False  # imported already
     assert defer_package_init("no_such_package_for_embedlab") is False
     assert "no_such_package_for_embedlab" not in sys.modules
+
+
+def test_two_threads_first_using_the_package_both_see_it_loaded(tmp_path) -> None:
+    # the second thread got an AttributeError while the first one was running the `__init__`
+    package = tmp_path / "slowpkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("import time\ntime.sleep(0.5)\nVALUE = 42\n")
+    out = run_fresh(
+        f"""
+        import json, sys, threading
+        sys.path.insert(0, {str(tmp_path)!r})
+        from embedlab.deferred import defer_package_init
+        defer_package_init("slowpkg")
+        import slowpkg
+        seen = []
+        def use():
+            try:
+                seen.append(slowpkg.VALUE)
+            except AttributeError as error:
+                seen.append(str(error))
+        threads = [threading.Thread(target=use) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        print(json.dumps({{"seen": seen}}))
+        """
+    )
+    assert out["seen"] == [42, 42]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 from typing import Any
 
 #: dunder names a package's `__init__` defines that users read (the others, such as `__path__`
@@ -33,14 +34,20 @@ def defer_package_init(name: str) -> bool:
         return False
     module = importlib.util.module_from_spec(spec)
     loaded = False
+    # a second thread waits for the first one's `__init__` instead of seeing a half-run package
+    lock = threading.RLock()
 
     def load_on_first_use(attr: str) -> Any:
         nonlocal loaded
-        if loaded or (attr.startswith("__") and attr not in PUBLIC_DUNDERS):
+        if attr.startswith("__") and attr not in PUBLIC_DUNDERS:
             raise AttributeError(f"module {name!r} has no attribute {attr!r}")
-        loaded = True
-        spec.loader.exec_module(module)  # type: ignore[union-attr]
-        return getattr(module, attr)
+        with lock:
+            if not loaded:
+                loaded = True  # the `__init__` reading its own missing names must not recurse
+                spec.loader.exec_module(module)  # type: ignore[union-attr]
+        if attr in module.__dict__:
+            return module.__dict__[attr]
+        raise AttributeError(f"module {name!r} has no attribute {attr!r}")
 
     module.__getattr__ = load_on_first_use  # type: ignore[method-assign]
     sys.modules[name] = module
