@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import numpy as np
@@ -128,3 +129,20 @@ def test_an_error_while_pooling_a_batch_in_flight_is_raised() -> None:
     with pytest.raises(ValueError, match="pooling failed"):
         model.batch_session_.run_all("last_hidden_state", ((feeds, i) for i in range(40)), done)
     assert 2 in seen and len(seen) < 40  # no job is started after the error is seen
+
+
+def test_openvino_is_imported_without_its_telemetry() -> None:
+    # `import openvino` alone forks a process that sends a usage event; embedlab's import does
+    # not, and leaves the package whole (its converter included). A fresh process: this one
+    # may have imported openvino already.
+    script = (
+        "import os, sys\n"
+        "forks = []\n"
+        "os.register_at_fork(before=lambda: forks.append(1))\n"
+        "from embedlab.methods.openvino_session import import_openvino\n"
+        "ov = import_openvino()\n"
+        "import time; time.sleep(0.5)\n"  # the event is sent from a thread, soon after import
+        "print(len(forks), 'openvino_telemetry' in sys.modules, callable(ov.convert_model))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.split() == ["0", "False", "True"], done.stderr

@@ -20,6 +20,7 @@ streams and batches"). One lone `run` then uses one stream's threads.
 from __future__ import annotations
 
 import contextlib
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -58,9 +59,9 @@ class OpenVINOSession:
         `done(output, tag)` with output `name` of each as it finishes (in any order, on one of
         OpenVINO's threads; the output's buffer is reused once `done` returns). The first
         error of a `done` is raised here, after the jobs in flight have finished."""
-        import openvino as ov
-
-        queue = ov.AsyncInferQueue(self._compiled, max(1, self.streams) * REQUESTS_PER_STREAM)
+        queue = import_openvino().AsyncInferQueue(
+            self._compiled, max(1, self.streams) * REQUESTS_PER_STREAM
+        )
         port = self._compiled.output(name)
         errors: list[BaseException] = []
 
@@ -80,10 +81,29 @@ class OpenVINOSession:
             raise errors[0]
 
 
+def import_openvino() -> Any:
+    """The `openvino` module, imported without its telemetry: `import openvino` otherwise sends
+    a usage event to Intel from a forked process each time (`openvino_telemetry`, on by default
+    for pip installs) and costs ~0.2 s more of a process's start here. Its model-conversion
+    tools fall back to their own no-op telemetry; the rest of the package is unchanged.
+    Raises ImportError where openvino is not installed."""
+    if sys.modules.get("openvino") is not None:
+        return sys.modules["openvino"]
+    blocked = "openvino_telemetry" not in sys.modules
+    if blocked:
+        sys.modules["openvino_telemetry"] = None  # type: ignore[assignment]
+    try:
+        import openvino
+    finally:
+        if blocked and sys.modules.get("openvino_telemetry", 0) is None:
+            del sys.modules["openvino_telemetry"]
+    return openvino
+
+
 def openvino_available() -> bool:
     """Whether the `openvino` package imports here."""
     try:
-        import openvino  # noqa: F401
+        import_openvino()
     except ImportError:
         return False
     return True
@@ -95,7 +115,7 @@ def openvino_session(model_path: str, threads: int, quantise: bool = True) -> Op
     quantisation of the activations off (fp32 products). Where the cache cannot be written,
     it compiles without one."""
     try:
-        import openvino as ov
+        ov = import_openvino()
     except ImportError:
         raise MissingDependencyError(
             "backend='openvino' needs the 'openvino' package: pip install openvino, or use "

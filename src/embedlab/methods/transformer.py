@@ -75,8 +75,8 @@ class MiniLM(Embedder):
     """all-MiniLM-L6-v2 sentence vectors (384-d, L2-normalised), int8 ONNX.
 
     `backend="openvino"` runs the package's graph on OpenVINO, batched (several batches in
-    flight on its streams), every length: int8
-    weights, activations quantised per token (openvino_session.py), so batch-independent;
+    flight on its streams), every length: int8 weights, activations quantised per token
+    (openvino_session.py), so batch-independent;
     `precision="fp32"` turns that quantisation off. `backend="onnx"` runs onnxruntime as below.
     `"auto"` (the default) is openvino where the package is installed, else onnx.
 
