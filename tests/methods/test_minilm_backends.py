@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -146,3 +147,22 @@ def test_openvino_is_imported_without_its_telemetry() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.stdout.split() == ["0", "False", "True"], done.stderr
+
+
+def test_an_error_making_the_next_batch_waits_for_the_batches_in_flight() -> None:
+    model = MiniLM(backend="openvino").fit()
+    names = ("input_ids", "attention_mask", "token_type_ids")
+    feeds = {name: np.ones((1, 4), np.int64) for name in names}
+    seen: list[int] = []
+
+    def jobs():  # type: ignore[no-untyped-def]
+        yield from ((feeds, i) for i in range(3))
+        raise OSError("could not read the next texts")
+
+    def done(hidden: np.ndarray, tag: int) -> None:
+        time.sleep(0.2)  # slow: a run_all that did not wait returned early (measured: it hung)
+        seen.append(tag)
+
+    with pytest.raises(OSError, match="next texts"):
+        model.batch_session_.run_all("last_hidden_state", jobs(), done)
+    assert sorted(seen) == [0, 1, 2]  # every batch started was finished and handed back

@@ -72,11 +72,13 @@ class OpenVINOSession:
                 errors.append(error)
 
         queue.set_callback(finished)
-        for feeds, tag in jobs:
-            if errors:
-                break
-            queue.start_async(feeds, tag)
-        queue.wait_all()
+        try:
+            for feeds, tag in jobs:
+                if errors:
+                    break
+                queue.start_async(feeds, tag)
+        finally:  # an error making the next job's feeds: the jobs in flight finish first
+            queue.wait_all()
         if errors:
             raise errors[0]
 
