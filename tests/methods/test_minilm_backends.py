@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -95,3 +97,72 @@ def test_token_vectors_stay_on_onnxruntime_under_openvino() -> None:
 def test_an_unknown_backend_is_refused_by_name() -> None:
     with pytest.raises(InvalidInputError, match="'backend' parameter of MiniLM must be one of"):
         MiniLM(backend="cuda").fit()
+
+
+def test_batches_in_flight_match_one_request_at_a_time(reviews: list[str]) -> None:
+    # transform keeps several batches in flight on OpenVINO's streams; the same batches run one
+    # after the other on one request give the same vectors (within the tolerance pinned above)
+    model = MiniLM(backend="openvino", batch_tokens=128).fit()
+    sequences = [e.ids for e in model.tokenizer_.encode_batch(reviews)]
+    lengths = np.array([len(s) for s in sequences])
+    batches = model._batches(np.argsort(lengths, kind="stable"), lengths)
+    assert len(batches) >= 8 and model.batch_session_.streams >= 1
+    one_by_one = np.empty((len(reviews), 384), np.float32)
+    for rows in batches:
+        batch = [sequences[i] for i in rows]
+        one_by_one[rows] = model._run_batch(model.batch_session_, batch, int(lengths[rows].max()))
+    in_flight = model.transform(reviews)
+    assert (in_flight * one_by_one).sum(axis=1).min() >= 0.9999
+    np.testing.assert_allclose(in_flight, one_by_one, atol=5e-3)
+
+
+def test_an_error_while_pooling_a_batch_in_flight_is_raised() -> None:
+    model = MiniLM(backend="openvino").fit()
+    names = ("input_ids", "attention_mask", "token_type_ids")
+    feeds = {name: np.ones((1, 4), np.int64) for name in names}
+    seen: list[int] = []
+
+    def done(hidden: np.ndarray, tag: int) -> None:
+        seen.append(tag)
+        if tag == 2:
+            raise ValueError("pooling failed")
+
+    with pytest.raises(ValueError, match="pooling failed"):
+        model.batch_session_.run_all("last_hidden_state", ((feeds, i) for i in range(40)), done)
+    assert 2 in seen and len(seen) < 40  # no job is started after the error is seen
+
+
+def test_openvino_is_imported_without_its_telemetry() -> None:
+    # `import openvino` alone forks a process that sends a usage event; embedlab's import does
+    # not, and leaves the package whole (its converter included). A fresh process: this one
+    # may have imported openvino already.
+    script = (
+        "import os, sys\n"
+        "forks = []\n"
+        "os.register_at_fork(before=lambda: forks.append(1))\n"
+        "from embedlab.methods.openvino_session import import_openvino\n"
+        "ov = import_openvino()\n"
+        "import time; time.sleep(0.5)\n"  # the event is sent from a thread, soon after import
+        "print(len(forks), 'openvino_telemetry' in sys.modules, callable(ov.convert_model))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.split() == ["0", "False", "True"], done.stderr
+
+
+def test_an_error_making_the_next_batch_waits_for_the_batches_in_flight() -> None:
+    model = MiniLM(backend="openvino").fit()
+    names = ("input_ids", "attention_mask", "token_type_ids")
+    feeds = {name: np.ones((1, 4), np.int64) for name in names}
+    seen: list[int] = []
+
+    def jobs():  # type: ignore[no-untyped-def]
+        yield from ((feeds, i) for i in range(3))
+        raise OSError("could not read the next texts")
+
+    def done(hidden: np.ndarray, tag: int) -> None:
+        time.sleep(0.2)  # slow: a run_all that did not wait returned early (measured: it hung)
+        seen.append(tag)
+
+    with pytest.raises(OSError, match="next texts"):
+        model.batch_session_.run_all("last_hidden_state", jobs(), done)
+    assert sorted(seen) == [0, 1, 2]  # every batch started was finished and handed back

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +74,9 @@ BACKENDS = ("auto", "onnx", "openvino")
 class MiniLM(Embedder):
     """all-MiniLM-L6-v2 sentence vectors (384-d, L2-normalised), int8 ONNX.
 
-    `backend="openvino"` runs the package's graph on OpenVINO, batched, every length: int8
-    weights, activations quantised per token (openvino_session.py), so batch-independent;
+    `backend="openvino"` runs the package's graph on OpenVINO, batched (several batches in
+    flight on its streams), every length: int8 weights, activations quantised per token
+    (openvino_session.py), so batch-independent;
     `precision="fp32"` turns that quantisation off. `backend="onnx"` runs onnxruntime as below.
     `"auto"` (the default) is openvino where the package is installed, else onnx.
 
@@ -259,10 +260,14 @@ class MiniLM(Embedder):
         in_int8 = np.zeros(len(order), bool)
         if self.int8_from_ is not None:
             in_int8 = lengths[order] >= self.int8_from_
-        for rows in self._batches(order[~in_int8], lengths):
-            out[rows] = self._run_batch(
-                self.batch_session_, [sequences[i] for i in rows], int(lengths[rows].max())
-            )
+        batches = self._batches(order[~in_int8], lengths)
+        if self.backend_ == "openvino":  # several batches in flight on OpenVINO's streams
+            self._run_in_flight(batches, sequences, lengths, out)
+        else:
+            for rows in batches:
+                out[rows] = self._run_batch(
+                    self.batch_session_, [sequences[i] for i in rows], int(lengths[rows].max())
+                )
         for row in order[in_int8]:  # one per run: int8 scales a run's activations as a whole
             out[row] = self._run_batch(self.int8_session_, [sequences[row]], int(lengths[row]))[0]
         return out
@@ -288,12 +293,37 @@ class MiniLM(Embedder):
         """Nothing is learned: restoring just loads the model."""
         return self.fit()
 
+    def _run_in_flight(
+        self,
+        batches: list[np.ndarray],
+        sequences: list[Sequence[int]],
+        lengths: np.ndarray,
+        out: np.ndarray,
+    ) -> None:
+        """The batches' vectors into `out`, several batches running at once (OpenVINO)."""
+
+        def jobs() -> Iterator[tuple[dict[str, np.ndarray], np.ndarray]]:
+            for rows in batches:
+                feeds = _feeds([sequences[i] for i in rows], int(lengths[rows].max()))
+                yield feeds, rows
+
+        def pool(hidden: np.ndarray, rows: np.ndarray) -> None:
+            mask = (np.arange(hidden.shape[1]) < lengths[rows][:, None]).astype(np.int64)
+            out[rows] = mean_pool(hidden, mask)
+
+        self.batch_session_.run_all("last_hidden_state", jobs(), pool)
+
     def _run_batch(self, session: Any, sequences: list[Sequence[int]], width: int) -> np.ndarray:
-        ids = np.zeros((len(sequences), width), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        for row, sequence in enumerate(sequences):
-            ids[row, : len(sequence)] = sequence
-            mask[row, : len(sequence)] = 1
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        feeds = _feeds(sequences, width)
         (hidden,) = session.run(["last_hidden_state"], feeds)
-        return mean_pool(hidden, mask)
+        return mean_pool(hidden, feeds["attention_mask"])
+
+
+def _feeds(sequences: list[Sequence[int]], width: int) -> dict[str, np.ndarray]:
+    """The model's inputs for `sequences`, padded to `width` tokens."""
+    ids = np.zeros((len(sequences), width), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    for row, sequence in enumerate(sequences):
+        ids[row, : len(sequence)] = sequence
+        mask[row, : len(sequence)] = 1
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
