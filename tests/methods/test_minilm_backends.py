@@ -166,3 +166,13 @@ def test_an_error_making_the_next_batch_waits_for_the_batches_in_flight() -> Non
     with pytest.raises(OSError, match="next texts"):
         model.batch_session_.run_all("last_hidden_state", jobs(), done)
     assert sorted(seen) == [0, 1, 2]  # every batch started was finished and handed back
+
+
+def test_at_most_two_streams_on_many_threads() -> None:
+    # THROUGHPUT alone picks a stream per few cores: a lone query (a search) would then run on a
+    # small share of a big machine's threads
+    from embedlab.methods.openvino_session import MAX_STREAMS, openvino_session
+
+    model = MiniLM(backend="openvino").fit()
+    assert openvino_session(model.graph_, 8).streams == MAX_STREAMS == 2
+    assert openvino_session(model.graph_, 1).streams == 1

@@ -14,7 +14,8 @@ process's compile down to ~0.05-0.1 s.
 The model is compiled for throughput (`PERFORMANCE_HINT=THROUGHPUT`: on 2 threads, 2 streams of
 one thread each) and `run_all` keeps two batches per stream in flight: 1.3-1.6x the texts/s of
 one request on 2 threads at 64-256 tokens here (benchmarks/RESULTS.md, "minilm on OpenVINO:
-streams and batches"). One lone `run` then uses one stream's threads.
+streams and batches"). One lone `run` then uses one stream's threads: at most two streams
+(`MAX_STREAMS`), so a lone query keeps at least half of them on any machine.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ Tag = TypeVar("Tag")
 #: infer requests in flight per stream in `run_all`: while one runs, the next one's inputs are
 #: set (measured: 4 requests on 2 streams 1.0-1.3x the texts/s of 2)
 REQUESTS_PER_STREAM = 2
+#: streams at most: a lone query (a search) runs on one stream's threads, so on many cores the
+#: hint's own choice (a stream per few cores) would leave it a small share of them; two streams
+#: keep half (a lone ~110-token text here: 50 ms on 2 threads, 69 ms on one stream of 1)
+MAX_STREAMS = 2
 
 
 class OpenVINOSession:
@@ -123,7 +128,11 @@ def openvino_session(model_path: str, threads: int, quantise: bool = True) -> Op
             "backend='openvino' needs the 'openvino' package: pip install openvino, or use "
             "--param backend=onnx."
         ) from None
-    config: dict[str, Any] = {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "THROUGHPUT"}
+    config: dict[str, Any] = {
+        "INFERENCE_NUM_THREADS": threads,
+        "PERFORMANCE_HINT": "THROUGHPUT",
+        "NUM_STREAMS": min(MAX_STREAMS, max(1, threads)),
+    }
     if not quantise:
         config["DYNAMIC_QUANTIZATION_GROUP_SIZE"] = 0
     cache = _writable_cache()
